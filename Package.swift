@@ -1,0 +1,56 @@
+// swift-tools-version: 6.1
+import Foundation
+import PackageDescription
+
+/// Hot loops (GEMM packing, im2col, t-SNE gradients, augmentations) are written to
+/// vectorise; `-target-cpu haswell` lets LLVM use AVX2 and FMA for them. Set
+/// CLENS_PORTABLE=1 to build for the x86-64 baseline instead.
+let portable = ProcessInfo.processInfo.environment["CLENS_PORTABLE"] != nil
+let fastMath: [SwiftSetting] =
+  portable ? [] : [.unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux]))]
+
+let package = Package(
+  name: "ContrastLens",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "clens", targets: ["clens"]),
+    .library(name: "Engine", targets: ["Engine"]),
+    .library(name: "Datasets", targets: ["Datasets"]),
+    .library(name: "Analysis", targets: ["Analysis"]),
+    .library(name: "Plotting", targets: ["Plotting"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    // System libraries from Debian (see README for the apt line).
+    .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+
+    .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: fastMath),
+    .target(name: "Datasets", dependencies: ["Engine"], swiftSettings: fastMath),
+    .target(name: "Analysis", dependencies: ["Engine"], swiftSettings: fastMath),
+    .target(name: "Plotting", dependencies: ["CCairo"], swiftSettings: fastMath),
+    .executableTarget(
+      name: "clens",
+      dependencies: [
+        "Engine", "Datasets", "Analysis", "Plotting",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: fastMath
+    ),
+    .executableTarget(
+      name: "clens-bench",
+      dependencies: ["Engine", "Datasets", "Analysis", "Plotting"],
+      path: "Benchmarks/clens-bench",
+      swiftSettings: fastMath
+    ),
+
+    .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
+    .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+    .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "TestSupport"]),
+    .testTarget(name: "PlottingTests", dependencies: ["Plotting", "TestSupport"]),
+    .testTarget(name: "CLITests", dependencies: ["clens", "TestSupport"]),
+  ]
+)

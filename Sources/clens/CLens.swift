@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `clens` command: trains contrastive encoders and draws what happens inside them.
+@main
+struct CLens: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "clens",
+    abstract: "ContrastLens: train contrastive image encoders and turn what happens inside them into paper figures.",
+    version: "0.1.0",
+    subcommands: []
+  )
+}

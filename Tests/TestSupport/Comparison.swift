@@ -1,0 +1,27 @@
+/// The largest relative error between two arrays, |a - b| / max(|b|, floor), where the
+/// floor (a fraction of the reference's largest magnitude) keeps near-zero entries
+/// from dominating. This is the "1e-4 relative" of the parity tests.
+public func maxRelativeError(_ actual: [Float], _ expected: [Float], floorFraction: Float = 1e-3) -> Float {
+  precondition(actual.count == expected.count, "maxRelativeError: \(actual.count) vs \(expected.count) elements")
+  let scale = expected.reduce(Float(0)) { max($0, abs($1)) }
+  let floor = max(scale * floorFraction, Float.leastNormalMagnitude)
+  var worst: Float = 0
+  for (a, b) in zip(actual, expected) {
+    if a.isNaN || b.isNaN { return .nan }
+    worst = max(worst, abs(a - b) / max(abs(b), floor))
+  }
+  return worst
+}
+
+/// Double-precision version of `maxRelativeError`.
+public func maxRelativeError(_ actual: [Double], _ expected: [Double], floorFraction: Double = 1e-3) -> Double {
+  precondition(actual.count == expected.count, "maxRelativeError: \(actual.count) vs \(expected.count) elements")
+  let scale = expected.reduce(0.0) { max($0, abs($1)) }
+  let floor = max(scale * floorFraction, Double.leastNormalMagnitude)
+  var worst = 0.0
+  for (a, b) in zip(actual, expected) {
+    if a.isNaN || b.isNaN { return .nan }
+    worst = max(worst, abs(a - b) / max(abs(b), floor))
+  }
+  return worst
+}
