@@ -115,8 +115,8 @@ public struct DatasetSource: Sendable {
     }
   }
 
-  /// The UCI digits have no official split: the last 360 images (20 %, writers not seen
-  /// in training) are the test split, the first 1,437 the training split.
+  /// The UCI digits have no official split: the last fifth (359 images, by writers not
+  /// seen in training) is the test split, the first 1,438 the training split.
   private func loadDigits(_ split: Split) throws(FileError) -> ImageSet {
     let path: String
     if let directory {
