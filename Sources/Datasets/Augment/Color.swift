@@ -71,7 +71,9 @@ extension Image {
           } else {
             h = 4 + gc - rc
           }
-          h = fmodf(h / 6 + 1, 1)
+          // fmod(h / 6 + 1, 1); the argument lies in [5/6, 11/6), where this is exact.
+          h = h / 6 + 1
+          h -= floorf(h)
           // (h + shift) % 1 with Python's sign convention.
           h += shift
           h -= floorf(h)

@@ -7,8 +7,19 @@ import Foundation
 /// A copy (1,797 images, CC BY 4.0, E. Alpaydin and C. Kaynak) ships with the module,
 /// so tests and examples have real images without any download.
 public enum DigitsCSV {
-  /// Path of the bundled `digits.csv.gz`.
-  public static var bundledPath: String? { Bundle.module.path(forResource: "digits.csv", ofType: "gz") }
+  /// Path of the bundled `digits.csv.gz`: in SwiftPM's resource folder next to the
+  /// executable, else in the source tree this module was built from; nil when neither
+  /// exists (an installed binary whose resource folder was not copied along). Looked up
+  /// by hand because SwiftPM's `Bundle.module` stops the process when the folder is
+  /// missing.
+  public static var bundledPath: String? {
+    let candidates = [
+      Bundle.main.bundleURL.appendingPathComponent("ContrastLens_Datasets.resources/digits.csv.gz").path,
+      URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Resources/digits.csv.gz").path,
+    ]
+    return candidates.first { FileManager.default.fileExists(atPath: $0) }
+  }
 
   /// Reads a digits CSV. Pixels 0..16 become bytes `round(v * 255 / 16)`, so [0, 1]
   /// floats later are `v / 16` to within 1/510.
