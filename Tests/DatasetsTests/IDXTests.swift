@@ -44,6 +44,8 @@ struct IDXTests {
     var magic = good
     magic[0] = 0x42
     #expect(problem(magic) == "not an IDX file (bad magic bytes 0x42000803)")
+    let huge: [UInt8] = [0, 0, 8, 3, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]
+    #expect(problem(huge)?.hasSuffix("are impossibly large") == true)
     var type = good
     type[2] = 0x0D
     #expect(problem(type) == "unsupported IDX element type 0x0d (only unsigned bytes, 0x08)")

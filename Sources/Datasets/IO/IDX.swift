@@ -41,7 +41,12 @@ public struct IDXArray: Sendable, Equatable {
       let o = 4 + 4 * d
       dimensions.append(Int(file[o]) << 24 | Int(file[o + 1]) << 16 | Int(file[o + 2]) << 8 | Int(file[o + 3]))
     }
-    let expected = dimensions.reduce(1, *)
+    var expected = 1
+    for d in dimensions {
+      let (product, overflow) = expected.multipliedReportingOverflow(by: d)
+      guard !overflow else { throw FileError(path, "corrupt IDX header: dimensions \(dimensions) are impossibly large") }
+      expected = product
+    }
     let found = file.count - dataStart
     guard found >= expected else {
       throw FileError(path, "truncated data: dimensions \(dimensions) need \(expected) bytes, file has \(found)")

@@ -13,6 +13,8 @@ public enum Zlib {
       let n = compressed.count
       sizeHint = Int(compressed[n - 4]) | Int(compressed[n - 3]) << 8 | Int(compressed[n - 2]) << 16 | Int(compressed[n - 1]) << 24
     }
+    // Deflate cannot expand more than about 1032:1, so a larger claim is corruption.
+    sizeHint = min(sizeHint, compressed.count * 1032 + 4096)
     return try inflate(compressed[...], windowBits: 15 + 32, sizeHint: sizeHint, multiMember: true, path: path)
   }
 
