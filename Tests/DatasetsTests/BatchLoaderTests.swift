@@ -130,6 +130,37 @@ struct TransformTests {
     #expect(crop.apply(rgb, box: CropBox(top: 0, left: 0, height: 12, width: 10))[0, 3, 3] == 0)
   }
 
+  @Test func resizeTargetsAndBlurKernelSizes() {
+    var rng = RandomGenerator(seed: 7)
+    let shorter = Resize(.shorterSide(16))
+    #expect(shorter.outputSize(height: 12, width: 10) == (19, 16) && shorter.outputSize(height: 10, width: 25) == (16, 40))
+    let resized = shorter(rgb, using: &rng)
+    #expect(resized.height == 19 && resized.width == 16)
+    #expect(CenterCrop(height: 4, width: 6)(rgb, using: &rng) == rgb.cropped(top: 4, left: 2, height: 4, width: 6))
+    #expect([224, 32, 28, 96].map(GaussianBlur.kernelSize(forSide:)) == [23, 3, 3, 9])
+    let blur = GaussianBlur(kernelSize: 5, sigma: 0.5...1.5)
+    for _ in 0..<100 {
+      let sigma = blur.sampleSigma(using: &rng)
+      #expect(sigma >= 0.5 && sigma <= 1.5)
+    }
+  }
+
+  @Test func simclrBatchesOfFashionMNIST() throws {
+    let test = try DatasetSource(.fashionMNIST).load(.test)
+    let recipe = AugmentationRecipe.simclr
+    let loader = BatchLoader(
+      images: test, batchSize: 64, views: recipe.views,
+      transform: recipe.transform(height: 28, width: 28, normalization: DatasetKind.fashionMNIST.referenceNormalization),
+      seed: 1, threads: ThreadCount(2))
+    let sequence = loader.batches(epoch: 0).makeIterator()
+    let batch = try #require(sequence.next())
+    #expect(batch.shape == [128, 1, 28, 28] && batch.labels.count == 64)
+    // Normalised with Fashion-MNIST's statistics: values span about -0.81 ... 2.02.
+    let low = batch.pixels.min() ?? 0
+    let high = batch.pixels.max() ?? 0
+    #expect(abs(low + 0.2860 / 0.3530) < 1e-4 && high > 1.9 && high <= (1 - 0.2860) / 0.3530 + 1e-4)
+  }
+
   @Test(arguments: [(1, 28, 28), (3, 32, 32)]) func everyRecipeGivesFiniteFixedSizeViews(shape: (Int, Int, Int)) {
     var rng = RandomGenerator(seed: 6)
     let image = Image(channels: shape.0, height: shape.1, width: shape.2, pixels: (0..<(shape.0 * shape.1 * shape.2)).map { _ in rng.uniformFloat() })

@@ -93,6 +93,11 @@ struct PNGTests {
     let exported = TemporaryDirectory()
     try ImageFolder.write(set, to: exported.path)
     #expect(try ImageFolder.read(exported.path) == set)
+    var slashed = set
+    slashed.classNames = ["T-shirt/top", "bag"]
+    let exportedSlash = TemporaryDirectory()
+    try ImageFolder.write(slashed, to: exportedSlash.path)
+    #expect(try ImageFolder.read(exportedSlash.path).classNames == ["T-shirt_top", "bag"])
   }
 
   @Test func badImageFoldersAreReported() throws {

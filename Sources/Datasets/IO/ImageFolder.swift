@@ -63,11 +63,13 @@ public enum ImageFolder {
     }
   }
 
-  /// Writes `images` as PNG class folders under `root` (`root/<class name>/<index>.png`),
-  /// so a dataset can be exported for other tools or checked by eye.
+  /// Writes `images` as PNG class folders under `root` (`root/<class name>/<index>.png`,
+  /// a "/" in a class name written as "_"), so a dataset can be exported for other tools
+  /// or checked by eye.
   public static func write(_ images: ImageSet, to root: String) throws(FileError) {
+    let folders = images.classNames.map { $0.replacingOccurrences(of: "/", with: "_") }
     for i in 0..<images.count {
-      let path = "\(root)/\(images.classNames[images.labels[i]])/\(i).png"
+      let path = "\(root)/\(folders[images.labels[i]])/\(i).png"
       try PNGFile.write(images.image(i), to: path)
     }
   }
