@@ -28,6 +28,7 @@ struct AugmentParityTests {
     var channels: Int?
     var kernel: Int?
     var sigma: Float?
+    var radius: Float?
     var mean: [Float]?
     var std: [Float]?
     var order: [String]?
@@ -97,6 +98,8 @@ struct AugmentParityTests {
       return image.grayscaled(outputChannels: try need(c.channels))
     case "blur":
       return image.blurred(kernelSize: try need(c.kernel), sigma: try need(c.sigma))
+    case "pil_blur":
+      return image.pilGaussianBlurred(radius: try need(c.radius))
     case "normalize":
       return image.normalized(mean: try need(c.mean), std: try need(c.std))
     case "jitter":

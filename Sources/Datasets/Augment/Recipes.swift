@@ -6,17 +6,17 @@
 /// |---|---|---|
 /// | `simclr`, `supcon` | RRC(scale 0.2–1) → HFlip → ColorJitter(0.4, 0.4, 0.4, 0.1) p 0.8 → Grayscale p 0.2 | 2 |
 /// | `selfcon` | as SupCon, one view (SelfCon's default single-view mode) | 1 |
-/// | `mocoV2` | RRC(0.2–1) → ColorJitter(0.4, 0.4, 0.4, 0.1) p 0.8 → Grayscale p 0.2 → GaussianBlur(σ 0.1–2) p 0.5 → HFlip | 2 |
+/// | `mocoV2` | RRC(0.2–1) → ColorJitter(0.4, 0.4, 0.4, 0.1) p 0.8 → Grayscale p 0.2 → PIL GaussianBlur(radius 0.1–2) p 0.5 → HFlip | 2 |
 /// | `coreTuning` | Resize(side·272/256, bicubic) → Rotation(±15°) → RandomCrop(side) → HFlip | 1 |
 /// | `fnc(supportViews: S)` | RRC(0.08–1, bicubic) → HFlip → ColorJitter(0.8, 0.8, 0.8, 0.2) p 0.8 → Grayscale p 0.2 → GaussianBlur(σ 0.1–2) p 0.5 | 2 + S |
 /// | `weak` | RRC(0.2–1) → HFlip (linear evaluation, fine-tuning) | 1 |
 /// | `none` | nothing (evaluation) | 1 |
 ///
-/// Divergences, by design: MoCo v2 used PIL's `GaussianBlur(radius=σ)` (an iterated box
-/// blur) and FNC a zero-padded TF blur with one σ per batch; both are torchvision's
-/// Gaussian blur here, with SimCLR's kernel of about a tenth of the image side, one σ per
-/// image. FNC's TF crop sampler, its per-channel contrast mean and its RandAugment step
-/// are replaced by torchvision's RandomResizedCrop and ColorJitter, without RandAugment.
+/// Divergences, by design: FNC's blur (a zero-padded TF convolution with one σ per batch)
+/// is torchvision's Gaussian blur here, with SimCLR's kernel of about a tenth of the
+/// image side and one σ per image; FNC's TF crop sampler, its per-channel contrast mean
+/// and its RandAugment step are replaced by torchvision's RandomResizedCrop and
+/// ColorJitter, without RandAugment. MoCo v2's blur is PIL's, in Float32.
 public enum AugmentationRecipe: Sendable, Equatable {
   case simclr
   case supcon
@@ -70,7 +70,7 @@ public enum AugmentationRecipe: Sendable, Equatable {
     case .mocoV2:
       steps = [
         RandomResizedCrop(height: height, width: width, scale: 0.2...1), standardJitter, RandomGrayscale(probability: 0.2),
-        RandomApply(probability: 0.5, [blur]), RandomHorizontalFlip(),
+        RandomApply(probability: 0.5, [PILGaussianBlur(radius: 0.1...2.0)]), RandomHorizontalFlip(),
       ]
     case .coreTuning:
       let enlarged = Resize(

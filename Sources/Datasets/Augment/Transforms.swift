@@ -330,6 +330,26 @@ public struct GaussianBlur: ImageTransform {
   }
 }
 
+/// PIL's Gaussian blur with radius ~ U(radius), as MoCo v2's `GaussianBlur([.1, 2.])`
+/// class applies it (`ImageFilter.GaussianBlur(radius=σ)`).
+public struct PILGaussianBlur: ImageTransform {
+  public var radius: ClosedRange<Float>
+
+  public init(radius: ClosedRange<Float> = 0.1...2.0) {
+    precondition(radius.lowerBound >= 0, "PILGaussianBlur: the radius must be non-negative")
+    self.radius = radius
+  }
+
+  /// The radius ~ U(radius).
+  public func sampleRadius(using rng: inout RandomGenerator) -> Float {
+    Float(rng.uniform(Double(radius.lowerBound), Double(radius.upperBound)))
+  }
+
+  public func callAsFunction(_ image: Image, using rng: inout RandomGenerator) -> Image {
+    image.pilGaussianBlurred(radius: sampleRadius(using: &rng))
+  }
+}
+
 /// Rotates by an angle ~ U(-degrees, degrees), nearest-neighbour, same size, `fill`
 /// outside (torchvision's `RandomRotation(degrees)`).
 public struct RandomRotation: ImageTransform {
