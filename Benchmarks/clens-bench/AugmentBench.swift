@@ -33,19 +33,26 @@ enum AugmentBench {
       let count = 50_000
       var pixels = [UInt8](repeating: 0, count: count * 3072)
       for i in 0..<pixels.count { pixels[i] = UInt8(truncatingIfNeeded: rng.next()) }
-      images = ImageSet(pixels: pixels, labels: (0..<count).map { $0 % 10 }, channels: 3, height: 32, width: 32, classNames: CIFARBinary.cifar10Classes)
+      images = ImageSet(
+        pixels: pixels, labels: (0..<count).map { $0 % 10 }, channels: 3, height: 32, width: 32,
+        classNames: CIFARBinary.cifar10Classes)
       normalization = ([0.4914, 0.4822, 0.4465], [0.2023, 0.1994, 0.2010])
     default:
-      print("usage: clens-bench augment --data fashion-mnist|rgb32 [--threads 2] [--batch-size 256] [--batches 40] [--repeats 3]")
+      print(
+        "usage: clens-bench augment --data fashion-mnist|rgb32 [--threads 2] [--batch-size 256] [--batches 40] [--repeats 3]"
+      )
       return
     }
     let recipe = AugmentationRecipe.simclr
     let loader = BatchLoader(
       images: images, batchSize: batchSize, views: recipe.views,
-      transform: recipe.transform(height: images.height, width: images.width, normalization: normalization),
+      transform: recipe.transform(
+        height: images.height, width: images.width, normalization: normalization),
       dropLast: true, seed: 0, threads: ThreadCount(threads))
     precondition(batches + 2 <= loader.batchesPerEpoch, "augment bench: --batches exceeds an epoch")
-    print("# clens-bench augment: SimCLR recipe, \(data) \(images.channels)x\(images.height)x\(images.width), batch \(batchSize) x 2 views, \(threads) threads")
+    print(
+      "# clens-bench augment: SimCLR recipe, \(data) \(images.channels)x\(images.height)x\(images.width), batch \(batchSize) x 2 views, \(threads) threads"
+    )
     var best = 0.0
     for epoch in 0..<repeats {
       let sequence = loader.batches(epoch: epoch)

@@ -72,18 +72,22 @@ public struct DatasetSource: Sendable {
 
   /// Fashion-MNIST's class names, by label.
   public static let fashionMNISTClasses = [
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+    "Ankle boot",
   ]
 
   /// The folder the files are read from (nil only for the bundled digits).
   public var resolvedDirectory: String? { directory ?? kind.defaultDirectory }
 
   /// Reads one split. Errors name the file or folder and what is wrong with it.
-  public func load(_ split: Split, threads: ThreadCount = .available) throws(FileError) -> ImageSet {
+  public func load(_ split: Split, threads: ThreadCount = .available) throws(FileError) -> ImageSet
+  {
     if kind == .digits { return try loadDigits(split) }
     guard let folder = resolvedDirectory else {
       throw FileError(
-        "--data-dir", "\(kind.rawValue) needs --data-dir: the folder holding \(expectedFiles(split).joined(separator: ", "))")
+        "--data-dir",
+        "\(kind.rawValue) needs --data-dir: the folder holding \(expectedFiles(split).joined(separator: ", "))"
+      )
     }
     try requireFolder(folder)
     switch kind {
@@ -101,11 +105,16 @@ public struct DatasetSource: Sendable {
       return try CIFARBinary.read(paths, layout: .cifar10)
     case .cifar100:
       let base = subfolder(folder, "cifar-100-binary")
-      return try CIFARBinary.read([try findFile(in: base, names: ["\(split.rawValue).bin"])], layout: .cifar100(coarse: coarseLabels))
+      return try CIFARBinary.read(
+        [try findFile(in: base, names: ["\(split.rawValue).bin"])],
+        layout: .cifar100(coarse: coarseLabels))
     case .folder:
       let root = folder + "/" + split.rawValue
       guard FileManager.default.fileExists(atPath: root) else {
-        throw FileError(root, "no such folder (a folder dataset has \(folder)/train/<class>/*.png and \(folder)/test/<class>/*.png)")
+        throw FileError(
+          root,
+          "no such folder (a folder dataset has \(folder)/train/<class>/*.png and \(folder)/test/<class>/*.png)"
+        )
       }
       return try ImageFolder.read(root, threads: threads)
     case .npy:
@@ -124,7 +133,8 @@ public struct DatasetSource: Sendable {
       path = try findFile(in: directory, names: ["digits.csv.gz", "digits.csv"])
     } else {
       guard let bundled = DigitsCSV.bundledPath else {
-        throw FileError("digits.csv.gz", "the bundled copy is missing; pass --data-dir with a digits.csv(.gz)")
+        throw FileError(
+          "digits.csv.gz", "the bundled copy is missing; pass --data-dir with a digits.csv(.gz)")
       }
       path = bundled
     }
@@ -139,12 +149,19 @@ public struct DatasetSource: Sendable {
     let archive = folder + "/" + split.rawValue + ".npz"
     if FileManager.default.fileExists(atPath: archive) {
       let arrays = try NPZ.read(archive)
-      guard let images = arrays["images"] ?? arrays["x"], let labels = arrays["labels"] ?? arrays["y"] else {
-        throw FileError(archive, "needs arrays 'images' and 'labels' (found: \(arrays.keys.sorted().joined(separator: ", ")))")
+      guard let images = arrays["images"] ?? arrays["x"],
+        let labels = arrays["labels"] ?? arrays["y"]
+      else {
+        throw FileError(
+          archive,
+          "needs arrays 'images' and 'labels' (found: \(arrays.keys.sorted().joined(separator: ", ")))"
+        )
       }
-      return try NumpyImages.imageSet(images: images, labels: labels, imagesPath: archive, labelsPath: archive, classNames: names)
+      return try NumpyImages.imageSet(
+        images: images, labels: labels, imagesPath: archive, labelsPath: archive, classNames: names)
     }
-    let imagesPath = try findFile(in: folder, names: ["\(split.rawValue)_images.npy"], alternative: "\(split.rawValue).npz")
+    let imagesPath = try findFile(
+      in: folder, names: ["\(split.rawValue)_images.npy"], alternative: "\(split.rawValue).npz")
     let labelsPath = try findFile(in: folder, names: ["\(split.rawValue)_labels.npy"])
     return try NumpyImages.imageSet(
       images: NPYArray.read(imagesPath), labels: NPYArray.read(labelsPath), imagesPath: imagesPath,
@@ -156,47 +173,62 @@ public struct DatasetSource: Sendable {
     let path = folder + "/classes.txt"
     guard FileManager.default.fileExists(atPath: path) else { return nil }
     let text = String(decoding: try AtomicFile.read(path), as: UTF8.self)
-    let names = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    let names = text.split(whereSeparator: \.isNewline).map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }.filter { !$0.isEmpty }
     guard !names.isEmpty else { throw FileError(path, "no class names in the file") }
     return names
   }
 
   private func expectedFiles(_ split: Split) -> [String] {
     switch kind {
-    case .fashionMNIST, .mnist: ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-…"]
+    case .fashionMNIST, .mnist:
+      ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-…"]
     case .cifar10: ["data_batch_1.bin … data_batch_5.bin", "test_batch.bin"]
     case .cifar100: ["train.bin", "test.bin"]
     case .digits: ["digits.csv.gz"]
     case .folder: ["train/<class>/*.png", "test/<class>/*.png"]
-    case .npy: ["\(split.rawValue).npz or \(split.rawValue)_images.npy + \(split.rawValue)_labels.npy"]
+    case .npy:
+      ["\(split.rawValue).npz or \(split.rawValue)_images.npy + \(split.rawValue)_labels.npy"]
     }
   }
 
   /// IDX file names as distributed (`.gz` or unpacked, dash or dot before "idx").
   private func idxNames(_ prefix: String, _ what: String, _ rank: Int) -> [String] {
-    ["\(prefix)-\(what)-idx\(rank)-ubyte.gz", "\(prefix)-\(what)-idx\(rank)-ubyte", "\(prefix)-\(what).idx\(rank)-ubyte"]
+    [
+      "\(prefix)-\(what)-idx\(rank)-ubyte.gz", "\(prefix)-\(what)-idx\(rank)-ubyte",
+      "\(prefix)-\(what).idx\(rank)-ubyte",
+    ]
   }
 
   private func subfolder(_ folder: String, _ name: String) -> String {
     var isDirectory: ObjCBool = false
     let nested = folder + "/" + name
-    return FileManager.default.fileExists(atPath: nested, isDirectory: &isDirectory) && isDirectory.boolValue ? nested : folder
+    return FileManager.default.fileExists(atPath: nested, isDirectory: &isDirectory)
+      && isDirectory.boolValue ? nested : folder
   }
 
   private func requireFolder(_ folder: String) throws(FileError) {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else {
-      let hint = kind == .fashionMNIST && directory == nil ? " (install Debian's dataset-fashion-mnist: scripts/install-deps)" : ""
+      let hint =
+        kind == .fashionMNIST && directory == nil
+        ? " (install Debian's dataset-fashion-mnist: scripts/install-deps)" : ""
       throw FileError(folder, "no such folder\(hint)")
     }
-    guard isDirectory.boolValue else { throw FileError(folder, "is a file, expected the folder holding the \(kind.rawValue) files") }
+    guard isDirectory.boolValue else {
+      throw FileError(folder, "is a file, expected the folder holding the \(kind.rawValue) files")
+    }
   }
 
-  private func findFile(in folder: String, names: [String], alternative: String? = nil) throws(FileError) -> String {
+  private func findFile(in folder: String, names: [String], alternative: String? = nil)
+    throws(FileError) -> String
+  {
     for name in names where FileManager.default.fileExists(atPath: folder + "/" + name) {
       return folder + "/" + name
     }
     let options = (names + (alternative.map { [$0] } ?? [])).joined(separator: " or ")
-    throw FileError(folder + "/" + names[0], "no such file (\(kind.rawValue) expects \(options) in \(folder))")
+    throw FileError(
+      folder + "/" + names[0], "no such file (\(kind.rawValue) expects \(options) in \(folder))")
   }
 }

@@ -25,9 +25,14 @@ public struct ImageSet: Sendable, Equatable {
   /// Number of classes (the labels lie in `0..<classCount`).
   public var classCount: Int { classNames.count }
 
-  public init(pixels: [UInt8], labels: [Int], channels: Int, height: Int, width: Int, classNames: [String]) {
-    precondition(pixels.count == labels.count * channels * height * width, "ImageSet: pixel count does not match")
-    precondition(labels.allSatisfy { $0 >= 0 && $0 < classNames.count }, "ImageSet: label out of range")
+  public init(
+    pixels: [UInt8], labels: [Int], channels: Int, height: Int, width: Int, classNames: [String]
+  ) {
+    precondition(
+      pixels.count == labels.count * channels * height * width,
+      "ImageSet: pixel count does not match")
+    precondition(
+      labels.allSatisfy { $0 >= 0 && $0 < classNames.count }, "ImageSet: label out of range")
     self.pixels = pixels
     self.labels = labels
     self.channels = channels
@@ -61,7 +66,8 @@ public struct ImageSet: Sendable, Equatable {
     bytes.reserveCapacity(indices.count * size)
     for index in indices { bytes.append(contentsOf: imageBytes(index)) }
     return ImageSet(
-      pixels: bytes, labels: indices.map { labels[$0] }, channels: channels, height: height, width: width,
+      pixels: bytes, labels: indices.map { labels[$0] }, channels: channels, height: height,
+      width: width,
       classNames: classNames)
   }
 
@@ -96,7 +102,9 @@ public struct ImageSet: Sendable, Equatable {
     }
     let n = Double(max(1, count * plane))
     let mean = sums.map { $0 / n / 255 }
-    let std = zip(squares, mean).map { square, m in (max(0, square / n / (255 * 255) - m * m)).squareRoot() }
+    let std = zip(squares, mean).map { square, m in
+      (max(0, square / n / (255 * 255) - m * m)).squareRoot()
+    }
     return (mean, std)
   }
 }

@@ -14,7 +14,9 @@ public enum LabelSubset: Sendable, Equatable, CustomStringConvertible {
   public init?(_ text: String) {
     if text == "all" {
       self = .all
-    } else if text.hasSuffix("%"), let percent = Double(text.dropLast()), percent > 0, percent <= 100 {
+    } else if text.hasSuffix("%"), let percent = Double(text.dropLast()), percent > 0,
+      percent <= 100
+    {
       self = .fraction(percent / 100)
     } else if let n = Int(text), n > 0 {
       self = .perClass(n)

@@ -31,10 +31,13 @@ struct DatasetOptions: ParsableArguments {
         """))
   var dataDir: String?
 
-  @Option(help: "Which split to read: train or test (default: test, or both where a command shows both).")
+  @Option(
+    help: "Which split to read: train or test (default: test, or both where a command shows both).")
   var split: Split?
 
-  @Option(help: "Read at most this many images: a seeded sample with each class in proportion to its size.")
+  @Option(
+    help:
+      "Read at most this many images: a seeded sample with each class in proportion to its size.")
   var limit: Int?
 
   @Flag(help: "CIFAR-100 only: use the 20 superclasses instead of the 100 classes.")
@@ -42,17 +45,23 @@ struct DatasetOptions: ParsableArguments {
 
   func validate() throws {
     if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
-    if coarseLabels && dataset != .cifar100 { throw ValidationError("--coarse-labels applies only to --dataset cifar100") }
+    if coarseLabels && dataset != .cifar100 {
+      throw ValidationError("--coarse-labels applies only to --dataset cifar100")
+    }
     if dataDir == nil && dataset.defaultDirectory == nil && dataset != .digits {
-      throw ValidationError("--dataset \(dataset.rawValue) needs --data-dir (the folder holding its files)")
+      throw ValidationError(
+        "--dataset \(dataset.rawValue) needs --data-dir (the folder holding its files)")
     }
   }
 
   /// Where the files are read from.
-  var source: DatasetSource { DatasetSource(dataset, directory: dataDir, coarseLabels: coarseLabels) }
+  var source: DatasetSource {
+    DatasetSource(dataset, directory: dataDir, coarseLabels: coarseLabels)
+  }
 
   /// Reads `split` (default: `--split`, else test), cut to `--limit` images with `seed`.
-  func load(_ split: Split? = nil, seed: UInt64, threads: ThreadCount) throws(FileError) -> ImageSet {
+  func load(_ split: Split? = nil, seed: UInt64, threads: ThreadCount) throws(FileError) -> ImageSet
+  {
     let images = try source.load(split ?? self.split ?? .test, threads: threads)
     guard let limit, limit < images.count else { return images }
     return images.subset(images.stratifiedIndices(total: limit, seed: seed))

@@ -8,7 +8,8 @@ import Foundation
 struct DatasetsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "datasets",
-    abstract: "Show what a dataset holds: images per split and class, image shape, pixel statistics.",
+    abstract:
+      "Show what a dataset holds: images per split and class, image shape, pixel statistics.",
     discussion: """
       Reads the dataset as training would and reports problems with its files (truncated, corrupt, \
       mislabelled) as one error line. With --labelled it also shows the seeded, class-stratified \
@@ -17,7 +18,10 @@ struct DatasetsCommand: ParsableCommand {
 
   @OptionGroup var data: DatasetOptions
 
-  @Option(help: "Also show the labelled subset: 'all', a percentage such as 1% or 10%, or N images per class.")
+  @Option(
+    help:
+      "Also show the labelled subset: 'all', a percentage such as 1% or 10%, or N images per class."
+  )
   var labelled: LabelSubset?
 
   @Option(help: "Seed for --limit and --labelled.")
@@ -36,7 +40,8 @@ struct DatasetsCommand: ParsableCommand {
   func run() throws {
     let report = try makeReport()
     if json {
-      let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .withoutEscapingSlashes])
+      let data = try JSONSerialization.data(
+        withJSONObject: report, options: [.sortedKeys, .withoutEscapingSlashes])
       print(String(decoding: data, as: UTF8.self))
     } else {
       print(Self.text(report))
@@ -52,17 +57,22 @@ struct DatasetsCommand: ParsableCommand {
       let images = try data.load(split, seed: seed, threads: threadCount)
       let (mean, std) = images.channelStatistics()
       var entry: [String: Any] = [
-        "count": images.count, "channels": images.channels, "height": images.height, "width": images.width,
-        "class_names": images.classNames, "class_counts": images.classCounts, "mean": mean, "std": std,
+        "count": images.count, "channels": images.channels, "height": images.height,
+        "width": images.width,
+        "class_names": images.classNames, "class_counts": images.classCounts, "mean": mean,
+        "std": std,
       ]
       if let labelled {
         let subset = images.subset(images.labelledIndices(labelled, seed: seed))
-        entry["labelled"] = ["subset": labelled.description, "count": subset.count, "class_counts": subset.classCounts]
+        entry["labelled"] = [
+          "subset": labelled.description, "count": subset.count, "class_counts": subset.classCounts,
+        ]
       }
       splits[split.rawValue] = entry
     }
     return [
-      "dataset": data.dataset.rawValue, "directory": data.source.resolvedDirectory ?? DigitsCSV.bundledPath ?? "",
+      "dataset": data.dataset.rawValue,
+      "directory": data.source.resolvedDirectory ?? DigitsCSV.bundledPath ?? "",
       "splits": splits,
     ]
   }
@@ -74,8 +84,10 @@ struct DatasetsCommand: ParsableCommand {
       guard let split = splits[name] else { continue }
       let names = split["class_names"] as? [String] ?? []
       let counts = split["class_counts"] as? [Int] ?? []
-      let mean = (split["mean"] as? [Double] ?? []).map { String(format: "%.4f", $0) }.joined(separator: ", ")
-      let std = (split["std"] as? [Double] ?? []).map { String(format: "%.4f", $0) }.joined(separator: ", ")
+      let mean = (split["mean"] as? [Double] ?? []).map { String(format: "%.4f", $0) }.joined(
+        separator: ", ")
+      let std = (split["std"] as? [Double] ?? []).map { String(format: "%.4f", $0) }.joined(
+        separator: ", ")
       lines.append(
         "\(name): \(split["count"] ?? 0) images of \(split["channels"] ?? 0)x\(split["height"] ?? 0)x\(split["width"] ?? 0), "
           + "\(names.count) classes, mean [\(mean)], std [\(std)]")
@@ -89,7 +101,8 @@ struct DatasetsCommand: ParsableCommand {
         lines.append("  \(label)\(className) \(String(count).leftPadded(to: 7))\(subset)")
       }
       if let labelled {
-        lines.append("  labelled subset \(labelled["subset"] ?? ""): \(labelled["count"] ?? 0) images")
+        lines.append(
+          "  labelled subset \(labelled["subset"] ?? ""): \(labelled["count"] ?? 0) images")
       }
     }
     return lines.joined(separator: "\n")

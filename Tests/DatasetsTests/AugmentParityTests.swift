@@ -63,7 +63,8 @@ struct AugmentParityTests {
     switch c.op {
     case "resized_crop":
       return image.resizedCrop(
-        top: try need(c.top), left: try need(c.left), height: try need(c.height), width: try need(c.width),
+        top: try need(c.top), left: try need(c.left), height: try need(c.height),
+        width: try need(c.width),
         outHeight: try need(c.out_height), outWidth: try need(c.out_width),
         interpolation: Interpolation(rawValue: try need(c.interpolation)) ?? .bilinear)
     case "resize":
@@ -71,7 +72,9 @@ struct AugmentParityTests {
         height: try need(c.out_height), width: try need(c.out_width),
         interpolation: Interpolation(rawValue: try need(c.interpolation)) ?? .bilinear)
     case "crop":
-      return image.cropped(top: try need(c.top), left: try need(c.left), height: try need(c.height), width: try need(c.width))
+      return image.cropped(
+        top: try need(c.top), left: try need(c.left), height: try need(c.height),
+        width: try need(c.width))
     case "pad":
       let mode: PaddingMode =
         switch try need(c.mode) {
@@ -79,7 +82,9 @@ struct AugmentParityTests {
         case "edge": .edge
         default: .constant(try need(c.fill))
         }
-      return image.padded(left: try need(c.left), top: try need(c.top), right: try need(c.right), bottom: try need(c.bottom), mode: mode)
+      return image.padded(
+        left: try need(c.left), top: try need(c.top), right: try need(c.right),
+        bottom: try need(c.bottom), mode: mode)
     case "center_crop":
       return image.centerCropped(height: try need(c.height), width: try need(c.width))
     case "hflip":
@@ -108,7 +113,8 @@ struct AugmentParityTests {
         ColorJitter.Adjustment.allCases.first { "\($0)" == name }
       }
       let parameters = ColorJitter.Parameters(
-        order: order, brightness: factors[0], contrast: factors[1], saturation: factors[2], hue: factors[3])
+        order: order, brightness: factors[0], contrast: factors[1], saturation: factors[2],
+        hue: factors[3])
       return ColorJitter.apply(image, parameters)
     default:
       throw FileError(c.name, "unknown op \(c.op)")
@@ -120,7 +126,9 @@ struct AugmentParityTests {
     #expect(fixtures.cases.count > 100)
     var inputs = [String: Image]()
     for c in fixtures.cases {
-      if inputs[c.input] == nil { inputs[c.input] = try fixtureImage("augment/input_\(c.input).npy") }
+      if inputs[c.input] == nil {
+        inputs[c.input] = try fixtureImage("augment/input_\(c.input).npy")
+      }
       let input = try #require(inputs[c.input])
       let expected = try fixtureImage("augment/\(c.output)")
       let difference = maxDifference(try Self.run(c, on: input), expected)
@@ -133,20 +141,24 @@ struct AugmentParityTests {
   @Test func randomResizedCropSamplesLikeTorchvision() throws {
     for stats in try Self.fixtures().rrc_stats {
       let crop = RandomResizedCrop(
-        height: 8, width: 8, scale: stats.scale[0]...stats.scale[1], ratio: stats.ratio[0]...stats.ratio[1])
+        height: 8, width: 8, scale: stats.scale[0]...stats.scale[1],
+        ratio: stats.ratio[0]...stats.ratio[1])
       var rng = RandomGenerator(seed: 11)
       var boxes = [[Double]]()
       for _ in 0..<stats.draws {
         let box = crop.sampleBox(height: stats.height, width: stats.width, using: &rng)
         boxes.append([Double(box.top), Double(box.left), Double(box.height), Double(box.width)])
-        #expect(box.top >= 0 && box.left >= 0 && box.top + box.height <= stats.height && box.left + box.width <= stats.width)
+        #expect(
+          box.top >= 0 && box.left >= 0 && box.top + box.height <= stats.height
+            && box.left + box.width <= stats.width)
       }
       for k in 0..<4 {
         let mean = boxes.reduce(0) { $0 + $1[k] } / Double(boxes.count)
         let standardError = stats.std[k] * (2 / Double(stats.draws)).squareRoot()
         #expect(
           abs(mean - stats.mean[k]) <= 5 * standardError + 1e-9,
-          "\(stats.height)x\(stats.width) component \(k): mean \(mean) vs torchvision \(stats.mean[k])")
+          "\(stats.height)x\(stats.width) component \(k): mean \(mean) vs torchvision \(stats.mean[k])"
+        )
       }
     }
   }

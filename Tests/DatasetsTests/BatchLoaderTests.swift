@@ -8,14 +8,18 @@ struct BatchLoaderTests {
   static let set: ImageSet = {
     var rng = RandomGenerator(seed: 1)
     return ImageSet(
-      pixels: (0..<(50 * 192)).map { _ in UInt8(rng.int(below: 256)) }, labels: (0..<50).map { $0 % 5 }, channels: 3,
+      pixels: (0..<(50 * 192)).map { _ in UInt8(rng.int(below: 256)) },
+      labels: (0..<50).map { $0 % 5 }, channels: 3,
       height: 8, width: 8, classNames: ["a", "b", "c", "d", "e"])
   }()
 
-  static func loader(threads: Int, prefetch: Int = 4, seed: UInt64 = 7, views: Int = 2) -> BatchLoader {
+  static func loader(threads: Int, prefetch: Int = 4, seed: UInt64 = 7, views: Int = 2)
+    -> BatchLoader
+  {
     BatchLoader(
       images: set, batchSize: 16, views: views,
-      transform: AugmentationRecipe.simclr.transform(height: 6, width: 6, normalization: ([0.5, 0.5, 0.5], [0.25, 0.25, 0.25])),
+      transform: AugmentationRecipe.simclr.transform(
+        height: 6, width: 6, normalization: ([0.5, 0.5, 0.5], [0.25, 0.25, 0.25])),
       seed: seed, threads: ThreadCount(threads), prefetch: prefetch)
   }
 
@@ -36,13 +40,15 @@ struct BatchLoaderTests {
     #expect(batches.map(\.count) == [16, 16, 16, 2])
     #expect(batches.allSatisfy { $0.labels == $0.indices.map { Self.set.labels[$0] } })
     #expect(batches[0].shape == [32, 3, 6, 6] && batches[0].pixels.allSatisfy(\.isFinite))
-    let dropping = BatchLoader(images: Self.set, batchSize: 16, dropLast: true, seed: 0, threads: ThreadCount(2))
+    let dropping = BatchLoader(
+      images: Self.set, batchSize: 16, dropLast: true, seed: 0, threads: ThreadCount(2))
     #expect(dropping.batchesPerEpoch == 3 && Array(dropping.batches(epoch: 0)).count == 3)
   }
 
   @Test func viewsAreViewMajorAndIndependent() throws {
     // Without augmentation every view is the image itself, at row v * count + i.
-    let plain = BatchLoader(images: Self.set, batchSize: 8, views: 3, shuffle: false, seed: 0, threads: ThreadCount(1))
+    let plain = BatchLoader(
+      images: Self.set, batchSize: 8, views: 3, shuffle: false, seed: 0, threads: ThreadCount(1))
     let batch = plain.batch(epoch: 0, index: 1)
     #expect(batch.indices == Array(8..<16) && batch.shape == [24, 3, 8, 8])
     for v in 0..<3 {
@@ -59,7 +65,8 @@ struct BatchLoaderTests {
 
   @Test func stoppingEarlyEndsTheWorkers() {
     let many = BatchLoader(
-      images: Self.set, batchSize: 1, views: 2, transform: AugmentationRecipe.mocoV2.transform(height: 8, width: 8, normalization: nil),
+      images: Self.set, batchSize: 1, views: 2,
+      transform: AugmentationRecipe.mocoV2.transform(height: 8, width: 8, normalization: nil),
       seed: 0, threads: ThreadCount(2), prefetch: 2)
     var seen = 0
     for batch in many.batches(epoch: 0) {
@@ -73,17 +80,24 @@ struct BatchLoaderTests {
 struct TransformTests {
   let rgb: Image = {
     var rng = RandomGenerator(seed: 2)
-    return Image(channels: 3, height: 12, width: 10, pixels: (0..<360).map { _ in rng.uniformFloat() })
+    return Image(
+      channels: 3, height: 12, width: 10, pixels: (0..<360).map { _ in rng.uniformFloat() })
   }()
 
   @Test func randomResizedCropFallsBackToTheCentredClampedWindow() {
     // An area of at least 90 % of a 12x40 image cannot have an aspect ratio <= 4/3.
     let crop = RandomResizedCrop(height: 4, width: 4, scale: 0.9...1)
     var rng = RandomGenerator(seed: 0)
-    #expect(crop.sampleBox(height: 12, width: 40, using: &rng) == CropBox(top: 0, left: 12, height: 12, width: 16))
-    #expect(crop.sampleBox(height: 40, width: 12, using: &rng) == CropBox(top: 12, left: 0, height: 16, width: 12))
+    #expect(
+      crop.sampleBox(height: 12, width: 40, using: &rng)
+        == CropBox(top: 0, left: 12, height: 12, width: 16))
+    #expect(
+      crop.sampleBox(height: 40, width: 12, using: &rng)
+        == CropBox(top: 12, left: 0, height: 16, width: 12))
     let box = CropBox(top: 1, left: 2, height: 7, width: 5)
-    #expect(crop.apply(rgb, box: box) == rgb.resizedCrop(top: 1, left: 2, height: 7, width: 5, outHeight: 4, outWidth: 4))
+    #expect(
+      crop.apply(rgb, box: box)
+        == rgb.resizedCrop(top: 1, left: 2, height: 7, width: 5, outHeight: 4, outWidth: 4))
   }
 
   @Test func colorJitterParameters() {
@@ -94,7 +108,9 @@ struct TransformTests {
       let p = jitter.sampleParameters(using: &rng)
       orders.insert(p.order)
       #expect(Set(p.order) == Set(ColorJitter.Adjustment.allCases))
-      #expect(p.brightness.map { $0 >= 0.6 && $0 <= 1.4 } == true && p.contrast.map { $0 >= 0.2 && $0 <= 1.8 } == true)
+      #expect(
+        p.brightness.map { $0 >= 0.6 && $0 <= 1.4 } == true
+          && p.contrast.map { $0 >= 0.2 && $0 <= 1.8 } == true)
       #expect(p.saturation == nil && p.hue.map { abs($0) <= 0.1 } == true)
     }
     #expect(orders.count == 24)
@@ -133,10 +149,14 @@ struct TransformTests {
   @Test func resizeTargetsAndBlurKernelSizes() {
     var rng = RandomGenerator(seed: 7)
     let shorter = Resize(.shorterSide(16))
-    #expect(shorter.outputSize(height: 12, width: 10) == (19, 16) && shorter.outputSize(height: 10, width: 25) == (16, 40))
+    #expect(
+      shorter.outputSize(height: 12, width: 10) == (19, 16)
+        && shorter.outputSize(height: 10, width: 25) == (16, 40))
     let resized = shorter(rgb, using: &rng)
     #expect(resized.height == 19 && resized.width == 16)
-    #expect(CenterCrop(height: 4, width: 6)(rgb, using: &rng) == rgb.cropped(top: 4, left: 2, height: 4, width: 6))
+    #expect(
+      CenterCrop(height: 4, width: 6)(rgb, using: &rng)
+        == rgb.cropped(top: 4, left: 2, height: 4, width: 6))
     #expect([224, 32, 28, 96].map(GaussianBlur.kernelSize(forSide:)) == [23, 3, 3, 9])
     let blur = GaussianBlur(kernelSize: 5, sigma: 0.5...1.5)
     for _ in 0..<100 {
@@ -150,7 +170,8 @@ struct TransformTests {
     let recipe = AugmentationRecipe.simclr
     let loader = BatchLoader(
       images: test, batchSize: 64, views: recipe.views,
-      transform: recipe.transform(height: 28, width: 28, normalization: DatasetKind.fashionMNIST.referenceNormalization),
+      transform: recipe.transform(
+        height: 28, width: 28, normalization: DatasetKind.fashionMNIST.referenceNormalization),
       seed: 1, threads: ThreadCount(2))
     let sequence = loader.batches(epoch: 0).makeIterator()
     let batch = try #require(sequence.next())
@@ -161,21 +182,27 @@ struct TransformTests {
     #expect(abs(low + 0.2860 / 0.3530) < 1e-4 && high > 1.9 && high <= (1 - 0.2860) / 0.3530 + 1e-4)
   }
 
-  @Test(arguments: [(1, 28, 28), (3, 32, 32)]) func everyRecipeGivesFiniteFixedSizeViews(shape: (Int, Int, Int)) {
+  @Test(arguments: [(1, 28, 28), (3, 32, 32)]) func everyRecipeGivesFiniteFixedSizeViews(
+    shape: (Int, Int, Int)
+  ) {
     var rng = RandomGenerator(seed: 6)
-    let image = Image(channels: shape.0, height: shape.1, width: shape.2, pixels: (0..<(shape.0 * shape.1 * shape.2)).map { _ in rng.uniformFloat() })
+    let image = Image(
+      channels: shape.0, height: shape.1, width: shape.2,
+      pixels: (0..<(shape.0 * shape.1 * shape.2)).map { _ in rng.uniformFloat() })
     for name in AugmentationRecipe.names {
       let recipe = AugmentationRecipe(name: name, supportViews: 3)
       #expect(recipe != nil)
       guard let recipe else { continue }
-      let transform = recipe.transform(height: shape.1, width: shape.2, normalization: ([0.5], [0.5]))
+      let transform = recipe.transform(
+        height: shape.1, width: shape.2, normalization: ([0.5], [0.5]))
       for _ in 0..<20 {
         let out = transform(image, using: &rng)
         #expect(out.channels == shape.0 && out.height == shape.1 && out.width == shape.2)
         #expect(out.pixels.allSatisfy { $0.isFinite && $0 >= -1.0001 && $0 <= 1.0001 })
       }
     }
-    #expect(AugmentationRecipe.fnc(supportViews: 3).views == 5 && AugmentationRecipe.simclr.views == 2)
+    #expect(
+      AugmentationRecipe.fnc(supportViews: 3).views == 5 && AugmentationRecipe.simclr.views == 2)
     #expect(AugmentationRecipe.selfcon.views == 1 && AugmentationRecipe(name: "byol") == nil)
   }
 }

@@ -11,7 +11,8 @@ func fixturePath(_ relative: String) -> String {
 func fixtureImage(_ relative: String) throws -> Image {
   let array = try NPYArray.read(fixturePath(relative))
   precondition(array.shape.count == 3, "fixture \(relative) is not [C, H, W]")
-  return Image(channels: array.shape[0], height: array.shape[1], width: array.shape[2], pixels: array.floats())
+  return Image(
+    channels: array.shape[0], height: array.shape[1], width: array.shape[2], pixels: array.floats())
 }
 
 /// The largest absolute difference between two equally shaped images (infinity when

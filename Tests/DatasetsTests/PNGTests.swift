@@ -15,7 +15,9 @@ struct PNGTests {
     let plane = decoded.height * decoded.width
     var planar = [UInt8](repeating: 0, count: decoded.samples.count)
     for p in 0..<plane {
-      for c in 0..<decoded.channels { planar[c * plane + p] = decoded.samples[p * decoded.channels + c] }
+      for c in 0..<decoded.channels {
+        planar[c * plane + p] = decoded.samples[p * decoded.channels + c]
+      }
     }
     #expect(planar == expected.bytes)
   }
@@ -27,8 +29,11 @@ struct PNGTests {
       for interlaced in [false, true] {
         let samples = (0..<(9 * 11 * channels)).map { _ in UInt8(rng.int(below: 256)) }
         let path = directory.file("c\(channels)-\(interlaced).png")
-        try Data(PNGFile.encode(samples: samples, channels: channels, height: 9, width: 11, interlaced: interlaced))
-          .write(to: URL(fileURLWithPath: path))
+        try Data(
+          PNGFile.encode(
+            samples: samples, channels: channels, height: 9, width: 11, interlaced: interlaced)
+        )
+        .write(to: URL(fileURLWithPath: path))
         let decoded = try PNGFile.read(path)
         // Alpha is dropped: grey+alpha reads as grey, RGBA as RGB.
         let kept = channels <= 2 ? 1 : 3
@@ -39,7 +44,8 @@ struct PNGTests {
     }
     let wide = (0..<(4 * 3)).map { UInt16($0 * 5000) }
     let path = directory.file("sixteen.png")
-    try Data(PNGFile.encode(samples16: wide, channels: 3, height: 2, width: 2)).write(to: URL(fileURLWithPath: path))
+    try Data(PNGFile.encode(samples16: wide, channels: 3, height: 2, width: 2)).write(
+      to: URL(fileURLWithPath: path))
     #expect(try PNGFile.read(path).samples == wide.map { UInt8((Double($0) / 257).rounded()) })
   }
 
@@ -71,7 +77,9 @@ struct PNGTests {
     magic[1] = 0x51
     #expect(try problem(magic) == "not a PNG file (bad signature)")
     #expect(try problem(Array(good.prefix(5))) == "not a PNG file (bad signature)")
-    #expect(fileError { () throws(FileError) in try PNGFile.read(directory.file("missing.png")) }?.problem == "no such file")
+    #expect(
+      fileError { () throws(FileError) in try PNGFile.read(directory.file("missing.png")) }?.problem
+        == "no such file")
   }
 
   @Test func imageFoldersReadClassesInSortedOrder() throws {
@@ -102,16 +110,26 @@ struct PNGTests {
 
   @Test func badImageFoldersAreReported() throws {
     let directory = TemporaryDirectory()
-    #expect(fileError { () throws(FileError) in try ImageFolder.read(directory.path) }?.problem.hasPrefix("no class folders") == true)
+    #expect(
+      fileError { () throws(FileError) in try ImageFolder.read(directory.path) }?.problem.hasPrefix(
+        "no class folders") == true)
     try PNGFile.write(Image(channels: 1, height: 4, width: 3), to: directory.file("a/1.png"))
     try PNGFile.write(Image(channels: 1, height: 5, width: 3), to: directory.file("b/2.png"))
     #expect(
       fileError { () throws(FileError) in try ImageFolder.read(directory.path) }
-        == FileError(directory.file("b/2.png"), "is 3x5 but \(directory.file("a/1.png")) is 3x4; all images must have one size"))
+        == FileError(
+          directory.file("b/2.png"),
+          "is 3x5 but \(directory.file("a/1.png")) is 3x4; all images must have one size"))
     try Data([1, 2, 3]).write(to: URL(fileURLWithPath: directory.file("b/2.png")))
-    #expect(fileError { () throws(FileError) in try ImageFolder.read(directory.path) } == FileError(directory.file("b/2.png"), "not a PNG file (bad signature)"))
+    #expect(
+      fileError { () throws(FileError) in try ImageFolder.read(directory.path) }
+        == FileError(directory.file("b/2.png"), "not a PNG file (bad signature)"))
     try Data([1]).write(to: URL(fileURLWithPath: directory.file("b/notes.txt")))
-    #expect(fileError { () throws(FileError) in try ImageFolder.read(directory.path) }?.problem == "not a PNG file name (class folders may hold only .png images)")
-    #expect(fileError { () throws(FileError) in try ImageFolder.read(directory.file("none")) }?.problem == "no such folder")
+    #expect(
+      fileError { () throws(FileError) in try ImageFolder.read(directory.path) }?.problem
+        == "not a PNG file name (class folders may hold only .png images)")
+    #expect(
+      fileError { () throws(FileError) in try ImageFolder.read(directory.file("none")) }?.problem
+        == "no such folder")
   }
 }

@@ -5,12 +5,15 @@ extension Image {
   /// pixels, separable, reflect padding (torchvision's `F.gaussian_blur` on tensors:
   /// taps at -(k-1)/2 ... (k-1)/2, weights exp(-x²/2σ²) normalised to sum 1).
   public func blurred(kernelSize: Int, sigma: Float) -> Image {
-    precondition(kernelSize > 0 && kernelSize % 2 == 1, "the blur kernel size must be odd and positive")
+    precondition(
+      kernelSize > 0 && kernelSize % 2 == 1, "the blur kernel size must be odd and positive")
     precondition(sigma > 0, "the blur sigma must be positive")
     let kernel = Image.gaussianKernel(size: kernelSize, sigma: sigma)
     let radius = kernelSize / 2
     let (h, w) = (height, width)
-    let columns = (-radius..<(w + radius)).map { Image.sourceIndex($0, size: w, mode: .reflect) ?? 0 }
+    let columns = (-radius..<(w + radius)).map {
+      Image.sourceIndex($0, size: w, mode: .reflect) ?? 0
+    }
     let rows = (-radius..<(h + radius)).map { Image.sourceIndex($0, size: h, mode: .reflect) ?? 0 }
     var middle = [Float](repeating: 0, count: h * w)
     return pixels.withUnsafeBufferPointer { source in
@@ -64,7 +67,9 @@ extension Image {
     let sigma2 = radius * radius / Float(passes)
     let length = (12 * sigma2 + 1).squareRoot()
     let whole = ((length - 1) / 2).rounded(.down)
-    let fraction = (2 * whole + 1) * (whole * (whole + 1) - 3 * sigma2) / (6 * (sigma2 - (whole + 1) * (whole + 1)))
+    let fraction =
+      (2 * whole + 1) * (whole * (whole + 1) - 3 * sigma2)
+      / (6 * (sigma2 - (whole + 1) * (whole + 1)))
     let boxRadius = whole + fraction
     let inner = Int(boxRadius)
     let weight = 1 / (2 * boxRadius + 1)
@@ -81,7 +86,8 @@ extension Image {
           for x in 0..<count {
             var acc: Float = 0
             for k in (x - inner)...(x + inner) { acc += scratch[min(max(k, 0), last)] }
-            let far = scratch[min(max(x - inner - 1, 0), last)] + scratch[min(max(x + inner + 1, 0), last)]
+            let far =
+              scratch[min(max(x - inner - 1, 0), last)] + scratch[min(max(x + inner + 1, 0), last)]
             image[start + x * stride] = acc * weight + far * farWeight
           }
         }

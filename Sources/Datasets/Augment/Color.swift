@@ -38,7 +38,9 @@ extension Image {
         let keep = 1 - factor
         for k in 0..<plane {
           let grey = keep * Image.luminance(p[k], p[plane + k], p[2 * plane + k])
-          for c in 0..<3 { target[c * plane + k] = min(max(factor * p[c * plane + k] + grey, 0), 1) }
+          for c in 0..<3 {
+            target[c * plane + k] = min(max(factor * p[c * plane + k] + grey, 0), 1)
+          }
         }
       }
     }
@@ -119,7 +121,9 @@ extension Image {
 
   /// `(x - mean[c]) / std[c]` per channel (torchvision's `Normalize`).
   public func normalized(mean: [Float], std: [Float]) -> Image {
-    precondition(mean.count == channels && std.count == channels, "normalize needs one mean and std per channel")
+    precondition(
+      mean.count == channels && std.count == channels,
+      "normalize needs one mean and std per channel")
     let plane = planeSize
     return pixels.withUnsafeBufferPointer { p in
       Image.make(channels: channels, height: height, width: width) { target in

@@ -39,7 +39,9 @@ extension Image {
   }
 
   /// The image with a border of the given widths added (torchvision's `F.pad`).
-  public func padded(left: Int, top: Int, right: Int, bottom: Int, mode: PaddingMode = .constant(0)) -> Image {
+  public func padded(left: Int, top: Int, right: Int, bottom: Int, mode: PaddingMode = .constant(0))
+    -> Image
+  {
     precondition(left >= 0 && top >= 0 && right >= 0 && bottom >= 0, "padding must be non-negative")
     let (h, w) = (height, width)
     let outHeight = h + top + bottom

@@ -10,7 +10,8 @@ public struct Image: Sendable, Equatable {
   public var pixels: [Float]
 
   public init(channels: Int, height: Int, width: Int, pixels: [Float]) {
-    precondition(pixels.count == channels * height * width, "Image: pixel count does not match the shape")
+    precondition(
+      pixels.count == channels * height * width, "Image: pixel count does not match the shape")
     self.channels = channels
     self.height = height
     self.width = width

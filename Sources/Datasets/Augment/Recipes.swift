@@ -28,7 +28,9 @@ public enum AugmentationRecipe: Sendable, Equatable {
   case none
 
   /// The command-line names: simclr, supcon, selfcon, moco-v2, core-tuning, fnc, weak, none.
-  public static let names = ["simclr", "supcon", "selfcon", "moco-v2", "core-tuning", "fnc", "weak", "none"]
+  public static let names = [
+    "simclr", "supcon", "selfcon", "moco-v2", "core-tuning", "fnc", "weak", "none",
+  ]
 
   /// The recipe called `name` (FNC with `supportViews` support views).
   public init?(name: String, supportViews: Int = 8) {
@@ -56,38 +58,54 @@ public enum AugmentationRecipe: Sendable, Equatable {
 
   /// The pipeline for `height x width` images; `normalization` (per-channel mean and
   /// std) appends a `Normalize`.
-  public func transform(height: Int, width: Int, normalization: (mean: [Float], std: [Float])?) -> Compose {
+  public func transform(height: Int, width: Int, normalization: (mean: [Float], std: [Float])?)
+    -> Compose
+  {
     let side = min(height, width)
     let blur = GaussianBlur(kernelSize: GaussianBlur.kernelSize(forSide: side), sigma: 0.1...2.0)
-    let standardJitter = RandomApply(probability: 0.8, [ColorJitter(brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1)])
+    let standardJitter = RandomApply(
+      probability: 0.8, [ColorJitter(brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1)])
     var steps: [any ImageTransform]
     switch self {
     case .simclr, .supcon, .selfcon:
       steps = [
-        RandomResizedCrop(height: height, width: width, scale: 0.2...1), RandomHorizontalFlip(), standardJitter,
+        RandomResizedCrop(height: height, width: width, scale: 0.2...1), RandomHorizontalFlip(),
+        standardJitter,
         RandomGrayscale(probability: 0.2),
       ]
     case .mocoV2:
       steps = [
-        RandomResizedCrop(height: height, width: width, scale: 0.2...1), standardJitter, RandomGrayscale(probability: 0.2),
+        RandomResizedCrop(height: height, width: width, scale: 0.2...1), standardJitter,
+        RandomGrayscale(probability: 0.2),
         RandomApply(probability: 0.5, [PILGaussianBlur(radius: 0.1...2.0)]), RandomHorizontalFlip(),
       ]
     case .coreTuning:
       let enlarged = Resize(
-        .exact(height: (height * 272 + 128) / 256, width: (width * 272 + 128) / 256), interpolation: .bicubic)
-      steps = [enlarged, RandomRotation(degrees: 15), RandomCrop(height: height, width: width), RandomHorizontalFlip()]
+        .exact(height: (height * 272 + 128) / 256, width: (width * 272 + 128) / 256),
+        interpolation: .bicubic)
+      steps = [
+        enlarged, RandomRotation(degrees: 15), RandomCrop(height: height, width: width),
+        RandomHorizontalFlip(),
+      ]
     case .fnc:
       steps = [
-        RandomResizedCrop(height: height, width: width, scale: 0.08...1, interpolation: .bicubic), RandomHorizontalFlip(),
-        RandomApply(probability: 0.8, [ColorJitter(brightness: 0.8, contrast: 0.8, saturation: 0.8, hue: 0.2)]),
+        RandomResizedCrop(height: height, width: width, scale: 0.08...1, interpolation: .bicubic),
+        RandomHorizontalFlip(),
+        RandomApply(
+          probability: 0.8, [ColorJitter(brightness: 0.8, contrast: 0.8, saturation: 0.8, hue: 0.2)]
+        ),
         RandomGrayscale(probability: 0.2), RandomApply(probability: 0.5, [blur]),
       ]
     case .weak:
-      steps = [RandomResizedCrop(height: height, width: width, scale: 0.2...1), RandomHorizontalFlip()]
+      steps = [
+        RandomResizedCrop(height: height, width: width, scale: 0.2...1), RandomHorizontalFlip(),
+      ]
     case .none:
       steps = []
     }
-    if let normalization { steps.append(Normalize(mean: normalization.mean, std: normalization.std)) }
+    if let normalization {
+      steps.append(Normalize(mean: normalization.mean, std: normalization.std))
+    }
     return Compose(steps)
   }
 }

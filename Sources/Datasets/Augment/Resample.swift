@@ -67,8 +67,12 @@ extension Image {
   /// intermediate to 8 bits, so it equals torch's float result and is within about
   /// 1/255 of PIL's 8-bit result. Bicubic output is clamped to [0, 1] as PIL's 8-bit
   /// result is (torch leaves float overshoot unclamped).
-  public func resized(height outHeight: Int, width outWidth: Int, interpolation: Interpolation = .bilinear) -> Image {
-    resizedCrop(top: 0, left: 0, height: height, width: width, outHeight: outHeight, outWidth: outWidth, interpolation: interpolation)
+  public func resized(
+    height outHeight: Int, width outWidth: Int, interpolation: Interpolation = .bilinear
+  ) -> Image {
+    resizedCrop(
+      top: 0, left: 0, height: height, width: width, outHeight: outHeight, outWidth: outWidth,
+      interpolation: interpolation)
   }
 
   /// Crops the box (`top`, `left`, `height`, `width`) and resizes it to
@@ -78,17 +82,23 @@ extension Image {
     top: Int, left: Int, height boxHeight: Int, width boxWidth: Int, outHeight: Int, outWidth: Int,
     interpolation: Interpolation = .bilinear
   ) -> Image {
-    precondition(boxHeight > 0 && boxWidth > 0 && outHeight > 0 && outWidth > 0, "resize sizes must be positive")
+    precondition(
+      boxHeight > 0 && boxWidth > 0 && outHeight > 0 && outWidth > 0,
+      "resize sizes must be positive")
     guard top >= 0, left >= 0, top + boxHeight <= height, left + boxWidth <= width else {
       return cropped(top: top, left: left, height: boxHeight, width: boxWidth)
-        .resizedCrop(top: 0, left: 0, height: boxHeight, width: boxWidth, outHeight: outHeight, outWidth: outWidth, interpolation: interpolation)
+        .resizedCrop(
+          top: 0, left: 0, height: boxHeight, width: boxWidth, outHeight: outHeight,
+          outWidth: outWidth, interpolation: interpolation)
     }
     if boxHeight == outHeight && boxWidth == outWidth {
       return top == 0 && left == 0 && boxHeight == height && boxWidth == width
         ? self : cropped(top: top, left: left, height: boxHeight, width: boxWidth)
     }
-    let rows = ResampleTable(inSize: boxHeight, outSize: outHeight, offset: top, interpolation: interpolation)
-    let columns = ResampleTable(inSize: boxWidth, outSize: outWidth, offset: left, interpolation: interpolation)
+    let rows = ResampleTable(
+      inSize: boxHeight, outSize: outHeight, offset: top, interpolation: interpolation)
+    let columns = ResampleTable(
+      inSize: boxWidth, outSize: outWidth, offset: left, interpolation: interpolation)
     let (h, w) = (height, width)
     let clamp = interpolation == .bicubic
     // Horizontal pass over the rows of the box, then vertical pass.
@@ -122,7 +132,9 @@ extension Image {
                     for x in 0..<outWidth { target[targetRow + x] += mid[midRow + x] * weight }
                   }
                   if clamp {
-                    for x in 0..<outWidth { target[targetRow + x] = min(max(target[targetRow + x], 0), 1) }
+                    for x in 0..<outWidth {
+                      target[targetRow + x] = min(max(target[targetRow + x], 0), 1)
+                    }
                   }
                 }
               }

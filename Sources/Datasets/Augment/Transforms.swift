@@ -69,10 +69,13 @@ public struct RandomResizedCrop: ImageTransform {
   public var interpolation: Interpolation
 
   public init(
-    height: Int, width: Int, scale: ClosedRange<Double> = 0.08...1, ratio: ClosedRange<Double> = 0.75...(4.0 / 3.0),
+    height: Int, width: Int, scale: ClosedRange<Double> = 0.08...1,
+    ratio: ClosedRange<Double> = 0.75...(4.0 / 3.0),
     interpolation: Interpolation = .bilinear
   ) {
-    precondition(height > 0 && width > 0 && scale.lowerBound > 0 && ratio.lowerBound > 0, "RandomResizedCrop: bad parameters")
+    precondition(
+      height > 0 && width > 0 && scale.lowerBound > 0 && ratio.lowerBound > 0,
+      "RandomResizedCrop: bad parameters")
     self.height = height
     self.width = width
     self.scale = scale
@@ -84,7 +87,9 @@ public struct RandomResizedCrop: ImageTransform {
   /// log-aspect ~ U(log ratio), rounded half-to-even; the first window that fits is
   /// placed uniformly. After ten misses, the largest centred window whose aspect ratio
   /// is clamped into `ratio`.
-  public func sampleBox(height imageHeight: Int, width imageWidth: Int, using rng: inout RandomGenerator) -> CropBox {
+  public func sampleBox(
+    height imageHeight: Int, width imageWidth: Int, using rng: inout RandomGenerator
+  ) -> CropBox {
     let area = Double(imageHeight * imageWidth)
     let logRatio = (log(ratio.lowerBound), log(ratio.upperBound))
     for _ in 0..<10 {
@@ -111,7 +116,8 @@ public struct RandomResizedCrop: ImageTransform {
   /// Crops `box` and resizes it to the output size.
   public func apply(_ image: Image, box: CropBox) -> Image {
     image.resizedCrop(
-      top: box.top, left: box.left, height: box.height, width: box.width, outHeight: height, outWidth: width,
+      top: box.top, left: box.left, height: box.height, width: box.width, outHeight: height,
+      outWidth: width,
       interpolation: interpolation)
   }
 
@@ -137,10 +143,16 @@ public struct RandomCrop: ImageTransform {
   }
 
   /// The window in the padded image: uniform top and left.
-  public func sampleBox(height imageHeight: Int, width imageWidth: Int, using rng: inout RandomGenerator) -> CropBox {
+  public func sampleBox(
+    height imageHeight: Int, width imageWidth: Int, using rng: inout RandomGenerator
+  ) -> CropBox {
     let (paddedHeight, paddedWidth) = (imageHeight + 2 * padding, imageWidth + 2 * padding)
-    precondition(paddedHeight >= height && paddedWidth >= width, "RandomCrop: the crop is larger than the padded image")
-    if paddedHeight == height && paddedWidth == width { return CropBox(top: 0, left: 0, height: height, width: width) }
+    precondition(
+      paddedHeight >= height && paddedWidth >= width,
+      "RandomCrop: the crop is larger than the padded image")
+    if paddedHeight == height && paddedWidth == width {
+      return CropBox(top: 0, left: 0, height: height, width: width)
+    }
     let top = rng.int(below: paddedHeight - height + 1)
     let left = rng.int(below: paddedWidth - width + 1)
     return CropBox(top: top, left: left, height: height, width: width)
@@ -148,7 +160,10 @@ public struct RandomCrop: ImageTransform {
 
   /// Pads by `padding` and crops `box` (coordinates in the padded image).
   public func apply(_ image: Image, box: CropBox) -> Image {
-    let source = padding > 0 ? image.padded(left: padding, top: padding, right: padding, bottom: padding, mode: paddingMode) : image
+    let source =
+      padding > 0
+      ? image.padded(
+        left: padding, top: padding, right: padding, bottom: padding, mode: paddingMode) : image
     return source.cropped(top: box.top, left: box.left, height: box.height, width: box.width)
   }
 
@@ -236,7 +251,9 @@ public struct ColorJitter: ImageTransform {
     public var saturation: Float?
     public var hue: Float?
 
-    public init(order: [Adjustment], brightness: Float?, contrast: Float?, saturation: Float?, hue: Float?) {
+    public init(
+      order: [Adjustment], brightness: Float?, contrast: Float?, saturation: Float?, hue: Float?
+    ) {
       self.order = order
       self.brightness = brightness
       self.contrast = contrast
@@ -250,8 +267,11 @@ public struct ColorJitter: ImageTransform {
   public var saturation: Double
   public var hue: Double
 
-  public init(brightness: Double = 0, contrast: Double = 0, saturation: Double = 0, hue: Double = 0) {
-    precondition(brightness >= 0 && contrast >= 0 && saturation >= 0, "ColorJitter strengths must be non-negative")
+  public init(brightness: Double = 0, contrast: Double = 0, saturation: Double = 0, hue: Double = 0)
+  {
+    precondition(
+      brightness >= 0 && contrast >= 0 && saturation >= 0,
+      "ColorJitter strengths must be non-negative")
     precondition(hue >= 0 && hue <= 0.5, "ColorJitter hue must lie in [0, 0.5]")
     self.brightness = brightness
     self.contrast = contrast
@@ -311,7 +331,9 @@ public struct GaussianBlur: ImageTransform {
   public var sigma: ClosedRange<Float>
 
   public init(kernelSize: Int, sigma: ClosedRange<Float> = 0.1...2.0) {
-    precondition(kernelSize > 0 && kernelSize % 2 == 1 && sigma.lowerBound > 0, "GaussianBlur: odd kernel, positive sigma")
+    precondition(
+      kernelSize > 0 && kernelSize % 2 == 1 && sigma.lowerBound > 0,
+      "GaussianBlur: odd kernel, positive sigma")
     self.kernelSize = kernelSize
     self.sigma = sigma
   }
@@ -362,7 +384,9 @@ public struct RandomRotation: ImageTransform {
   }
 
   /// The angle in degrees.
-  public func sampleAngle(using rng: inout RandomGenerator) -> Double { rng.uniform(-degrees, degrees) }
+  public func sampleAngle(using rng: inout RandomGenerator) -> Double {
+    rng.uniform(-degrees, degrees)
+  }
 
   public func callAsFunction(_ image: Image, using rng: inout RandomGenerator) -> Image {
     image.rotated(degrees: sampleAngle(using: &rng), fill: fill)
@@ -376,7 +400,9 @@ public struct Normalize: ImageTransform {
   public var std: [Float]
 
   public init(mean: [Float], std: [Float]) {
-    precondition(mean.count == std.count && !mean.isEmpty && std.allSatisfy { $0 > 0 }, "Normalize: one positive std per mean")
+    precondition(
+      mean.count == std.count && !mean.isEmpty && std.allSatisfy { $0 > 0 },
+      "Normalize: one positive std per mean")
     self.mean = mean
     self.std = std
   }

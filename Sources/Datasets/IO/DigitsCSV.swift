@@ -14,7 +14,8 @@ public enum DigitsCSV {
   /// missing.
   public static var bundledPath: String? {
     let candidates = [
-      Bundle.main.bundleURL.appendingPathComponent("ContrastLens_Datasets.resources/digits.csv.gz").path,
+      Bundle.main.bundleURL.appendingPathComponent("ContrastLens_Datasets.resources/digits.csv.gz")
+        .path,
       URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Resources/digits.csv.gz").path,
     ]
@@ -25,17 +26,21 @@ public enum DigitsCSV {
   /// floats later are `v / 16` to within 1/510.
   public static func read(_ path: String) throws(FileError) -> ImageSet {
     var bytes = Array(try AtomicFile.read(path))
-    if bytes.count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B { bytes = try Zlib.gunzip(bytes, path: path) }
+    if bytes.count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B {
+      bytes = try Zlib.gunzip(bytes, path: path)
+    }
     var pixels = [UInt8]()
     var labels = [Int]()
     var lineNumber = 0
     for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
       lineNumber += 1
-      let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+      let text = String(decoding: line, as: UTF8.self).trimmingCharacters(
+        in: .whitespacesAndNewlines)
       if text.isEmpty { continue }
       let fields = text.split(separator: ",", omittingEmptySubsequences: false)
       guard fields.count == 65 else {
-        throw FileError(path, "line \(lineNumber): \(fields.count) values, expected 65 (64 pixels and a label)")
+        throw FileError(
+          path, "line \(lineNumber): \(fields.count) values, expected 65 (64 pixels and a label)")
       }
       var values = [Int]()
       for field in fields {
@@ -55,6 +60,7 @@ public enum DigitsCSV {
     }
     guard !labels.isEmpty else { throw FileError(path, "no images in the file") }
     return ImageSet(
-      pixels: pixels, labels: labels, channels: 1, height: 8, width: 8, classNames: (0..<10).map(String.init))
+      pixels: pixels, labels: labels, channels: 1, height: 8, width: 8,
+      classNames: (0..<10).map(String.init))
   }
 }

@@ -9,7 +9,8 @@ public struct IDXArray: Sendable, Equatable {
   public var bytes: [UInt8]
 
   public init(dimensions: [Int], bytes: [UInt8]) {
-    precondition(dimensions.reduce(1, *) == bytes.count, "IDXArray: byte count does not match dimensions")
+    precondition(
+      dimensions.reduce(1, *) == bytes.count, "IDXArray: byte count does not match dimensions")
     self.dimensions = dimensions
     self.bytes = bytes
   }
@@ -25,34 +26,44 @@ public struct IDXArray: Sendable, Equatable {
 
   /// Decodes the (uncompressed) bytes of an IDX file; `path` only names it in errors.
   public static func decode(_ file: [UInt8], path: String) throws(FileError) -> IDXArray {
-    guard file.count >= 4 else { throw FileError(path, "truncated IDX header (\(file.count) bytes)") }
+    guard file.count >= 4 else {
+      throw FileError(path, "truncated IDX header (\(file.count) bytes)")
+    }
     guard file[0] == 0, file[1] == 0 else {
       throw FileError(path, "not an IDX file (bad magic bytes 0x\(hex(file[0..<4])))")
     }
     guard file[2] == 0x08 else {
-      throw FileError(path, "unsupported IDX element type 0x\(hex(file[2...2])) (only unsigned bytes, 0x08)")
+      throw FileError(
+        path, "unsupported IDX element type 0x\(hex(file[2...2])) (only unsigned bytes, 0x08)")
     }
     let rank = Int(file[3])
     guard rank >= 1 else { throw FileError(path, "corrupt IDX header: zero dimensions") }
     let dataStart = 4 + 4 * rank
-    guard file.count >= dataStart else { throw FileError(path, "truncated IDX header (\(file.count) bytes)") }
+    guard file.count >= dataStart else {
+      throw FileError(path, "truncated IDX header (\(file.count) bytes)")
+    }
     var dimensions = [Int]()
     for d in 0..<rank {
       let o = 4 + 4 * d
-      dimensions.append(Int(file[o]) << 24 | Int(file[o + 1]) << 16 | Int(file[o + 2]) << 8 | Int(file[o + 3]))
+      dimensions.append(
+        Int(file[o]) << 24 | Int(file[o + 1]) << 16 | Int(file[o + 2]) << 8 | Int(file[o + 3]))
     }
     var expected = 1
     for d in dimensions {
       let (product, overflow) = expected.multipliedReportingOverflow(by: d)
-      guard !overflow else { throw FileError(path, "corrupt IDX header: dimensions \(dimensions) are impossibly large") }
+      guard !overflow else {
+        throw FileError(path, "corrupt IDX header: dimensions \(dimensions) are impossibly large")
+      }
       expected = product
     }
     let found = file.count - dataStart
     guard found >= expected else {
-      throw FileError(path, "truncated data: dimensions \(dimensions) need \(expected) bytes, file has \(found)")
+      throw FileError(
+        path, "truncated data: dimensions \(dimensions) need \(expected) bytes, file has \(found)")
     }
     guard found == expected else {
-      throw FileError(path, "\(found - expected) unexpected bytes after the data of dimensions \(dimensions)")
+      throw FileError(
+        path, "\(found - expected) unexpected bytes after the data of dimensions \(dimensions)")
     }
     return IDXArray(dimensions: dimensions, bytes: Array(file[dataStart...]))
   }
@@ -61,7 +72,10 @@ public struct IDXArray: Sendable, Equatable {
   public func encoded() -> [UInt8] {
     var file: [UInt8] = [0, 0, 0x08, UInt8(dimensions.count)]
     for d in dimensions {
-      file += [UInt8(truncatingIfNeeded: d >> 24), UInt8(truncatingIfNeeded: d >> 16), UInt8(truncatingIfNeeded: d >> 8), UInt8(truncatingIfNeeded: d)]
+      file += [
+        UInt8(truncatingIfNeeded: d >> 24), UInt8(truncatingIfNeeded: d >> 16),
+        UInt8(truncatingIfNeeded: d >> 8), UInt8(truncatingIfNeeded: d),
+      ]
     }
     return file + bytes
   }
@@ -69,21 +83,29 @@ public struct IDXArray: Sendable, Equatable {
 
 /// Reads an MNIST-style pair of IDX files (images `[N, H, W]`, labels `[N]`) into an
 /// `ImageSet`, checking that the counts agree and every label names one of the classes.
-public func readIDXImageSet(images imagesPath: String, labels labelsPath: String, classNames: [String]) throws(FileError) -> ImageSet {
+public func readIDXImageSet(
+  images imagesPath: String, labels labelsPath: String, classNames: [String]
+) throws(FileError) -> ImageSet {
   let images = try IDXArray.read(imagesPath)
   let labels = try IDXArray.read(labelsPath)
   guard images.dimensions.count == 3 else {
-    throw FileError(imagesPath, "expected images of dimensions [count, height, width], found \(images.dimensions)")
+    throw FileError(
+      imagesPath, "expected images of dimensions [count, height, width], found \(images.dimensions)"
+    )
   }
   guard labels.dimensions.count == 1 else {
     throw FileError(labelsPath, "expected labels of dimensions [count], found \(labels.dimensions)")
   }
   guard labels.dimensions[0] == images.dimensions[0] else {
-    throw FileError(labelsPath, "has \(labels.dimensions[0]) labels but \(imagesPath) has \(images.dimensions[0]) images")
+    throw FileError(
+      labelsPath,
+      "has \(labels.dimensions[0]) labels but \(imagesPath) has \(images.dimensions[0]) images")
   }
-  let classLabels = try checkedLabels(labels.bytes.map(Int.init), classCount: classNames.count, path: labelsPath)
+  let classLabels = try checkedLabels(
+    labels.bytes.map(Int.init), classCount: classNames.count, path: labelsPath)
   return ImageSet(
-    pixels: images.bytes, labels: classLabels, channels: 1, height: images.dimensions[1], width: images.dimensions[2],
+    pixels: images.bytes, labels: classLabels, channels: 1, height: images.dimensions[1],
+    width: images.dimensions[2],
     classNames: classNames)
 }
 

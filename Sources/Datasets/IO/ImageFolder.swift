@@ -7,7 +7,9 @@ import Foundation
 public enum ImageFolder {
   /// Reads every PNG under `root`'s class folders. All images must have the same size;
   /// greyscale images are replicated to RGB when any image of the set is in colour.
-  public static func read(_ root: String, threads: ThreadCount = .available) throws(FileError) -> ImageSet {
+  public static func read(_ root: String, threads: ThreadCount = .available) throws(FileError)
+    -> ImageSet
+  {
     let classNames = try visibleEntries(root).filter { isDirectory(root + "/" + $0) }
     guard !classNames.isEmpty else {
       throw FileError(root, "no class folders (expected \(root)/<class name>/<image>.png)")
@@ -45,17 +47,20 @@ public enum ImageFolder {
       guard image.height == first.height, image.width == first.width else {
         throw FileError(
           file.path,
-          "is \(image.width)x\(image.height) but \(files[0].path) is \(first.width)x\(first.height); all images must have one size")
+          "is \(image.width)x\(image.height) but \(files[0].path) is \(first.width)x\(first.height); all images must have one size"
+        )
       }
       appendChannelMajor(image, channels: channels, to: &pixels)
     }
     return ImageSet(
-      pixels: pixels, labels: files.map(\.label), channels: channels, height: first.height, width: first.width,
+      pixels: pixels, labels: files.map(\.label), channels: channels, height: first.height,
+      width: first.width,
       classNames: classNames)
   }
 
   /// Appends a decoded (HWC) image as CHW bytes with `channels` channels.
-  static func appendChannelMajor(_ image: PNGFile.Decoded, channels: Int, to pixels: inout [UInt8]) {
+  static func appendChannelMajor(_ image: PNGFile.Decoded, channels: Int, to pixels: inout [UInt8])
+  {
     let plane = image.height * image.width
     for c in 0..<channels {
       let source = image.channels == 1 ? 0 : c
@@ -76,7 +81,10 @@ public enum ImageFolder {
 
   private static func visibleEntries(_ folder: String) throws(FileError) -> [String] {
     guard isDirectory(folder) else {
-      throw FileError(folder, FileManager.default.fileExists(atPath: folder) ? "is a file, expected a folder" : "no such folder")
+      throw FileError(
+        folder,
+        FileManager.default.fileExists(atPath: folder)
+          ? "is a file, expected a folder" : "no such folder")
     }
     guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
       throw FileError(folder, "cannot list the folder (permissions?)")
@@ -86,7 +94,8 @@ public enum ImageFolder {
 
   private static func isDirectory(_ path: String) -> Bool {
     var directory: ObjCBool = false
-    return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
+    return FileManager.default.fileExists(atPath: path, isDirectory: &directory)
+      && directory.boolValue
   }
 
   /// Per-file decoding results written from worker threads, each to its own slot.

@@ -36,7 +36,9 @@ public enum NPZ {
   }
 
   /// Writes `arrays` to `path` atomically as an `.npz`.
-  public static func write(_ arrays: [String: NPYArray], to path: String, compressed: Bool = false) throws(FileError) {
+  public static func write(_ arrays: [String: NPYArray], to path: String, compressed: Bool = false)
+    throws(FileError)
+  {
     try AtomicFile.write(Data(encode(arrays, compressed: compressed)), to: path)
   }
 }
@@ -67,7 +69,9 @@ enum ZipDirectory {
       }
       position -= 1
     }
-    guard end >= 0 else { throw FileError(path, "truncated or corrupt zip: no end-of-central-directory record") }
+    guard end >= 0 else {
+      throw FileError(path, "truncated or corrupt zip: no end-of-central-directory record")
+    }
     var count = Int(file.le16(end + 10))
     var directorySize = Int(file.le32(end + 12))
     var directoryOffset = Int(file.le32(end + 16))
@@ -85,7 +89,9 @@ enum ZipDirectory {
       directorySize = Int(truncatingIfNeeded: file.le64(record + 40))
       directoryOffset = Int(truncatingIfNeeded: file.le64(record + 48))
     }
-    guard count >= 0, directoryOffset >= 0, directorySize >= 0, directoryOffset + directorySize <= file.count else {
+    guard count >= 0, directoryOffset >= 0, directorySize >= 0,
+      directoryOffset + directorySize <= file.count
+    else {
       throw FileError(path, "truncated zip: the central directory lies past the end of the file")
     }
     var entries = [Entry]()
@@ -107,7 +113,8 @@ enum ZipDirectory {
         compressedSize: Int(file.le32(offset + 20)), size: Int(file.le32(offset + 24)),
         localHeaderOffset: Int(file.le32(offset + 42)))
       guard flags & 1 == 0 else { throw FileError(path, "member \(entry.name) is encrypted") }
-      applyZip64(extra: file[offset + 46 + nameLength..<offset + 46 + nameLength + extraLength], to: &entry)
+      applyZip64(
+        extra: file[offset + 46 + nameLength..<offset + 46 + nameLength + extraLength], to: &entry)
       entries.append(entry)
       offset += 46 + nameLength + extraLength + commentLength
     }
@@ -129,14 +136,17 @@ enum ZipDirectory {
         }
         if entry.size == 0xFFFF_FFFF, let value = next() { entry.size = value }
         if entry.compressedSize == 0xFFFF_FFFF, let value = next() { entry.compressedSize = value }
-        if entry.localHeaderOffset == 0xFFFF_FFFF, let value = next() { entry.localHeaderOffset = value }
+        if entry.localHeaderOffset == 0xFFFF_FFFF, let value = next() {
+          entry.localHeaderOffset = value
+        }
       }
       p += 4 + size
     }
   }
 
   /// The uncompressed, CRC-checked bytes of `entry`.
-  static func contents(of entry: Entry, in file: [UInt8], path: String) throws(FileError) -> [UInt8] {
+  static func contents(of entry: Entry, in file: [UInt8], path: String) throws(FileError) -> [UInt8]
+  {
     let header = entry.localHeaderOffset
     guard header >= 0, header + 30 <= file.count, file.le32(header) == 0x0403_4B50 else {
       throw FileError(path, "corrupt zip: bad local header of member \(entry.name)")
@@ -153,10 +163,14 @@ enum ZipDirectory {
     case 8:
       data = try Zlib.inflateRaw(body, size: entry.size, path: path)
     default:
-      throw FileError(path, "member \(entry.name) uses zip compression method \(entry.method) (only stored and deflate)")
+      throw FileError(
+        path,
+        "member \(entry.name) uses zip compression method \(entry.method) (only stored and deflate)"
+      )
     }
     guard data.count == entry.size else {
-      throw FileError(path, "member \(entry.name) has \(data.count) bytes, its header says \(entry.size)")
+      throw FileError(
+        path, "member \(entry.name) has \(data.count) bytes, its header says \(entry.size)")
     }
     guard Zlib.crc32(data[...]) == entry.crc else {
       throw FileError(path, "member \(entry.name) is corrupt (CRC-32 mismatch)")
@@ -173,7 +187,8 @@ struct ZipWriter {
 
   mutating func add(name: String, contents: [UInt8], compressed: Bool) {
     let body = compressed ? Zlib.deflateRaw(contents) : contents
-    precondition(bytes.count + body.count < Int(UInt32.max), "ZipWriter: archive over 4 GiB needs zip64")
+    precondition(
+      bytes.count + body.count < Int(UInt32.max), "ZipWriter: archive over 4 GiB needs zip64")
     let nameBytes = Array(name.utf8)
     let crc = Zlib.crc32(contents[...])
     let method: UInt16 = compressed ? 8 : 0
@@ -222,8 +237,16 @@ struct ZipWriter {
 
 extension [UInt8] {
   func le16(_ offset: Int) -> UInt16 { UInt16(self[offset]) | UInt16(self[offset + 1]) << 8 }
-  func le32(_ offset: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(self[offset + $1]) << (8 * $1) } }
-  func le64(_ offset: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(self[offset + $1]) << (8 * $1) } }
-  mutating func appendLE16(_ value: UInt16) { append(contentsOf: [UInt8(value & 0xFF), UInt8(value >> 8)]) }
-  mutating func appendLE32(_ value: UInt32) { for k in 0..<4 { append(UInt8(truncatingIfNeeded: value >> (8 * k))) } }
+  func le32(_ offset: Int) -> UInt32 {
+    (0..<4).reduce(0) { $0 | UInt32(self[offset + $1]) << (8 * $1) }
+  }
+  func le64(_ offset: Int) -> UInt64 {
+    (0..<8).reduce(0) { $0 | UInt64(self[offset + $1]) << (8 * $1) }
+  }
+  mutating func appendLE16(_ value: UInt16) {
+    append(contentsOf: [UInt8(value & 0xFF), UInt8(value >> 8)])
+  }
+  mutating func appendLE32(_ value: UInt32) {
+    for k in 0..<4 { append(UInt8(truncatingIfNeeded: value >> (8 * k))) }
+  }
 }

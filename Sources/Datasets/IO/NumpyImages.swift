@@ -11,7 +11,8 @@ public enum NumpyImages {
   /// gives). Labels are integers (or whole-number floats) in `0..<classNames.count`; with
   /// `classNames` nil the classes are "0" ... "K-1" for the largest label K-1.
   public static func imageSet(
-    images: NPYArray, labels: NPYArray, imagesPath: String, labelsPath: String, classNames: [String]? = nil
+    images: NPYArray, labels: NPYArray, imagesPath: String, labelsPath: String,
+    classNames: [String]? = nil
   ) throws(FileError) -> ImageSet {
     let shape = images.shape
     let n: Int
@@ -29,10 +30,14 @@ public enum NumpyImages {
       channelsLast = true
     default:
       throw FileError(
-        imagesPath, "expected images of shape [N, H, W], [N, C, H, W] or [N, H, W, C] with C = 1 or 3, found \(shape)")
+        imagesPath,
+        "expected images of shape [N, H, W], [N, C, H, W] or [N, H, W, C] with C = 1 or 3, found \(shape)"
+      )
     }
     guard labels.shape == [n] else {
-      throw FileError(labelsPath, "expected \(n) labels (shape [\(n)]) to match the images, found shape \(labels.shape)")
+      throw FileError(
+        labelsPath,
+        "expected \(n) labels (shape [\(n)]) to match the images, found shape \(labels.shape)")
     }
     guard let values = labels.integers() else {
       throw FileError(labelsPath, "labels must be whole numbers")
@@ -64,6 +69,8 @@ public enum NumpyImages {
       }
       bytes = planar
     }
-    return ImageSet(pixels: bytes, labels: checked, channels: channels, height: height, width: width, classNames: names)
+    return ImageSet(
+      pixels: bytes, labels: checked, channels: channels, height: height, width: width,
+      classNames: names)
   }
 }

@@ -27,13 +27,22 @@ public enum PNGFile {
     var message = [CChar](repeating: 0, count: 256)
     let status = pngshim_read(path, &pixels, &width, &height, &channels, &message, message.count)
     guard status == Int32(PNGSHIM_OK), let pixels else {
-      let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      let text = String(
+        decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
       if status == Int32(PNGSHIM_EOPEN) {
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-        throw FileError(path, exists ? (isDirectory.boolValue ? "is a directory, expected a PNG file" : "cannot read file (permissions?)") : "no such file")
+        throw FileError(
+          path,
+          exists
+            ? (isDirectory.boolValue
+              ? "is a directory, expected a PNG file" : "cannot read file (permissions?)")
+            : "no such file")
       }
-      throw FileError(path, status == Int32(PNGSHIM_ENOTPNG) ? "not a PNG file (bad signature)" : "corrupt PNG: \(text)")
+      throw FileError(
+        path,
+        status == Int32(PNGSHIM_ENOTPNG) ? "not a PNG file (bad signature)" : "corrupt PNG: \(text)"
+      )
     }
     defer { pngshim_free(pixels) }
     let count = Int(width) * Int(height) * Int(channels)
@@ -44,28 +53,42 @@ public enum PNGFile {
 
   /// The bytes of a PNG holding `samples` (HWC, `channels` 1 grey, 2 grey+alpha, 3 RGB,
   /// 4 RGBA), 8 bits per sample.
-  public static func encode(samples: [UInt8], channels: Int, height: Int, width: Int, interlaced: Bool = false) throws(FileError) -> [UInt8] {
-    precondition(samples.count == channels * height * width, "PNGFile.encode: sample count does not match")
-    return try encode(raw: samples, channels: channels, height: height, width: width, bitDepth: 8, interlaced: interlaced)
+  public static func encode(
+    samples: [UInt8], channels: Int, height: Int, width: Int, interlaced: Bool = false
+  ) throws(FileError) -> [UInt8] {
+    precondition(
+      samples.count == channels * height * width, "PNGFile.encode: sample count does not match")
+    return try encode(
+      raw: samples, channels: channels, height: height, width: width, bitDepth: 8,
+      interlaced: interlaced)
   }
 
   /// The bytes of a 16-bit PNG holding `samples` (HWC, as for the 8-bit form).
-  public static func encode(samples16 samples: [UInt16], channels: Int, height: Int, width: Int, interlaced: Bool = false) throws(FileError) -> [UInt8] {
-    precondition(samples.count == channels * height * width, "PNGFile.encode: sample count does not match")
-    return try encode(raw: samples, channels: channels, height: height, width: width, bitDepth: 16, interlaced: interlaced)
+  public static func encode(
+    samples16 samples: [UInt16], channels: Int, height: Int, width: Int, interlaced: Bool = false
+  ) throws(FileError) -> [UInt8] {
+    precondition(
+      samples.count == channels * height * width, "PNGFile.encode: sample count does not match")
+    return try encode(
+      raw: samples, channels: channels, height: height, width: width, bitDepth: 16,
+      interlaced: interlaced)
   }
 
-  private static func encode<T>(raw samples: [T], channels: Int, height: Int, width: Int, bitDepth: Int, interlaced: Bool) throws(FileError) -> [UInt8] {
+  private static func encode<T>(
+    raw samples: [T], channels: Int, height: Int, width: Int, bitDepth: Int, interlaced: Bool
+  ) throws(FileError) -> [UInt8] {
     var encoded: UnsafeMutablePointer<UInt8>?
     var length = 0
     var message = [CChar](repeating: 0, count: 256)
     let status = samples.withUnsafeBytes { raw in
       pngshim_encode(
-        raw.baseAddress, UInt32(width), UInt32(height), UInt32(channels), UInt32(bitDepth), interlaced ? 1 : 0,
+        raw.baseAddress, UInt32(width), UInt32(height), UInt32(channels), UInt32(bitDepth),
+        interlaced ? 1 : 0,
         &encoded, &length, &message, message.count)
     }
     guard status == Int32(PNGSHIM_OK), let encoded else {
-      let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      let text = String(
+        decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
       throw FileError("<png>", "cannot encode PNG: \(text)")
     }
     defer { pngshim_free(encoded) }
@@ -86,7 +109,8 @@ public enum PNGFile {
     }
     let bytes: [UInt8]
     do {
-      bytes = try encode(samples: samples, channels: image.channels, height: image.height, width: image.width)
+      bytes = try encode(
+        samples: samples, channels: image.channels, height: image.height, width: image.width)
     } catch {
       throw FileError(path, error.problem)
     }

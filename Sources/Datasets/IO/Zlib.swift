@@ -11,18 +11,25 @@ public enum Zlib {
     var sizeHint = compressed.count * 4
     if compressed.count >= 18 {
       let n = compressed.count
-      sizeHint = Int(compressed[n - 4]) | Int(compressed[n - 3]) << 8 | Int(compressed[n - 2]) << 16 | Int(compressed[n - 1]) << 24
+      sizeHint =
+        Int(compressed[n - 4]) | Int(compressed[n - 3]) << 8 | Int(compressed[n - 2]) << 16 | Int(
+          compressed[n - 1]) << 24
     }
     // Deflate cannot expand more than about 1032:1, so a larger claim is corruption.
     sizeHint = min(sizeHint, compressed.count * 1032 + 4096)
-    return try inflate(compressed[...], windowBits: 15 + 32, sizeHint: sizeHint, multiMember: true, path: path)
+    return try inflate(
+      compressed[...], windowBits: 15 + 32, sizeHint: sizeHint, multiMember: true, path: path)
   }
 
   /// Decompresses raw deflate data (a zip member) whose size is known.
-  public static func inflateRaw(_ compressed: ArraySlice<UInt8>, size: Int, path: String) throws(FileError) -> [UInt8] {
-    let output = try inflate(compressed, windowBits: -15, sizeHint: size, multiMember: false, path: path)
+  public static func inflateRaw(_ compressed: ArraySlice<UInt8>, size: Int, path: String)
+    throws(FileError) -> [UInt8]
+  {
+    let output = try inflate(
+      compressed, windowBits: -15, sizeHint: size, multiMember: false, path: path)
     guard output.count == size else {
-      throw FileError(path, "decompressed size \(output.count) differs from the recorded \(size) bytes")
+      throw FileError(
+        path, "decompressed size \(output.count) differs from the recorded \(size) bytes")
     }
     return output
   }
@@ -31,7 +38,9 @@ public enum Zlib {
     _ input: ArraySlice<UInt8>, windowBits: Int32, sizeHint: Int, multiMember: Bool, path: String
   ) throws(FileError) -> [UInt8] {
     var stream = z_stream()
-    guard inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+    guard
+      inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
+    else {
       throw FileError(path, "cannot start zlib decompression")
     }
     defer { inflateEnd(&stream) }
@@ -63,7 +72,8 @@ public enum Zlib {
             let rest = UnsafeBufferPointer(start: stream.next_in, count: Int(stream.avail_in))
             if rest.isEmpty || rest.allSatisfy({ $0 == 0 }) { return }
             guard multiMember, rest.count >= 2, rest[0] == 0x1F, rest[1] == 0x8B else {
-              failure = FileError(path, "\(rest.count) unexpected bytes after the end of the compressed stream")
+              failure = FileError(
+                path, "\(rest.count) unexpected bytes after the end of the compressed stream")
               return
             }
             inflateReset(&stream)

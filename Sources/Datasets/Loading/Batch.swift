@@ -22,8 +22,13 @@ public struct Batch: Sendable, Equatable {
   /// Values per image.
   public var imageSize: Int { channels * height * width }
 
-  public init(pixels: [Float], labels: [Int], indices: [Int], views: Int, channels: Int, height: Int, width: Int) {
-    precondition(pixels.count == views * labels.count * channels * height * width, "Batch: pixel count does not match")
+  public init(
+    pixels: [Float], labels: [Int], indices: [Int], views: Int, channels: Int, height: Int,
+    width: Int
+  ) {
+    precondition(
+      pixels.count == views * labels.count * channels * height * width,
+      "Batch: pixel count does not match")
     self.pixels = pixels
     self.labels = labels
     self.indices = indices

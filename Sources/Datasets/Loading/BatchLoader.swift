@@ -29,10 +29,13 @@ public struct BatchLoader: Sendable {
   public let prefetch: Int
 
   public init(
-    images: ImageSet, batchSize: Int, views: Int = 1, transform: any ImageTransform = Compose([]), shuffle: Bool = true,
+    images: ImageSet, batchSize: Int, views: Int = 1, transform: any ImageTransform = Compose([]),
+    shuffle: Bool = true,
     dropLast: Bool = false, seed: UInt64, threads: ThreadCount = .available, prefetch: Int = 4
   ) {
-    precondition(batchSize > 0 && views > 0 && prefetch > 0, "BatchLoader: batch size, views and prefetch must be positive")
+    precondition(
+      batchSize > 0 && views > 0 && prefetch > 0,
+      "BatchLoader: batch size, views and prefetch must be positive")
     self.images = images
     self.batchSize = batchSize
     self.views = views
@@ -69,7 +72,8 @@ public struct BatchLoader: Sendable {
   }
 
   func makeBatch(epoch: Int, index: Int, order: [Int]) -> Batch {
-    precondition(index >= 0 && index < batchesPerEpoch, "BatchLoader: batch \(index) of \(batchesPerEpoch)")
+    precondition(
+      index >= 0 && index < batchesPerEpoch, "BatchLoader: batch \(index) of \(batchesPerEpoch)")
     let members = Array(order[index * batchSize..<min((index + 1) * batchSize, order.count)])
     let epochRandom = RandomGenerator(seed: seed).stream(UInt64(epoch))
     var pixels = [Float]()
@@ -90,15 +94,15 @@ public struct BatchLoader: Sendable {
         let size = augmented.pixels.count
         let offset = (view * members.count + position) * size
         pixels.withUnsafeMutableBufferPointer { target in
-          augmented.pixels.withUnsafeBufferPointer { source in
-            target.baseAddress!.advanced(by: offset).update(from: source.baseAddress!, count: size)
-          }
+          _ = UnsafeMutableBufferPointer(rebasing: target[offset..<offset + size]).update(
+            fromContentsOf: augmented.pixels)
         }
       }
     }
     let (channels, height, width) = shape ?? (images.channels, images.height, images.width)
     return Batch(
-      pixels: pixels, labels: members.map { images.labels[$0] }, indices: members, views: views, channels: channels,
+      pixels: pixels, labels: members.map { images.labels[$0] }, indices: members, views: views,
+      channels: channels,
       height: height, width: width)
   }
 }
