@@ -17,7 +17,7 @@ extension LabelSubset: ExpressibleByArgument {
 /// let images = try data.load(seed: seed, threads: threads)   // the --split, or test
 /// ```
 struct DatasetOptions: ParsableArguments {
-  @Option(help: "The dataset: \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+  @Option(help: "The dataset to read.")
   var dataset: DatasetKind = .fashionMNIST
 
   @Option(
