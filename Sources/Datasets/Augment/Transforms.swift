@@ -14,6 +14,7 @@ public protocol ImageTransform: Sendable {
 
 /// Applies transforms one after another (torchvision's `Compose`).
 public struct Compose: ImageTransform {
+  /// The transforms, in the order they run.
   public var transforms: [any ImageTransform]
 
   public init(_ transforms: [any ImageTransform]) { self.transforms = transforms }
@@ -28,7 +29,9 @@ public struct Compose: ImageTransform {
 /// Applies its transforms with probability `probability`, else leaves the image as it
 /// is (torchvision's `RandomApply`).
 public struct RandomApply: ImageTransform {
+  /// The chance of applying `transforms`.
   public var probability: Double
+  /// What is applied, in order.
   public var transforms: Compose
 
   public init(probability: Double, _ transforms: [any ImageTransform]) {
@@ -131,7 +134,9 @@ public struct RandomResizedCrop: ImageTransform {
 public struct RandomCrop: ImageTransform {
   public var height: Int
   public var width: Int
+  /// Pixels added on every side before cropping.
   public var padding: Int
+  /// How the added border is filled.
   public var paddingMode: PaddingMode
 
   public init(height: Int, width: Int, padding: Int = 0, paddingMode: PaddingMode = .constant(0)) {
@@ -197,7 +202,9 @@ public struct Resize: ImageTransform {
     case shorterSide(Int)
   }
 
+  /// The output size.
   public var target: Target
+  /// The resampling filter.
   public var interpolation: Interpolation
 
   public init(_ target: Target, interpolation: Interpolation = .bilinear) {
@@ -262,9 +269,13 @@ public struct ColorJitter: ImageTransform {
     }
   }
 
+  /// Strength b: brightness factor ~ U(max(0, 1-b), 1+b).
   public var brightness: Double
+  /// Strength c: contrast factor ~ U(max(0, 1-c), 1+c).
   public var contrast: Double
+  /// Strength s: saturation factor ~ U(max(0, 1-s), 1+s).
   public var saturation: Double
+  /// Strength h in [0, 0.5]: hue shift ~ U(-h, h) turns.
   public var hue: Double
 
   public init(brightness: Double = 0, contrast: Double = 0, saturation: Double = 0, hue: Double = 0)
@@ -327,7 +338,9 @@ public struct RandomGrayscale: ImageTransform {
 /// Gaussian blur with σ ~ U(sigma) and a fixed odd kernel size (torchvision's
 /// `GaussianBlur`).
 public struct GaussianBlur: ImageTransform {
+  /// Taps of the (odd) kernel.
   public var kernelSize: Int
+  /// The range σ is drawn from, in pixels.
   public var sigma: ClosedRange<Float>
 
   public init(kernelSize: Int, sigma: ClosedRange<Float> = 0.1...2.0) {
@@ -355,6 +368,7 @@ public struct GaussianBlur: ImageTransform {
 /// PIL's Gaussian blur with radius ~ U(radius), as MoCo v2's `GaussianBlur([.1, 2.])`
 /// class applies it (`ImageFilter.GaussianBlur(radius=σ)`).
 public struct PILGaussianBlur: ImageTransform {
+  /// The range PIL's radius (its σ) is drawn from, in pixels.
   public var radius: ClosedRange<Float>
 
   public init(radius: ClosedRange<Float> = 0.1...2.0) {
@@ -375,7 +389,9 @@ public struct PILGaussianBlur: ImageTransform {
 /// Rotates by an angle ~ U(-degrees, degrees), nearest-neighbour, same size, `fill`
 /// outside (torchvision's `RandomRotation(degrees)`).
 public struct RandomRotation: ImageTransform {
+  /// The largest rotation either way, in degrees.
   public var degrees: Double
+  /// The value of pixels rotated in from outside.
   public var fill: Float
 
   public init(degrees: Double, fill: Float = 0) {
@@ -396,7 +412,9 @@ public struct RandomRotation: ImageTransform {
 /// `(x - mean) / std` per channel (torchvision's `Normalize`). A greyscale image with
 /// three-channel statistics uses their average, and the other way round.
 public struct Normalize: ImageTransform {
+  /// Per-channel means (or one for all channels).
   public var mean: [Float]
+  /// Per-channel standard deviations (or one for all channels).
   public var std: [Float]
 
   public init(mean: [Float], std: [Float]) {
