@@ -66,7 +66,7 @@ extension Tensor {
         forEachRange(c, minimumPerThread: Swift.max(1, 32_768 / m)) { channels in
           for ch in channels {
             let base = x.base + ch * plane
-            // Two passes (shifted by a first estimate of the mean) keep the variance
+            // Two passes (the second centred on the first's mean) keep the variance
             // accurate when the mean is large compared with the spread.
             let (sum, _) = rowSums(base, rows: n, rowStride: c * plane, length: plane, center: 0)
             let estimate = Float(sum / Double(m))

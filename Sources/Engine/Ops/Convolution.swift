@@ -44,6 +44,35 @@ struct ConvGeometry: Sendable {
     max(1, min(images, 256 / max(outputPlane, 1)))
   }
 
+  /// Stride 1 with "same" padding: each patch row is the input plane shifted by a
+  /// constant offset, so it is copied in one piece and its borders are zeroed.
+  var isShiftedCopy: Bool { stride == 1 && outHeight == height && outWidth == width }
+
+  /// For a shifted-copy convolution and kernel offset (ky, kx): the input offset, the
+  /// rows of the output with a valid input row, and the contiguous output range
+  /// [start, end) whose source lies inside the plane.
+  @inline(__always)
+  private func shift(ky: Int, kx: Int) -> (offset: Int, dx: Int, rows: Range<Int>, span: Range<Int>) {
+    let dy = ky - padding
+    let dx = kx - padding
+    let offset = dy * width + dx
+    let rows = max(0, -dy)..<min(height, height - dy)
+    let start = max(rows.lowerBound * width, -offset)
+    let end = max(start, min(rows.upperBound * width, inputPlane - offset))
+    return (offset, dx, rows, start..<end)
+  }
+
+  /// Sets the columns of rows `rows` of a plane row that read outside the image (for a
+  /// horizontal kernel offset dx) to zero.
+  @inline(__always)
+  private func zeroBorders(_ out: UnsafeMutablePointer<Float>, dx: Int, rows: Range<Int>) {
+    if dx > 0 {
+      for oy in rows { for ox in (width - dx)..<width { out[oy * width + ox] = 0 } }
+    } else if dx < 0 {
+      for oy in rows { for ox in 0..<(-dx) { out[oy * width + ox] = 0 } }
+    }
+  }
+
   /// Fills `col` [patchSize, count·outputPlane] with the patches of `count` images
   /// starting at `image` (zeros where the kernel covers padding).
   func im2col(_ x: UnsafePointer<Float>, image: Int, count: Int, into col: UnsafeMutablePointer<Float>) {
@@ -52,6 +81,18 @@ struct ConvGeometry: Sendable {
       for ky in 0..<kernelHeight {
         for kx in 0..<kernelWidth {
           let row = col + ((c * kernelHeight + ky) * kernelWidth + kx) * columns
+          if isShiftedCopy {
+            let (offset, dx, rows, span) = shift(ky: ky, kx: kx)
+            for g in 0..<count {
+              let plane = x + ((image + g) * inChannels + c) * inputPlane
+              let out = row + g * outputPlane
+              if span.lowerBound > 0 { out.initialize(repeating: 0, count: span.lowerBound) }
+              (out + span.lowerBound).update(from: plane + span.lowerBound + offset, count: span.count)
+              if span.upperBound < outputPlane { (out + span.upperBound).initialize(repeating: 0, count: outputPlane - span.upperBound) }
+              zeroBorders(out, dx: dx, rows: rows)
+            }
+            continue
+          }
           // Output columns whose input x-coordinate ox·s − p + kx lies inside the image.
           let first = max(0, (padding - kx + stride - 1) / stride)
           let last = min(outWidth, (width + padding - kx + stride - 1) / stride)
@@ -61,17 +102,13 @@ struct ConvGeometry: Sendable {
               let out = row + g * outputPlane + oy * outWidth
               let iy = oy * stride - padding + ky
               if iy < 0 || iy >= height || first >= last {
-                out.initialize(repeating: 0, count: outWidth)
+                for ox in 0..<outWidth { out[ox] = 0 }
                 continue
               }
               let source = plane + iy * width - padding + kx
-              if first > 0 { out.initialize(repeating: 0, count: first) }
-              if stride == 1 {
-                (out + first).update(from: source + first, count: last - first)
-              } else {
-                for ox in first..<last { out[ox] = source[ox * stride] }
-              }
-              if last < outWidth { (out + last).initialize(repeating: 0, count: outWidth - last) }
+              for ox in 0..<first { out[ox] = 0 }
+              for ox in first..<last { out[ox] = source[ox * stride] }
+              for ox in last..<outWidth { out[ox] = 0 }
             }
           }
         }
@@ -80,12 +117,23 @@ struct ConvGeometry: Sendable {
   }
 
   /// Adds the patch gradients `col` back into `dx` for `count` images from `image`.
-  func col2im(_ col: UnsafePointer<Float>, image: Int, count: Int, into dx: UnsafeMutablePointer<Float>) {
+  /// `col` is scratch: entries that map to padding may be overwritten.
+  func col2im(_ col: UnsafeMutablePointer<Float>, image: Int, count: Int, into dx: UnsafeMutablePointer<Float>) {
     let columns = count * outputPlane
     for c in 0..<inChannels {
       for ky in 0..<kernelHeight {
         for kx in 0..<kernelWidth {
           let row = col + ((c * kernelHeight + ky) * kernelWidth + kx) * columns
+          if isShiftedCopy {
+            let (offset, horizontal, rows, span) = shift(ky: ky, kx: kx)
+            for g in 0..<count {
+              let source = row + g * outputPlane
+              zeroBorders(source, dx: horizontal, rows: rows)
+              let target = dx + ((image + g) * inChannels + c) * inputPlane + offset
+              for j in span { target[j] += source[j] }
+            }
+            continue
+          }
           let first = max(0, (padding - kx + stride - 1) / stride)
           let last = min(outWidth, (width + padding - kx + stride - 1) / stride)
           if first >= last { continue }
@@ -96,11 +144,7 @@ struct ConvGeometry: Sendable {
               if iy < 0 || iy >= height { continue }
               let source = row + g * outputPlane + oy * outWidth
               let target = plane + iy * width - padding + kx
-              if stride == 1 {
-                for ox in first..<last { target[ox] += source[ox] }
-              } else {
-                for ox in first..<last { target[ox * stride] += source[ox] }
-              }
+              for ox in first..<last { target[ox * stride] += source[ox] }
             }
           }
         }
