@@ -40,6 +40,7 @@ public final class Buffer {
   /// Whether the buffer counts something and is stored as int64 in state dicts.
   public let isInteger: Bool
 
+  /// A buffer holding `value` (detached from any tape).
   public init(_ value: Tensor, isInteger: Bool = false) {
     self.value = value.detached()
     self.isInteger = isInteger
