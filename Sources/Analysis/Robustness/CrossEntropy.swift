@@ -7,8 +7,10 @@
 /// Per-example softmax cross-entropy of a batch of logits, and its gradient with respect
 /// to the logits (softmax − one-hot, per example: the loss PGD and APGD-CE maximise).
 ///
-/// Computed in `Double` with the max-logit shift, so saturated, confident examples give
-/// a finite loss; the gradient is returned in `Float` for the model's backward pass.
+/// Computed in `Double` with the max-logit shift. The label's entry is −Σ_{c≠y} p_c rather
+/// than p_y − 1, so a confident example (p_y within 6e-8 of 1, where PyTorch's float32
+/// softmax − 1 rounds to 0) still gets the exact gradient direction instead of a
+/// vanishing one; the gradient is returned in `Float` for the model's backward pass.
 public struct CrossEntropy {
   /// Loss of each example.
   public let losses: [Double]
@@ -31,9 +33,15 @@ public struct CrossEntropy {
         exps[c] = exp(Double(logits[base + c]) - top)
         sum += exps[c]
       }
-      losses[row] = log(sum) + top - Double(logits[base + labels[row]])
-      for c in 0..<classCount { gradient[base + c] = Float(exps[c] / sum) }
-      gradient[base + labels[row]] -= 1
+      let label = labels[row]
+      var others = 0.0
+      for c in 0..<classCount where c != label {
+        gradient[base + c] = Float(exps[c] / sum)
+        others += exps[c]
+      }
+      gradient[base + label] = Float(-others / sum)
+      // log(Σ exp) − z_y, as log1p so that confident examples keep their tiny loss.
+      losses[row] = exps[label] > 0 ? log1p(others / exps[label]) : log(sum) + top - Double(logits[base + label])
     }
     self.losses = losses
     self.logitGradient = gradient
