@@ -121,3 +121,17 @@ import TestSupport
     #expect(checks.allSatisfy { $0["name"] is String && $0["passed"] is Bool && $0["detail"] is String })
   }
 }
+
+@Suite struct EpsilonListTests {
+  @Test func parsesDecimalsAndFractions() throws {
+    #expect(try RobustnessSettings.parseEpsilons("0.5,1.5, 2.5") == [0.5, 1.5, 2.5])
+    #expect(try RobustnessSettings.parseEpsilons("2/255,4/255,8/255") == [Float(2.0 / 255), Float(4.0 / 255), Float(8.0 / 255)])
+    #expect(try RobustnessSettings.parseEpsilons("0") == [0])
+    #expect(try RobustnessSettings.parseEpsilons("-0.1") == [-0.1])  // the sign is the settings' check to reject
+  }
+
+  @Test(arguments: ["", "0.5,", "abc", "8/0", "1/2/3", "nan"])
+  func rejectsWhatIsNotANumber(text: String) {
+    #expect(throws: RobustnessInputError.self) { try RobustnessSettings.parseEpsilons(text) }
+  }
+}
