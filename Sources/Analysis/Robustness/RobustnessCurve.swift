@@ -22,6 +22,8 @@ public struct RobustnessCurve: Sendable, Codable, Equatable {
     public var batchSize: Int
     public var checkExamples: Int
     public var noiseDraws: Int
+    /// Square Attack's queries in the gradient-free check; nil when it did not run.
+    public var squareQueries: Int?
 
     enum CodingKeys: String, CodingKey {
       case name, loss, steps, restarts, seed
@@ -32,6 +34,7 @@ public struct RobustnessCurve: Sendable, Codable, Equatable {
       case batchSize = "batch_size"
       case checkExamples = "check_examples"
       case noiseDraws = "noise_draws"
+      case squareQueries = "square_queries"
     }
 
     init(_ settings: RobustnessSettings) {
@@ -55,6 +58,7 @@ public struct RobustnessCurve: Sendable, Codable, Equatable {
       batchSize = settings.batchSize
       checkExamples = settings.checkExamples
       noiseDraws = settings.noiseDraws
+      squareQueries = settings.runsSquareAttack ? settings.squareQueries : nil
     }
   }
 

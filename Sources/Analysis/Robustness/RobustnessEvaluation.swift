@@ -80,7 +80,8 @@ public struct RobustnessEvaluation: Sendable {
     }
     let positive = epsilons.indices.filter { epsilons[$0] > 0 }
     let epsilonZeroInGrid = epsilons.contains(0)
-    let stagesPerCheckBatch = 2 + (epsilonZeroInGrid ? 0 : 1) + 3 * positive.count
+    let attacksPerEpsilon = settings.runsSquareAttack ? 4 : 3
+    let stagesPerCheckBatch = 2 + (epsilonZeroInGrid ? 0 : 1) + attacksPerEpsilon * positive.count
     let total = batches.count * epsilons.count + subsetBatches.count * stagesPerCheckBatch
     var done = 0
     func advance() {
@@ -139,7 +140,7 @@ public struct RobustnessEvaluation: Sendable {
 
   /// The checks that need extra model calls, on the seeded subset: determinism, logits,
   /// ε = 0 through the attack (unless the grid has it), large ε, and per positive ε a
-  /// stronger attack, random noise and a single step.
+  /// stronger attack, random noise, a single step and (for images) Square Attack.
   private func runChecks<Classifier: AttackableClassifier>(
     classifier: Classifier, images: [Float], labels: [Int], subsetBatches: [[Int]], subsetSize: Int,
     cleanCorrect: [Bool], robust: [[Bool]], positive: [Int], feasibility: inout FeasibilityRecord,
@@ -162,6 +163,7 @@ public struct RobustnessEvaluation: Sendable {
     var strongerSurvivors = [Int](repeating: 0, count: epsilons.count)
     var noiseSurvivors = [Int](repeating: 0, count: epsilons.count)
     var singleStepSurvivors = [Int](repeating: 0, count: epsilons.count)
+    var squareSurvivors = [Int](repeating: 0, count: epsilons.count)
     for batch in subsetBatches {
       let x = gatherRows(images, batch, width: n)
       let y = batch.map { labels[$0] }
@@ -203,6 +205,13 @@ public struct RobustnessEvaluation: Sendable {
           PGD(norm: norm, epsilon: epsilon, stepSize: epsilon, steps: 1, randomStart: false), restarts: 1,
           stream: root.stream(4))
         advance()
+        if let shape = settings.imageShape, settings.runsSquareAttack {
+          squareSurvivors[e] += survivors(
+            SquareAttack(
+              norm: norm, epsilon: epsilon, queries: settings.squareQueries, channels: shape.channels,
+              height: shape.height, width: shape.width), restarts: 1, stream: root.stream(5))
+          advance()
+        }
       }
     }
 
@@ -231,6 +240,12 @@ public struct RobustnessEvaluation: Sendable {
         .singleStep(
           epsilons: grid, attack: base, singleStep: positive.map { Double(singleStepSurvivors[$0]) / size },
           examples: subsetSize))
+      if settings.runsSquareAttack {
+        checks.append(
+          .gradientFree(
+            epsilons: grid, attack: base, square: positive.map { Double(squareSurvivors[$0]) / size },
+            queries: settings.squareQueries, examples: subsetSize))
+      }
     }
     return checks
   }

@@ -23,6 +23,19 @@ public enum StepSize: Sendable, Equatable {
   }
 }
 
+/// The geometry of an image input, for attacks that work on windows of pixels.
+public struct ImageShape: Sendable, Equatable {
+  public var channels: Int
+  public var height: Int
+  public var width: Int
+
+  public init(channels: Int, height: Int, width: Int) {
+    self.channels = channels
+    self.height = height
+    self.width = width
+  }
+}
+
 /// Everything that determines a robustness curve besides the model and the data.
 public struct RobustnessSettings: Sendable {
   public var norm: PerturbationNorm
@@ -48,13 +61,18 @@ public struct RobustnessSettings: Sendable {
   public var checkExamples: Int
   /// Random draws per example of the noise baseline.
   public var noiseDraws: Int
+  /// The images' geometry; with it (and at least 5×5 pixels) the gradient-free check runs
+  /// Square Attack, without it the check is left out.
+  public var imageShape: ImageShape?
+  /// Square Attack's model queries per example in the gradient-free check.
+  public var squareQueries: Int
 
   /// Settings with the toolkit's defaults: PGD-20, α = 2.5·ε/20, one random start.
   public init(
     norm: PerturbationNorm, epsilons: [Float], attack: AttackKind = .pgd, steps: Int = 20,
     stepSize: StepSize = .relative(2.5), restarts: Int = 1, randomStart: Bool = true,
     earlyExit: Bool = false, seed: UInt64 = 0, batchSize: Int = 100, checkExamples: Int = 200,
-    noiseDraws: Int = 8
+    noiseDraws: Int = 8, imageShape: ImageShape? = nil, squareQueries: Int = 100
   ) {
     self.norm = norm
     self.epsilons = epsilons
@@ -68,6 +86,14 @@ public struct RobustnessSettings: Sendable {
     self.batchSize = batchSize
     self.checkExamples = checkExamples
     self.noiseDraws = noiseDraws
+    self.imageShape = imageShape
+    self.squareQueries = squareQueries
+  }
+
+  /// Whether the gradient-free check (Square Attack) can run on these images.
+  public var runsSquareAttack: Bool {
+    guard let shape = imageShape else { return false }
+    return shape.height >= 5 && shape.width >= 5
   }
 
   /// The ε grid of Core-tuning's robustness table: l2 0.5, 1.5, 2.5 and l-inf 2, 4, 8 /255.
@@ -117,6 +143,11 @@ public struct RobustnessSettings: Sendable {
     if batchSize < 1 { throw RobustnessInputError("batch size must be at least 1") }
     if checkExamples < 1 { throw RobustnessInputError("the sanity checks need at least one example") }
     if noiseDraws < 1 { throw RobustnessInputError("noise draws must be at least 1") }
+    if squareQueries < 1 { throw RobustnessInputError("square queries must be at least 1") }
+    if let shape = imageShape, shape.channels * shape.height * shape.width != inputSize {
+      throw RobustnessInputError(
+        "image shape \(shape.channels)x\(shape.height)x\(shape.width) does not match the model's \(inputSize) inputs")
+    }
   }
 }
 

@@ -99,6 +99,20 @@ public struct SanityCheck: Sendable, Codable, Equatable {
         + pairs(epsilons, attack, noise) + (beaten.isEmpty ? "" : "; noise beats the attack: gradient masking suspected"))
   }
 
+  /// The gradient-free Square Attack must not beat the attack (beyond `maskingTolerance`;
+  /// AutoAttack's check).
+  public static func gradientFree(
+    epsilons: [Float], attack: [Double], square: [Double], queries: Int, examples: Int
+  ) -> SanityCheck {
+    let tolerance = maskingTolerance(examples: examples)
+    let beaten = epsilons.indices.filter { square[$0] < attack[$0] - tolerance }
+    return SanityCheck(
+      name: "gradient_free_not_stronger", passed: beaten.isEmpty, severity: .warning,
+      detail: "on \(examples) examples, attack / Square Attack (\(queries) queries): "
+        + pairs(epsilons, attack, square)
+        + (beaten.isEmpty ? "" : "; the black-box attack wins: gradient masking suspected"))
+  }
+
   /// One full-size gradient step (FGSM/FGM) must not beat the iterative attack (beyond
   /// `maskingTolerance`).
   public static func singleStep(

@@ -55,6 +55,8 @@ import Testing
     // One example of a small subset is tolerated, two are not.
     #expect(SanityCheck.singleStep(epsilons: grid, attack: [0.4], singleStep: [0.39], examples: 100).passed)
     #expect(!SanityCheck.singleStep(epsilons: grid, attack: [0.4], singleStep: [0.38], examples: 100).passed)
+    #expect(SanityCheck.gradientFree(epsilons: grid, attack: [0.4], square: [0.399], queries: 9, examples: 1000).passed)
+    #expect(!SanityCheck.gradientFree(epsilons: grid, attack: [0.4], square: [0.39], queries: 9, examples: 1000).passed)
     #expect(SanityCheck.largeEpsilon(epsilon: 0.5, accuracy: 0.01, examples: 100).passed)
     #expect(!SanityCheck.largeEpsilon(epsilon: 0.5, accuracy: 0.05, examples: 100).passed)
   }
@@ -74,22 +76,24 @@ import Testing
 
   static func evaluate(
     _ model: some AttackableClassifier, _ x: [Float], _ y: [Int], norm: PerturbationNorm = .linf,
-    epsilons: [Float], steps: Int = 20
+    epsilons: [Float], steps: Int = 20, image: ImageShape? = nil
   ) throws -> RobustnessCurve {
     let settings = RobustnessSettings(
       norm: norm, epsilons: epsilons, steps: steps, stepSize: .relative(2.5), seed: 3, batchSize: 64,
-      checkExamples: 200)
+      checkExamples: 200, imageShape: image, squareQueries: 50)
     return try RobustnessEvaluation(settings: settings).run(on: model, images: x, labels: y)
   }
 
-  /// On the closed-form model every check passes and the curve is the exact one.
+  /// On the closed-form model every check passes and the curve is the exact one. Its 25
+  /// inputs are taken as a 5×5 image, so the gradient-free Square Attack runs too.
   @Test(arguments: [PerturbationNorm.linf, .l2])
   func linearModelPassesEveryCheck(norm: PerturbationNorm) throws {
-    let (model, x, y) = OracleData.binary(count: 300, inputSize: 20, seed: 8)
+    let (model, x, y) = OracleData.binary(count: 300, inputSize: 25, seed: 8)
     let epsilons: [Float] = norm == .linf ? [0, 0.002, 0.005, 0.01] : [0, 0.01, 0.03, 0.06]
-    let curve = try Self.evaluate(model, x, y, norm: norm, epsilons: epsilons, steps: 40)
+    let curve = try Self.evaluate(
+      model, x, y, norm: norm, epsilons: epsilons, steps: 40, image: ImageShape(channels: 1, height: 5, width: 5))
     for check in curve.sanityChecks { #expect(check.passed, "\(check.name): \(check.detail)") }
-    #expect(Set(curve.sanityChecks.map(\.name)).count == 12)
+    #expect(Set(curve.sanityChecks.map(\.name)).count == 13)
     #expect(curve.robustAccuracy[0] == curve.cleanAccuracy)
     #expect(curve.robustAccuracy == curve.robustAccuracyEnvelope)
     for (e, epsilon) in epsilons.enumerated() {
@@ -105,16 +109,19 @@ import Testing
     }
   }
 
-  /// A quantised input kills the gradient: the zero-gradient, noise and large-ε checks fire.
+  /// A quantised input kills the gradient: the zero-gradient, noise, gradient-free and
+  /// large-ε checks fire.
   @Test func gradientMaskingIsFlagged() throws {
-    let (inner, x, y) = OracleData.binary(count: 200, inputSize: 20, seed: 9)
+    let (inner, x, y) = OracleData.binary(count: 200, inputSize: 25, seed: 9)
     let model = QuantisedClassifier(inner: inner, levels: 8)
     let z = model.logits(x, count: y.count)
     let labels = y.indices.map { z[2 * $0 + 1] > 0 ? 1 : 0 }
-    let curve = try Self.evaluate(model, x, labels, epsilons: [0.03, 0.06])
+    let curve = try Self.evaluate(
+      model, x, labels, epsilons: [0.03, 0.06], image: ImageShape(channels: 1, height: 5, width: 5))
     let failed = Set(curve.failedWarnings.map(\.name))
     #expect(failed.contains("gradients_not_zero"))
     #expect(failed.contains("random_noise_not_stronger"))
+    #expect(failed.contains("gradient_free_not_stronger"))
     #expect(failed.contains("large_eps_accuracy_near_zero"))
     #expect(curve.failedErrors.isEmpty)
   }

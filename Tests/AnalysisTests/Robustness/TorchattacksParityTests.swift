@@ -161,3 +161,45 @@ struct FixtureMLP: AttackableClassifier {
     #expect(largest <= 1e-4, "largest pixel difference \(largest)")
   }
 }
+
+/// Square Attack against torchattacks' `Square` run on one example at a time (so its
+/// draws are per example) with the fixture's RandomGenerator streams: the same best point
+/// and the same verdict for each example.
+@Suite struct SquareParityTests {
+  struct Reference: Decodable {
+    struct Square: Decodable {
+      var norm: String
+      var eps: Double
+      var queries: Int
+      var n: Int
+    }
+    var seed: UInt64
+    var mean: Double
+    var std: Double
+    var square: [String: Square]
+  }
+
+  @Test(arguments: ["square_linf", "square_l2"])
+  func matchesTorchattacks(name: String) throws {
+    let data = try Data(contentsOf: URL(fileURLWithPath: try pgdFixture("pgd_mlp.json")))
+    let reference = try JSONDecoder().decode(Reference.self, from: data)
+    let settings = try #require(reference.square[name])
+    let model = try FixtureMLP(mean: Float(reference.mean), std: Float(reference.std))
+    let count = settings.n
+    let images = Array(try NPYArray.read(pgdFixture("pgd_images.npy")).floats().map { $0 / 255 }[0..<count * 784])
+    let labels = Array(try #require(try NPYArray.read(pgdFixture("pgd_labels.npy")).integers())[0..<count])
+    let expectedFooled = try NPYArray.read(pgdFixture("pgd_mlp_\(name)_fooled.npy")).bytes.map { $0 != 0 }
+    let expectedImages = try NPYArray.read(pgdFixture("pgd_mlp_\(name)_adv.npy")).floats()
+
+    let attack = SquareAttack(
+      norm: try #require(PerturbationNorm(rawValue: settings.norm)), epsilon: Float(settings.eps),
+      queries: settings.queries, channels: 1, height: 28, width: 28)
+    let root = RandomGenerator(seed: reference.seed)
+    let run = attack.run(
+      on: model, images: images, labels: labels, randomness: (0..<count).map { root.stream(UInt64($0)) })
+    #expect(run.fooled == expectedFooled)
+    #expect(expectedFooled.contains(true) && expectedFooled.contains(false))
+    let largest = zip(run.adversarial, expectedImages).map { abs($0 - $1) }.max() ?? .infinity
+    #expect(largest <= 1e-4, "largest pixel difference \(largest)")
+  }
+}
