@@ -197,9 +197,3 @@ public struct APGD: AdversarialAttack {
     return result
   }
 }
-
-/// Copies row `row` of `source` into the same row of `target` (both `[_, width]`).
-@inline(__always)
-func copyRow(_ row: Int, from source: [Float], to target: inout [Float], width: Int) {
-  for j in 0..<width { target[row * width + j] = source[row * width + j] }
-}

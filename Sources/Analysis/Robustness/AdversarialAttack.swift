@@ -27,8 +27,9 @@ public struct AttackRun: Sendable {
   public var losses: [Double]
   /// Mean cross-entropy over the examples at each iteration (for the loss-trace check).
   public var lossTrace: [Double]
-  /// Gradient entries that were exactly zero, and all gradient entries, over the run.
+  /// Gradient entries that were exactly zero over the run.
   public var zeroGradientEntries: Int
+  /// All gradient entries the run computed (0 for gradient-free attacks).
   public var gradientEntries: Int
 
   /// Fraction of gradient entries that were exactly zero (sign(0) = 0 never moves a
@@ -60,4 +61,10 @@ func scatterRows(_ rows: [Float], into target: inout [Float], _ indices: [Int], 
       }
     }
   }
+}
+
+/// Copies row `row` of `source` into the same row of `target` (both `[_, width]`).
+@inline(__always)
+func copyRow(_ row: Int, from source: [Float], to target: inout [Float], width: Int) {
+  for j in 0..<width { target[row * width + j] = source[row * width + j] }
 }

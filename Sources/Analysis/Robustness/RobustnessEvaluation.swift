@@ -94,6 +94,7 @@ public struct RobustnessEvaluation: Sendable {
     var feasibility = FeasibilityRecord()
     var firstLoss = 0.0
     var lastLoss = 0.0
+    var traceExamples = 0
     var zeroEntries = 0
     var gradientEntries = 0
     for range in batches {
@@ -113,6 +114,7 @@ public struct RobustnessEvaluation: Sendable {
         if epsilon > 0 {
           firstLoss += outcome.firstLoss * Double(outcome.traceExamples)
           lastLoss += outcome.lastLoss * Double(outcome.traceExamples)
+          traceExamples += outcome.traceExamples
           zeroEntries += outcome.zeroGradientEntries
           gradientEntries += outcome.gradientEntries
         }
@@ -131,7 +133,8 @@ public struct RobustnessEvaluation: Sendable {
       subsetSize: subset.count, cleanCorrect: cleanCorrect, robust: robust, positive: positive,
       feasibility: &feasibility, root: root, advance: advance)
     checks.append(.monotonicity(epsilons: epsilons, accuracies: robust.map(fraction)))
-    checks.append(.lossIncreases(first: firstLoss, last: lastLoss))
+    let traceWeight = Double(max(traceExamples, 1))
+    checks.append(.lossIncreases(first: firstLoss / traceWeight, last: lastLoss / traceWeight, examples: traceExamples))
     checks.append(.zeroGradients(fraction: gradientEntries == 0 ? 0 : Double(zeroEntries) / Double(gradientEntries)))
     checks.insert(.feasibility(feasibility), at: 0)
 

@@ -124,9 +124,10 @@ public struct RobustnessSettings: Sendable {
     for eps in epsilons {
       guard eps.isFinite, eps >= 0 else { throw RobustnessInputError("eps \(eps) is negative or not a number") }
       guard Double(eps) <= largest else {
+        let bound = norm == .linf ? "1" : "√\(inputSize) ≈ \(Float(largest))"
         throw RobustnessInputError(
-          "eps \(eps) is beyond the pixel range: an \(norm.rawValue) ball of radius above "
-            + "\(norm == .linf ? "1" : "√\(inputSize) ≈ \(Float(largest))") already contains every image in [0, 1]")
+          "eps \(eps) is beyond the pixel range: for \(norm.rawValue), a radius above \(bound) already "
+            + "reaches every image in [0, 1]")
       }
     }
     if steps < 1 { throw RobustnessInputError("steps must be at least 1") }

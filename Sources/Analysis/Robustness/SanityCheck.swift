@@ -135,11 +135,15 @@ public struct SanityCheck: Sendable, Codable, Equatable {
         + (accuracy <= 0.01 ? "" : "; masking suspected"))
   }
 
-  /// The attack's mean loss must end higher than it started.
-  public static func lossIncreases(first: Double, last: Double) -> SanityCheck {
+  /// The attack's mean loss must end higher than it started (over the first restart of
+  /// every attack at a positive ε, weighted by the `examples` attacked).
+  public static func lossIncreases(first: Double, last: Double, examples: Int) -> SanityCheck {
     SanityCheck(
       name: "attack_loss_increases", passed: last >= first, severity: .warning,
-      detail: "mean cross-entropy at the first and last iteration: \(format(first)) → \(format(last))")
+      detail: examples == 0
+        ? "no example was attacked at a positive eps"
+        : "mean cross-entropy at the first and last iteration over \(examples) attacked examples: "
+          + "\(format(first)) → \(format(last))")
   }
 
   /// At most 10% of the input-gradient entries may be exactly zero.
