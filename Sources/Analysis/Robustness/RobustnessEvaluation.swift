@@ -22,20 +22,16 @@ public struct RobustnessEvaluation: Sendable {
     self.settings = settings
   }
 
-  /// Checks that `images` (`[labels.count, inputSize]`) are finite pixels in [0, 1] and the
-  /// labels valid classes; the problem, if any, in one sentence.
-  public static func validate(
-    images: [Float], labels: [Int], inputSize: Int, classCount: Int
-  ) throws(RobustnessInputError) {
+  /// Checks that the labels are classes of a `classCount`-class model.
+  public static func validate(labels: [Int], classCount: Int) throws(RobustnessInputError) {
     if labels.isEmpty { throw RobustnessInputError("no examples") }
-    guard images.count == labels.count * inputSize else {
-      let found = inputSize == 0 ? images.count : images.count / inputSize
-      throw RobustnessInputError(
-        "\(labels.count) labels but \(found) images of \(inputSize) values (label count mismatch)")
-    }
     if let bad = labels.first(where: { $0 < 0 || $0 >= classCount }) {
       throw RobustnessInputError("label \(bad) is not a class of a \(classCount)-class model")
     }
+  }
+
+  /// Checks that `images` are finite pixel values in [0, 1].
+  public static func validate(pixels images: [Float]) throws(RobustnessInputError) {
     var outside = 0
     var low = Float.infinity
     var high = -Float.infinity
@@ -64,9 +60,34 @@ public struct RobustnessEvaluation: Sendable {
     adversarial: ((_ epsilonIndex: Int, _ examples: Range<Int>, _ images: [Float]) -> Void)? = nil
   ) throws(RobustnessInputError) -> RobustnessCurve {
     let n = classifier.inputSize
+    guard images.count == labels.count * n else {
+      let found = n == 0 ? images.count : images.count / n
+      throw RobustnessInputError("\(labels.count) labels but \(found) images of \(n) values (label count mismatch)")
+    }
+    try Self.validate(pixels: images)
+    return try run(
+      on: classifier, labels: labels, images: { Array(images[$0.lowerBound * n..<$0.upperBound * n]) },
+      progress: progress, adversarial: adversarial)
+  }
+
+  /// The curve of `classifier` on examples whose images `images(range)` hands out on
+  /// demand (`[range.count, inputSize]` in [0, 1]), so that only a batch at a time needs
+  /// to be in memory. Every batch is checked before it is attacked.
+  public func run<Classifier: AttackableClassifier>(
+    on classifier: Classifier, labels: [Int], images: (Range<Int>) -> [Float],
+    progress: ((Int, Int) -> Void)? = nil,
+    adversarial: ((_ epsilonIndex: Int, _ examples: Range<Int>, _ images: [Float]) -> Void)? = nil
+  ) throws(RobustnessInputError) -> RobustnessCurve {
+    let n = classifier.inputSize
     let classes = classifier.classCount
     try settings.validate(inputSize: n)
-    try Self.validate(images: images, labels: labels, inputSize: n, classCount: classes)
+    try Self.validate(labels: labels, classCount: classes)
+    func fetch(_ range: Range<Int>) throws(RobustnessInputError) -> [Float] {
+      let batch = images(range)
+      precondition(batch.count == range.count * n, "RobustnessEvaluation: the image source returned a wrong size")
+      try Self.validate(pixels: batch)
+      return batch
+    }
     let count = labels.count
     let epsilons = settings.epsilons
     let root = RandomGenerator(seed: settings.seed)
@@ -98,7 +119,7 @@ public struct RobustnessEvaluation: Sendable {
     var zeroEntries = 0
     var gradientEntries = 0
     for range in batches {
-      let x = Array(images[range.lowerBound * n..<range.upperBound * n])
+      let x = try fetch(range)
       let y = Array(labels[range])
       let predicted = predictions(classifier.logits(x, count: y.count), classCount: classes)
       let targets = y.indices.filter { predicted[$0] == y[$0] }
@@ -128,8 +149,8 @@ public struct RobustnessEvaluation: Sendable {
     if epsilonZeroInGrid, let zero = epsilons.firstIndex(of: 0) {
       checks.append(.epsilonZero(cleanAccuracy: cleanAccuracy, attackedAccuracy: fraction(robust[zero]), examples: count))
     }
-    checks += runChecks(
-      classifier: classifier, images: images, labels: labels, subsetBatches: subsetBatches,
+    checks += try runChecks(
+      classifier: classifier, images: fetch, labels: labels, subsetBatches: subsetBatches,
       subsetSize: subset.count, cleanCorrect: cleanCorrect, robust: robust, positive: positive,
       feasibility: &feasibility, root: root, advance: advance)
     checks.append(.monotonicity(epsilons: epsilons, accuracies: robust.map(fraction)))
@@ -145,10 +166,10 @@ public struct RobustnessEvaluation: Sendable {
   /// ε = 0 through the attack (unless the grid has it), large ε, and per positive ε a
   /// stronger attack, random noise, a single step and (for images) Square Attack.
   private func runChecks<Classifier: AttackableClassifier>(
-    classifier: Classifier, images: [Float], labels: [Int], subsetBatches: [[Int]], subsetSize: Int,
-    cleanCorrect: [Bool], robust: [[Bool]], positive: [Int], feasibility: inout FeasibilityRecord,
-    root: RandomGenerator, advance: () -> Void
-  ) -> [SanityCheck] {
+    classifier: Classifier, images: (Range<Int>) throws(RobustnessInputError) -> [Float], labels: [Int],
+    subsetBatches: [[Int]], subsetSize: Int, cleanCorrect: [Bool], robust: [[Bool]], positive: [Int],
+    feasibility: inout FeasibilityRecord, root: RandomGenerator, advance: () -> Void
+  ) throws(RobustnessInputError) -> [SanityCheck] {
     let n = classifier.inputSize
     let norm = settings.norm
     let epsilons = settings.epsilons
@@ -168,7 +189,8 @@ public struct RobustnessEvaluation: Sendable {
     var singleStepSurvivors = [Int](repeating: 0, count: epsilons.count)
     var squareSurvivors = [Int](repeating: 0, count: epsilons.count)
     for batch in subsetBatches {
-      let x = gatherRows(images, batch, width: n)
+      var x = [Float]()
+      for example in batch { x += try images(example..<example + 1) }
       let y = batch.map { labels[$0] }
       let targets = batch.indices.filter { cleanCorrect[batch[$0]] }
       cleanSurvivors += targets.count

@@ -100,6 +100,20 @@ import TestSupport
     #expect(problem(restarts, x, y)?.contains("random start") == true)
   }
 
+  /// Images handed out batch by batch give the same curve, and a bad batch is an error.
+  @Test func imagesOnDemand() throws {
+    let (model, x, y) = OracleData.binary(count: 60, inputSize: 8, seed: 36)
+    let evaluation = RobustnessEvaluation(settings: Self.settings(.linf, batch: 16))
+    let whole = try evaluation.run(on: model, images: x, labels: y)
+    let onDemand = try evaluation.run(on: model, labels: y, images: { Array(x[$0.lowerBound * 8..<$0.upperBound * 8]) })
+    #expect(onDemand == whole)
+    #expect(throws: RobustnessInputError.self) {
+      try evaluation.run(on: model, labels: y) { range in
+        Array(x[range.lowerBound * 8..<range.upperBound * 8]).map { range.lowerBound >= 32 ? $0 + 1 : $0 }
+      }
+    }
+  }
+
   /// The file format of DESIGN.md: snake_case keys, sorted, and a lossless round trip.
   @Test func jsonFileRoundTrips() throws {
     let (model, x, y) = OracleData.binary(count: 60, inputSize: 8, seed: 35)
