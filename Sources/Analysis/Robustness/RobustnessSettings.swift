@@ -116,15 +116,16 @@ public struct RobustnessSettings: Sendable {
     }
   }
 
-  /// Checks the settings for an input of `inputSize` values; the problem, if any, in a
-  /// sentence that names the option.
-  public func validate(inputSize: Int) throws(RobustnessInputError) {
+  /// Checks the settings for an input of `inputSize` values (nil while the images are not
+  /// read yet: then an l2 eps is not checked against the image size); the problem, if
+  /// any, in a sentence that names the option.
+  public func validate(inputSize: Int?) throws(RobustnessInputError) {
     if epsilons.isEmpty { throw RobustnessInputError("no eps given") }
-    let largest = norm.largestEpsilon(inputSize: inputSize)
+    let largest = inputSize.map { norm.largestEpsilon(inputSize: $0) } ?? (norm == .linf ? 1 : .infinity)
     for eps in epsilons {
       guard eps.isFinite, eps >= 0 else { throw RobustnessInputError("eps \(eps) is negative or not a number") }
       guard Double(eps) <= largest else {
-        let bound = norm == .linf ? "1" : "√\(inputSize) ≈ \(Float(largest))"
+        let bound = norm == .linf ? "1" : "√\(inputSize ?? 0) ≈ \(Float(largest))"
         throw RobustnessInputError(
           "eps \(eps) is beyond the pixel range: for \(norm.rawValue), a radius above \(bound) already "
             + "reaches every image in [0, 1]")
@@ -145,7 +146,7 @@ public struct RobustnessSettings: Sendable {
     if checkExamples < 1 { throw RobustnessInputError("the sanity checks need at least one example") }
     if noiseDraws < 1 { throw RobustnessInputError("noise draws must be at least 1") }
     if squareQueries < 1 { throw RobustnessInputError("square queries must be at least 1") }
-    if let shape = imageShape, shape.channels * shape.height * shape.width != inputSize {
+    if let shape = imageShape, let inputSize, shape.channels * shape.height * shape.width != inputSize {
       throw RobustnessInputError(
         "image shape \(shape.channels)x\(shape.height)x\(shape.width) does not match the model's \(inputSize) inputs")
     }
