@@ -2,5 +2,6 @@
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "augment": try AugmentBench.run(Array(arguments.dropFirst()))
-default: print("usage: clens-bench augment ...")
+case "train": try TrainBench.run(Array(arguments.dropFirst()))
+default: print("usage: clens-bench augment|train ...")
 }
