@@ -78,10 +78,11 @@ struct FixtureMLP: AttackableClassifier {
   }
 }
 
-/// Parity with torchattacks 3.5.1 on the fixture MLP and 200 Fashion-MNIST test images:
-/// the same adversarial images for the first 8 examples, the same robust accuracy on all.
-/// The random starts come from the same RandomGenerator streams (the fixture script ports
-/// the generator and patches it into torch's samplers).
+/// Parity with torchattacks 3.5.1 on 200 Fashion-MNIST test images, for the fixture MLP
+/// and the fixture ResNet-18 (CIFAR stem, width 6, safetensors weights, through the
+/// engine's autodiff): the same adversarial images for the first few examples, the same
+/// robust accuracy on all. The random starts come from the same RandomGenerator streams
+/// (the fixture script ports the generator and patches it into torch's samplers).
 @Suite struct TorchattacksParityTests {
   struct Reference: Decodable {
     struct Attack: Decodable {
@@ -99,26 +100,58 @@ struct FixtureMLP: AttackableClassifier {
     var std: Double
     var clean_accuracy: Double
     var attacks: [String: Attack]
+    var width: Int?
+    var weights: String?
   }
 
-  static func load() throws -> (Reference, FixtureMLP, [Float], [Int]) {
-    let data = try Data(contentsOf: URL(fileURLWithPath: try pgdFixture("pgd_mlp.json")))
-    let reference = try JSONDecoder().decode(Reference.self, from: data)
-    let model = try FixtureMLP(mean: Float(reference.mean), std: Float(reference.std))
+  static let attacks = ["pgd_linf", "pgd_l2", "pgd_linf_start", "pgd_l2_start", "apgd_linf", "apgd_l2"]
+
+  static func reference(_ tag: String) throws -> Reference {
+    let data = try Data(contentsOf: URL(fileURLWithPath: try pgdFixture("pgd_\(tag).json")))
+    return try JSONDecoder().decode(Reference.self, from: data)
+  }
+
+  static func data() throws -> ([Float], [Int]) {
     let images = try NPYArray.read(pgdFixture("pgd_images.npy")).floats().map { $0 / 255 }
     let labels = try #require(try NPYArray.read(pgdFixture("pgd_labels.npy")).integers())
-    return (reference, model, images, labels)
+    return (images, labels)
   }
 
-  @Test(arguments: ["pgd_linf", "pgd_l2", "pgd_linf_start", "pgd_l2_start", "apgd_linf", "apgd_l2"])
-  func matchesTorchattacks(name: String) throws {
-    let (reference, model, images, labels) = try Self.load()
+  /// The fixture ResNet, rebuilt by the engine from its safetensors file.
+  static func resnet(_ reference: Reference) throws -> LayerClassifier {
+    var rng = RandomGenerator(seed: 0)
+    let configuration = ResNetConfiguration(
+      depth: .resnet18, stem: .cifar, width: try #require(reference.width), inChannels: 1, classes: 10,
+      normalization: (mean: [Float(reference.mean)], std: [Float(reference.std)]))
+    let model = ResNet(configuration, rng: &rng)
+    try model.loadWeights(from: pgdFixture(try #require(reference.weights)))
+    return LayerClassifier(model, image: ImageShape(channels: 1, height: 28, width: 28), classCount: 10)
+  }
+
+  @Test(arguments: attacks)
+  func mlpMatchesTorchattacks(name: String) throws {
+    let reference = try Self.reference("mlp")
+    let model = try FixtureMLP(mean: Float(reference.mean), std: Float(reference.std))
+    try Self.check(name, tag: "mlp", model: model, reference: reference, divergentExamples: 0)
+  }
+
+  @Test(arguments: attacks)
+  func resnetMatchesTorchattacks(name: String) throws {
+    let reference = try Self.reference("resnet")
+    try Self.check(name, tag: "resnet", model: try Self.resnet(reference), reference: reference, divergentExamples: 1)
+  }
+
+  static func check(
+    _ name: String, tag: String, model: some AttackableClassifier, reference: Reference, divergentExamples: Int
+  ) throws {
+    let (images, labels) = try data()
     let settings = try #require(reference.attacks[name])
     let norm = try #require(PerturbationNorm(rawValue: settings.norm))
     let epsilon = Float(settings.eps)
-    let expectedFooled = try NPYArray.read(pgdFixture("pgd_mlp_\(name)_fooled.npy")).bytes.map { $0 != 0 }
-    let expectedImages = try NPYArray.read(pgdFixture("pgd_mlp_\(name)_adv.npy")).floats()
+    let expectedFooled = try NPYArray.read(pgdFixture("pgd_\(tag)_\(name)_fooled.npy")).bytes.map { $0 != 0 }
+    let expectedImages = try NPYArray.read(pgdFixture("pgd_\(tag)_\(name)_adv.npy")).floats()
     let root = RandomGenerator(seed: reference.seed)
+    let n = model.inputSize
 
     var fooled: [Bool]
     var adversarial: [Float]
@@ -131,13 +164,13 @@ struct FixtureMLP: AttackableClassifier {
       }
       let attack = APGD(norm: norm, epsilon: epsilon, steps: settings.steps)
       let run = attack.run(
-        on: model, images: correct.flatMap { Array(images[$0 * 784..<($0 + 1) * 784]) },
+        on: model, images: correct.flatMap { Array(images[$0 * n..<($0 + 1) * n]) },
         labels: correct.map { labels[$0] }, randomness: correct.map { root.stream(UInt64($0)) })
       fooled = labels.indices.map { !correct.contains($0) }
       adversarial = images
       for (k, i) in correct.enumerated() where run.fooled[k] {
         fooled[i] = true
-        for j in 0..<784 { adversarial[i * 784 + j] = run.adversarial[k * 784 + j] }
+        for j in 0..<n { adversarial[i * n + j] = run.adversarial[k * n + j] }
       }
     } else {
       let attack = PGD(
@@ -154,11 +187,16 @@ struct FixtureMLP: AttackableClassifier {
     let disagreements = zip(fooled, expectedFooled).filter { $0 != $1 }.count
     #expect(disagreements <= 1, "\(disagreements) examples disagree")
 
-    // Adversarial images of the first k examples, pixel by pixel: l-inf runs agree
-    // exactly, l2 runs to float rounding (norms accumulate in another order than PyTorch's).
-    let ours = Array(adversarial[0..<reference.k * 784])
-    let largest = zip(ours, expectedImages).map { abs($0 - $1) }.max() ?? .infinity
-    #expect(largest <= 1e-4, "largest pixel difference \(largest)")
+    // Adversarial images of the first k examples, pixel by pixel: runs agree to float
+    // rounding (sums accumulate in another order than PyTorch's). An iterate can sit on a
+    // knife edge (a gradient entry or a ReLU input within rounding of 0), after which the
+    // two trajectories part; on the ResNet that happens to one of the 8 examples in some
+    // runs (PGD without a random start, APGD l2). `divergentExamples` such examples are
+    // allowed; their verdicts are still checked above.
+    let diverged = (0..<reference.k).filter { e in
+      (0..<n).contains { abs(adversarial[e * n + $0] - expectedImages[e * n + $0]) > 1e-4 }
+    }
+    #expect(diverged.count <= divergentExamples, "examples \(diverged) differ by more than 1e-4")
   }
 }
 
