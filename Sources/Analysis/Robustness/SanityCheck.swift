@@ -91,12 +91,10 @@ public struct SanityCheck: Sendable, Codable, Equatable {
   public static func noiseBaseline(
     epsilons: [Float], attack: [Double], noise: [Double], draws: Int, examples: Int
   ) -> SanityCheck {
-    let tolerance = maskingTolerance(examples: examples)
-    let beaten = epsilons.indices.filter { noise[$0] < attack[$0] - tolerance }
-    return SanityCheck(
-      name: "random_noise_not_stronger", passed: beaten.isEmpty, severity: .warning,
-      detail: "on \(examples) examples, attack / random noise (\(draws) draws on the eps-sphere): "
-        + pairs(epsilons, attack, noise) + (beaten.isEmpty ? "" : "; noise beats the attack: gradient masking suspected"))
+    notStronger(
+      "random_noise_not_stronger", other: "random noise (\(draws) draws on the eps-sphere)", epsilons: epsilons,
+      attack: attack, otherAccuracy: noise, examples: examples,
+      verdict: "noise beats the attack: gradient masking suspected")
   }
 
   /// The gradient-free Square Attack must not beat the attack (beyond `maskingTolerance`;
@@ -104,13 +102,10 @@ public struct SanityCheck: Sendable, Codable, Equatable {
   public static func gradientFree(
     epsilons: [Float], attack: [Double], square: [Double], queries: Int, examples: Int
   ) -> SanityCheck {
-    let tolerance = maskingTolerance(examples: examples)
-    let beaten = epsilons.indices.filter { square[$0] < attack[$0] - tolerance }
-    return SanityCheck(
-      name: "gradient_free_not_stronger", passed: beaten.isEmpty, severity: .warning,
-      detail: "on \(examples) examples, attack / Square Attack (\(queries) queries): "
-        + pairs(epsilons, attack, square)
-        + (beaten.isEmpty ? "" : "; the black-box attack wins: gradient masking suspected"))
+    notStronger(
+      "gradient_free_not_stronger", other: "Square Attack (\(queries) queries)", epsilons: epsilons,
+      attack: attack, otherAccuracy: square, examples: examples,
+      verdict: "the black-box attack wins: gradient masking suspected")
   }
 
   /// One full-size gradient step (FGSM/FGM) must not beat the iterative attack (beyond
@@ -118,12 +113,23 @@ public struct SanityCheck: Sendable, Codable, Equatable {
   public static func singleStep(
     epsilons: [Float], attack: [Double], singleStep: [Double], examples: Int
   ) -> SanityCheck {
+    notStronger(
+      "single_step_not_stronger", other: "single step", epsilons: epsilons, attack: attack,
+      otherAccuracy: singleStep, examples: examples, verdict: "the single step wins: attack bug or masking suspected")
+  }
+
+  /// A weaker attack (`other`) leaving lower accuracy than the curve's attack, by more than
+  /// `maskingTolerance`, at any ε.
+  private static func notStronger(
+    _ name: String, other: String, epsilons: [Float], attack: [Double], otherAccuracy: [Double], examples: Int,
+    verdict: String
+  ) -> SanityCheck {
     let tolerance = maskingTolerance(examples: examples)
-    let beaten = epsilons.indices.filter { singleStep[$0] < attack[$0] - tolerance }
+    let beaten = epsilons.indices.filter { otherAccuracy[$0] < attack[$0] - tolerance }
     return SanityCheck(
-      name: "single_step_not_stronger", passed: beaten.isEmpty, severity: .warning,
-      detail: "on \(examples) examples, attack / single step: " + pairs(epsilons, attack, singleStep)
-        + (beaten.isEmpty ? "" : "; the single step wins: attack bug or masking suspected"))
+      name: name, passed: beaten.isEmpty, severity: .warning,
+      detail: "on \(examples) examples, attack / \(other): " + pairs(epsilons, attack, otherAccuracy)
+        + (beaten.isEmpty ? "" : "; " + verdict))
   }
 
   /// At ε = half the pixel range the attacker reaches almost any image, so accuracy must
