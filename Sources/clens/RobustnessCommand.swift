@@ -121,6 +121,12 @@ struct RobustnessCommand: ParsableCommand {
     if labels != nil && images == nil { throw ValidationError("--labels goes with --images") }
     if model.numClasses < 2 { throw ValidationError("robustness needs a classifier: --num-classes must be at least 2") }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    if attack == .apgd {
+      // APGD picks its step sizes, always starts randomly and keeps any misclassified iterate.
+      if stepSize != nil { throw ValidationError("--step-size applies to --attack pgd (APGD adapts its own)") }
+      if !randomStart { throw ValidationError("--no-random-start applies to --attack pgd (APGD always starts randomly)") }
+      if earlyExit { throw ValidationError("--early-exit applies to --attack pgd (APGD keeps any misclassified iterate)") }
+    }
     do {
       try settings(image: nil).validate(inputSize: nil)
     } catch {
@@ -179,7 +185,6 @@ struct RobustnessCommand: ParsableCommand {
 
     let directory = runDirectory.map { $0 + "/analysis" } ?? outDir
     let reportPath = directory + "/robustness-\(norm.rawValue).json"
-    let pixels = image.channels * image.height * image.width
     var adversarial = [[Float]](repeating: [], count: saveAdversarial ? settings.epsilons.count : 0)
     let bar = ProgressBar("robustness", unit: "batch", quiet: quiet || json)
     let curve = try withThreads(threadCount) {
@@ -192,11 +197,10 @@ struct RobustnessCommand: ParsableCommand {
       let path = directory + "/robustness-\(norm.rawValue)-eps\(epsilon).npy"
       try NPYArray(shape: [source.count, image.channels, image.height, image.width], floats: adversarial[e])
         .write(to: path)
-      precondition(adversarial[e].count == source.count * pixels)
     }
 
     if json {
-      print(Self.json(curve, report: reportPath))
+      print(try Self.json(curve, report: reportPath))
     } else {
       print(Self.text(curve, report: reportPath))
     }
@@ -207,13 +211,13 @@ struct RobustnessCommand: ParsableCommand {
   }
 
   /// What `--json` prints: norm, n, clean accuracy, eps, robust accuracy, failed checks.
-  static func json(_ curve: RobustnessCurve, report: String) -> String {
+  static func json(_ curve: RobustnessCurve, report: String) throws -> String {
     let object: [String: Any] = [
       "norm": curve.norm.rawValue, "attack": curve.attack.name, "n": curve.n,
       "clean_accuracy": curve.cleanAccuracy, "eps": curve.eps, "robust_accuracy": curve.robustAccuracy,
       "failed_checks": curve.sanityChecks.filter { !$0.passed }.map(\.name), "report": report,
     ]
-    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     return String(decoding: data, as: UTF8.self)
   }
 

@@ -116,6 +116,8 @@ import TestSupport
     #expect(noEps.status != 0 && noEps.stderr.contains("give either --eps or --preset"))
     let restarts = try run(Self.model + data + ["--eps", "0.1", "--restarts", "3", "--no-random-start"])
     #expect(restarts.status != 0 && restarts.stderr.contains("need a random start"))
+    let apgdStep = try run(Self.model + data + ["--eps", "0.1", "--attack", "apgd", "--step-size", "0.01"])
+    #expect(apgdStep.status != 0 && apgdStep.stderr.contains("--step-size applies to --attack pgd"))
     #expect(!FileManager.default.fileExists(atPath: dir.file("robustness-linf.json")))
   }
 }
