@@ -170,5 +170,23 @@ struct NumpyImagesTests {
           images: NPYArray(shape: [2, 5, 5, 5], uint8s: Array(repeating: 0, count: 250)),
           labels: labels, imagesPath: "i", labelsPath: "l")
       }?.problem.hasPrefix("expected images of shape") == true)
+    for (shape, expected) in [
+      ([0, 2, 2], "holds no images"),
+      ([2, 2, 0], "images of 2x0 pixels (height and width must be positive)"),
+    ] {
+      #expect(
+        fileError { () throws(FileError) in
+          try NumpyImages.imageSet(
+            images: NPYArray(shape: shape, uint8s: []), labels: labels, imagesPath: "i",
+            labelsPath: "l")
+        } == FileError("i", expected))
+    }
+    // Without class names a corrupt huge label must not make a billion classes.
+    #expect(
+      fileError { () throws(FileError) in
+        try NumpyImages.imageSet(
+          images: good, labels: NPYArray(shape: [2], int64s: [0, 1 << 40]), imagesPath: "i",
+          labelsPath: "l")
+      }?.problem.hasPrefix("label 1099511627776 would make 1099511627777 classes") == true)
   }
 }
