@@ -63,17 +63,41 @@ struct BatchLoaderTests {
     #expect(augmented.view(0) != augmented.view(1))
   }
 
-  @Test func stoppingEarlyEndsTheWorkers() {
-    let many = BatchLoader(
-      images: Self.set, batchSize: 1, views: 2,
-      transform: AugmentationRecipe.mocoV2.transform(height: 8, width: 8, normalization: nil),
-      seed: 0, threads: ThreadCount(2), prefetch: 2)
-    var seen = 0
-    for batch in many.batches(epoch: 0) {
-      seen += batch.count
-      if seen == 3 { break }
+  /// A transform that passes images through and holds `token`: the token lives as long
+  /// as any copy of the loader, and so as long as any batch worker thread.
+  struct Tracked: ImageTransform {
+    final class Token: Sendable {}
+    let token: Token
+    let inner: Compose
+
+    func callAsFunction(_ image: Image, using rng: inout RandomGenerator) -> Image {
+      inner(image, using: &rng)
     }
-    #expect(seen == 3)
+  }
+
+  @Test func stoppingEarlyEndsTheWorkers() throws {
+    weak var token: Tracked.Token?
+    do {
+      let strong = Tracked.Token()
+      token = strong
+      let many = BatchLoader(
+        images: Self.set, batchSize: 1, views: 2,
+        transform: Tracked(
+          token: strong,
+          inner: AugmentationRecipe.mocoV2.transform(height: 8, width: 8, normalization: nil)),
+        seed: 0, threads: ThreadCount(2), prefetch: 2)
+      var seen = 0
+      for batch in many.batches(epoch: 0) {
+        seen += batch.count
+        if seen == 3 { break }
+      }
+      #expect(seen == 3)
+    }
+    // The workers were blocked waiting for room in the queue; dropping the sequence
+    // must wake them and let them exit rather than leave them parked forever.
+    let deadline = Date().addingTimeInterval(10)
+    while token != nil && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+    #expect(token == nil, "a batch worker thread outlived the sequence it worked for")
   }
 }
 
