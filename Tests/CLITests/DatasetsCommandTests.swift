@@ -49,7 +49,8 @@ struct DatasetsCommandTests {
       Self.error(["--dataset", "cifar10"])
         == "--dataset cifar10 needs --data-dir (the folder holding its files)")
     #expect(Self.error(["--dataset", "imagenet"])?.contains("'imagenet' is invalid") == true)
-    #expect(Self.error(["--labelled", "ten"])?.contains("'ten' is invalid for '--labelled") == true)
+    #expect(
+      Self.error(["--labelled", "ten"])?.contains("'ten' is invalid for '--labelled") == true)
     #expect(Self.error(["--labelled", "150%"])?.contains("'150%' is invalid") == true)
     #expect(Self.error(["--limit", "0"]) == "--limit must be at least 1")
     #expect(Self.error(["--threads", "0"]) == "--threads must be at least 1")

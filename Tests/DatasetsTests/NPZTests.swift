@@ -85,7 +85,8 @@ struct NPZTests {
       let record = UInt64(bytes.count)
       bytes += Self.le(0x0606_4B50, 4) + Self.le(44, 8) + Self.le(45, 4) + Self.le(0, 8)
       bytes += Self.le(1, 8) + Self.le(1, 8) + Self.le(size, 8) + Self.le(offset, 8)
-      bytes += Self.le(0x0706_4B50, 4) + Self.le(0, 4) + Self.le(recordAt ?? record, 8) + Self.le(1, 4)
+      bytes +=
+        Self.le(0x0706_4B50, 4) + Self.le(0, 4) + Self.le(recordAt ?? record, 8) + Self.le(1, 4)
       bytes += Self.le(0x0605_4B50, 4) + Self.le(0, 4) + Self.le(0xFFFF_FFFF, 4)
       return bytes + Self.le(0xFFFF_FFFF, 4) + Self.le(0xFFFF_FFFF, 4) + Self.le(0, 2)
     }
@@ -113,7 +114,8 @@ struct NPZTests {
     }
     // A deflated member claiming more bytes than deflate can expand to.
     var writer = ZipWriter()
-    writer.add(name: "a.npy", contents: NPYArray(shape: [2], uint8s: [1, 2]).encoded(), compressed: true)
+    writer.add(
+      name: "a.npy", contents: NPYArray(shape: [2], uint8s: [1, 2]).encoded(), compressed: true)
     var claim = writer.finish()
     let directory = claim.count - 22 - 46 - 5
     for k in 24..<28 { claim[directory + k] = 0xFF }

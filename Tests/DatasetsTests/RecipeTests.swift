@@ -85,7 +85,9 @@ struct RecipeTests {
 
   @Test func evaluationRecipesAndNormalize() {
     #expect(
-      Self.steps(.weak) == ["RRC 32x32 scale 0.2...1.0 ratio \(Self.ratio) bilinear", "HFlip p 0.5"])
+      Self.steps(.weak) == [
+        "RRC 32x32 scale 0.2...1.0 ratio \(Self.ratio) bilinear", "HFlip p 0.5",
+      ])
     #expect(Self.steps(.none).isEmpty)
     let normalized = AugmentationRecipe.none.transform(
       height: 32, width: 32, normalization: ([0.5], [0.25]))
