@@ -57,6 +57,7 @@ public enum Split: String, CaseIterable, Sendable {
 /// let train = try source.load(.train)      // 60,000 x 1 x 28 x 28
 /// ```
 public struct DatasetSource: Sendable {
+  /// Which dataset (and so which file format).
   public var kind: DatasetKind
   /// The folder holding the files; nil uses `kind.defaultDirectory` (or the bundled
   /// copy for `digits`).
@@ -64,6 +65,7 @@ public struct DatasetSource: Sendable {
   /// For CIFAR-100: use the 20 superclasses instead of the 100 classes.
   public var coarseLabels: Bool
 
+  /// The dataset `kind` in `directory` (nil: the default location).
   public init(_ kind: DatasetKind, directory: String? = nil, coarseLabels: Bool = false) {
     self.kind = kind
     self.directory = directory

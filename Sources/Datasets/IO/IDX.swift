@@ -8,6 +8,7 @@ public struct IDXArray: Sendable, Equatable {
   /// The elements, row-major.
   public var bytes: [UInt8]
 
+  /// An array of the given dimensions; `bytes` must hold their product of elements.
   public init(dimensions: [Int], bytes: [UInt8]) {
     precondition(
       dimensions.reduce(1, *) == bytes.count, "IDXArray: byte count does not match dimensions")
