@@ -126,8 +126,10 @@ public struct DatasetSource: Sendable {
     }
   }
 
-  /// The UCI digits have no official split: the last fifth (359 images, by writers not
-  /// seen in training) is the test split, the first 1,438 the training split.
+  /// The bundled digits (the UCI test file as scikit-learn ships it) have no split of
+  /// their own: the last fifth, 359 images in file order, is the test split and the
+  /// first 1,438 the training split. The file records no writers, so nothing says the
+  /// two splits' writers differ.
   private func loadDigits(_ split: Split) throws(FileError) -> ImageSet {
     let path: String
     if let directory {
