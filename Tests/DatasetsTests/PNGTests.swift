@@ -108,7 +108,7 @@ struct PNGTests {
       atPath: directory.file("ant/deeper/up"), withDestinationPath: directory.file("ant"))
     #expect(
       fileError { () throws(FileError) in try ImageFolder.read(directory.path) }?.problem
-        == "links back to a folder that was already read")
+        == "is a link to a folder that was already read (a loop or a duplicate)")
     try FileManager.default.removeItem(atPath: directory.file("ant/deeper"))
 
     let exported = TemporaryDirectory()

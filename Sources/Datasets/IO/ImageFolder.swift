@@ -79,10 +79,12 @@ public enum ImageFolder {
     var pending = [folder]
     var visited = Set<String>()
     while let current = pending.popLast() {
-      // A symbolic link back to a folder above would otherwise be walked forever.
+      // A symbolic link back to a folder above would otherwise be walked forever, and
+      // two links to one folder would read its images twice.
       guard visited.insert(URL(fileURLWithPath: current).resolvingSymlinksInPath().path).inserted
       else {
-        throw FileError(current, "links back to a folder that was already read")
+        throw FileError(
+          current, "is a link to a folder that was already read (a loop or a duplicate)")
       }
       for entry in try visibleEntries(current) {
         let path = current + "/" + entry
