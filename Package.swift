@@ -26,11 +26,12 @@ let package = Package(
     // System libraries from Debian (see README for the apt line).
     .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
     .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: fastMath),
     .target(name: "Datasets", dependencies: ["Engine"], swiftSettings: fastMath),
     .target(name: "Analysis", dependencies: ["Engine"], swiftSettings: fastMath),
-    .target(name: "Plotting", dependencies: ["CCairo"], swiftSettings: fastMath),
+    .target(name: "Plotting", dependencies: ["CCairo", "CZlib", "Engine"], swiftSettings: fastMath),
     .executableTarget(
       name: "clens",
       dependencies: [

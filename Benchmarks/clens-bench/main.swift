@@ -1,2 +1,9 @@
-// Benchmarks live here; see Benchmarks/README.md.
-print("clens-bench: no benchmarks registered yet")
+// Benchmarks, one area per first argument: `clens-bench <area> [options]`.
+// Each prints `name: value unit` lines, like the Python peers in ../shared/peers.
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "plot":
+  PlotBench.main(Array(arguments.dropFirst()))
+default:
+  print("usage: clens-bench <area> [options]\nareas: plot")
+}

@@ -20,6 +20,14 @@ public struct Color: Sendable, Equatable {
   }
 
   public func with(alpha: Double) -> Color { Color(red: red, green: green, blue: blue, alpha: alpha) }
+
+  /// This colour mixed with white: `amount` 0 keeps it, 1 gives white. Used for
+  /// lighter-to-darker sequences of one hue.
+  public func lightened(_ amount: Double) -> Color {
+    Color(
+      red: red + (1 - red) * amount, green: green + (1 - green) * amount, blue: blue + (1 - blue) * amount,
+      alpha: alpha)
+  }
 }
 
 /// Colour-blind-safe categorical palettes.
@@ -35,5 +43,12 @@ public enum Palette {
   /// The colour of class `index`, cycling when there are more classes than colours.
   public static func color(_ index: Int, of palette: [Color] = okabeIto) -> Color {
     palette[((index % palette.count) + palette.count) % palette.count]
+  }
+
+  /// `count` shades of `color` from light (first) to the full colour (last), for one
+  /// quantity shown at several times.
+  public static func shades(of color: Color, count: Int) -> [Color] {
+    guard count > 1 else { return [color] }
+    return (0..<count).map { color.lightened(0.7 * Double(count - 1 - $0) / Double(count - 1)) }
   }
 }

@@ -1,0 +1,46 @@
+/// One set of axes: layers drawn over two axes, a title and a legend.
+public struct Panel: Sendable {
+  public var title: String?
+  public var x: Axis
+  public var y: Axis
+  /// Drawn in order, later layers on top.
+  public var layers: [Layer] = []
+  public var legend: LegendPlacement = .best
+  /// Legend columns; nil chooses (one, or two when a single column would not fit).
+  public var legendColumns: Int?
+  /// One data unit is as long on x as on y (embeddings, circles); the shorter range
+  /// is widened to keep the panel's shape.
+  public var equalAspect = false
+  /// A thin box around the plot area (for panels with hidden axes, such as embeddings).
+  public var framed = false
+
+  public init(title: String? = nil, x: Axis = Axis(), y: Axis = Axis(), layers: [Layer] = []) {
+    self.title = title
+    self.x = x
+    self.y = y
+    self.layers = layers
+  }
+
+  public mutating func add(_ layer: Layer) { layers.append(layer) }
+
+  /// A line with a shaded band of ± `spread` around it (the band drawn first).
+  public mutating func addLine(_ line: Line, spread: [Double]) {
+    var line = line
+    line.legendShowsBand = true
+    layers.append(.band(Band(x: line.x, mean: line.y, spread: spread, color: line.color)))
+    layers.append(.line(line))
+  }
+
+  /// The legend entries of all layers, in layer order.
+  func legendEntries(theme: Theme) -> [LegendEntry] {
+    layers.flatMap { $0.drawing.legendEntries(theme: theme) }
+  }
+
+  /// The heat map whose colour bar this panel shows, if any.
+  var colorbarLayer: Heatmap? {
+    for layer in layers {
+      if case .heatmap(let heatmap) = layer, heatmap.colorbarLabel != nil { return heatmap }
+    }
+    return nil
+  }
+}
