@@ -32,6 +32,9 @@ public struct Figure: Sendable {
   public var theme = Theme.paper
   /// Pixels per inch of PNG output and of images embedded in PDF/SVG.
   public var dpi = 300.0
+  /// Numeric settings and counts behind the figure (bandwidths, sampled pairs), for the
+  /// JSON sidecar written next to it (spec §7.4).
+  public var notes: [String: Double] = [:]
 
   public init(width: Double, height: Double, rows: Int = 1, columns: Int = 1, panels: [Panel] = []) {
     self.width = width

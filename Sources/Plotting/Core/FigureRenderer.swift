@@ -63,7 +63,7 @@ struct FigureRenderer {
     }
     var report = RenderReport()
     canvas.fill(Rect(x: 0, y: 0, width: pageWidth, height: pageHeight), theme.background)
-    for index in plans.indices {
+    for index in plans.indices where !figure.panels[index].isBlank {
       let skipped = try drawPanel(figure.panels[index], plan: plans[index], index: index, plans: plans, target: target)
       report.skippedNonFinite += skipped.nonFinite
       report.skippedNonPositive += skipped.nonPositive
@@ -120,6 +120,16 @@ struct FigureRenderer {
   private func initialPlans() throws(PlotError) -> [PanelPlan] {
     var plans = [PanelPlan]()
     for (index, panel) in figure.panels.enumerated() {
+      if panel.isBlank {
+        let unit = AxisRange(lower: 0, upper: 1, scale: .linear)
+        var plan = PanelPlan(dataX: unit, dataY: unit, x: unit, y: unit)
+        plan.row = index / figure.columns
+        plan.column = index % figure.columns
+        plan.showsXTickLabels = false
+        plan.showsYTickLabels = false
+        plans.append(plan)
+        continue
+      }
       let bounds = panel.layers.map { $0.drawing.bounds(x: panel.x.scale, y: panel.y.scale) }
       let name = panel.title.map { "panel '\($0)'" } ?? "panel \(index + 1)"
       let x = try AxisLimits.resolve(
@@ -131,7 +141,8 @@ struct FigureRenderer {
       plan.column = index % figure.columns
       plan.legendEntries = panel.legend == .none ? [] : panel.legendEntries(theme: theme)
       if figure.sharedX {
-        plan.showsXTickLabels = !figure.panels.indices.contains(index + figure.columns)
+        let below = index + figure.columns
+        plan.showsXTickLabels = !figure.panels.indices.contains(below) || figure.panels[below].isBlank
       }
       if figure.sharedY { plan.showsYTickLabels = plan.column == 0 }
       if let heatmap = panel.colorbarLayer {
@@ -151,7 +162,8 @@ struct FigureRenderer {
   /// Gives every panel in the same row or column the union of their limits.
   private func share(_ plans: inout [PanelPlan], key: KeyPath<PanelPlan, Int>, axis: WritableKeyPath<PanelPlan, AxisRange>) {
     for group in Set(plans.map { $0[keyPath: key] }) {
-      let members = plans.indices.filter { plans[$0][keyPath: key] == group }
+      let members = plans.indices.filter { plans[$0][keyPath: key] == group && !figure.panels[$0].isBlank }
+      guard !members.isEmpty else { continue }
       let lower = members.map { plans[$0][keyPath: axis].lower }.min()!
       let upper = members.map { plans[$0][keyPath: axis].upper }.max()!
       for member in members {
@@ -175,7 +187,7 @@ struct FigureRenderer {
     for _ in 0..<5 {
       var changed = false
       for index in plans.indices {
-        resolveTicks(&plans[index], panel: figure.panels[index])
+        resolveTicks(&plans[index], panel: figure.panels[index], canvas: canvas)
         let margins = computeMargins(plans[index], panel: figure.panels[index], canvas: canvas)
         if margins != plans[index].margins { changed = true }
         plans[index].margins = margins
@@ -183,15 +195,42 @@ struct FigureRenderer {
       try placeRects(&plans, figureLegend: figureLegend)
       if !changed { break }
     }
-    for index in plans.indices { resolveTicks(&plans[index], panel: figure.panels[index]) }
+    for index in plans.indices { resolveTicks(&plans[index], panel: figure.panels[index], canvas: canvas) }
   }
 
-  private func resolveTicks(_ plan: inout PanelPlan, panel: Panel) {
+  private func resolveTicks(_ plan: inout PanelPlan, panel: Panel, canvas: Canvas) {
     plan.x = plan.dataX
     plan.y = plan.dataY
     if panel.equalAspect { AxisLimits.equalAspect(x: &plan.x, y: &plan.y, rect: plan.rect) }
     plan.xTicks = ticks(for: panel.x, range: plan.x, length: plan.rect.width, spacing: 48)
-    plan.yTicks = ticks(for: panel.y, range: plan.y, length: plan.rect.height, spacing: 30)
+    plan.yTicks = ticks(for: panel.y, range: plan.y, length: plan.rect.height, spacing: 28)
+    canvas.setFont(size: theme.tickLabelSize)
+    let labelHeight = theme.tickLabelSize * TextMetrics.capHeight
+    plan.xTicks = thinned(plan.xTicks, position: { plan.mapping.pageX($0) }) { canvas.textWidth($0) }
+    plan.yTicks = thinned(plan.yTicks, position: { plan.mapping.pageY($0) }) { _ in labelHeight }
+  }
+
+  /// Clears the labels of every other (third, ...) tick while neighbouring labels of
+  /// `extent` points would overlap; the tick marks stay.
+  private func thinned(_ ticks: [Tick], position: (Double) -> Double?, extent: (String) -> Double) -> [Tick] {
+    let labelled = ticks.indices.filter { ticks[$0].isMajor && !ticks[$0].label.isEmpty }
+    guard labelled.count > 2 else { return ticks }
+    let gap = 3.0
+    var every = 1
+    while every < labelled.count {
+      let kept = stride(from: 0, to: labelled.count, by: every).map { labelled[$0] }
+      var overlaps = false
+      for (a, b) in zip(kept, kept.dropFirst()) {
+        guard let pa = position(ticks[a].value), let pb = position(ticks[b].value) else { continue }
+        if abs(pb - pa) < (extent(ticks[a].label) + extent(ticks[b].label)) / 2 + gap { overlaps = true }
+      }
+      if !overlaps { break }
+      every += 1
+    }
+    guard every > 1 else { return ticks }
+    var result = ticks
+    for (rank, index) in labelled.enumerated() where rank % every != 0 { result[index].label = "" }
+    return result
   }
 
   private func ticks(for axis: Axis, range: AxisRange, length: Double, spacing: Double) -> [Tick] {
@@ -200,7 +239,7 @@ struct FigureRenderer {
     if let custom = axis.ticks {
       all = custom
     } else {
-      let count = min(max(Int(length / spacing), 2), 8)
+      let count = min(max(Int(length / spacing), 3), 8)
       let interval = min(range.lower, range.upper)...max(range.lower, range.upper)
       all = axis.scale == .log ? TickLocator.log(interval, maxCount: count) : TickLocator.linear(interval, maxCount: count)
     }
@@ -212,6 +251,7 @@ struct FigureRenderer {
 
   private func computeMargins(_ plan: PanelPlan, panel: Panel, canvas: Canvas) -> Margins {
     var margins = Margins()
+    if panel.isBlank { return margins }
     let line = TextMetrics.lineHeight
     if panel.y.isVisible {
       margins.left += theme.tickLength
@@ -337,6 +377,15 @@ struct FigureRenderer {
         plan.legendOutside = true
       case .upperLeft, .upperRight, .lowerLeft, .lowerRight:
         plan.legendOrigin = candidates.first { $0.0 == panel.legend }!.1
+      case .inside where !(box.width <= rect.width - 2 * inset && box.height <= rect.height - 2 * inset):
+        // Too big to go inside at all.
+        if !plan.legendOutside { moved = true }
+        plan.legendOutside = true
+      case .inside:
+        var grid = OccupancyGrid(rect: rect)
+        for layer in panel.layers { layer.drawing.markOccupancy(&grid, mapping: plan.mapping) }
+        let costs = candidates.map { grid.cost(Rect(x: $0.1.x - 1, y: $0.1.y - 1, width: box.width + 2, height: box.height + 2)) }
+        plan.legendOrigin = candidates[costs.indices.min { costs[$0] < costs[$1] }!].1
       case .best:
         if plan.legendOutside { break }
         let fits = box.width <= rect.width - 2 * inset && box.height <= rect.height - 2 * inset
@@ -381,7 +430,11 @@ struct FigureRenderer {
     }
     canvas.restore()
     for layer in panel.layers {
-      if case .text = layer { skipped = skipped + (try layer.drawing.draw(in: context, mapping: mapping)) }
+      switch layer {
+      case .line(let line): line.drawMarkers(in: context, mapping: mapping)
+      case .text: skipped = skipped + (try layer.drawing.draw(in: context, mapping: mapping))
+      default: break
+      }
     }
     drawAxes(panel, plan: plan, plans: plans, canvas: canvas)
     if let heatmap = panel.colorbarLayer {
@@ -484,17 +537,24 @@ struct FigureRenderer {
         label, at: Point(rect.minX - columnLeft, rect.midY), horizontal: .center, vertical: .top,
         rotation: -Double.pi / 2, size: theme.labelSize)
     }
+    // The panel label sits at the left edge of the panel; a title that would run into
+    // it moves right.
+    var labelEnd = -Double.infinity
+    if figure.panelLabels {
+      let index = figure.panels[..<(plan.row * figure.columns + plan.column)].filter { !$0.isBlank }.count
+      let label = "(\(Character(UnicodeScalar(UInt8(97 + index % 26)))))"
+      canvas.setFont(size: theme.panelLabelSize, bold: true)
+      let start = rect.minX - columnLeft
+      canvas.drawText(
+        label, at: Point(start, rect.minY - 4), horizontal: .left, vertical: .baseline, size: theme.panelLabelSize)
+      labelEnd = start + canvas.textWidth(label)
+    }
     if let title = panel.title {
       canvas.setFont(size: theme.titleSize)
+      let width = canvas.textWidth(title)
+      let left = max(rect.midX - width / 2, labelEnd + 4)
       canvas.drawText(
-        title, at: Point(rect.midX, rect.minY - 4), horizontal: .center, vertical: .baseline, size: theme.titleSize)
-    }
-    if figure.panelLabels {
-      let index = plan.row * figure.columns + plan.column
-      canvas.setFont(size: theme.panelLabelSize, bold: true)
-      canvas.drawText(
-        "(\(Character(UnicodeScalar(UInt8(97 + index % 26)))))", at: Point(rect.minX - columnLeft, rect.minY - 4),
-        horizontal: .left, vertical: .baseline, size: theme.panelLabelSize)
+        title, at: Point(left, rect.minY - 4), horizontal: .left, vertical: .baseline, size: theme.titleSize)
     }
   }
 }

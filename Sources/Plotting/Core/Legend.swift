@@ -5,6 +5,8 @@ public enum LegendPlacement: Sendable, Equatable {
   /// The inside corner (or edge middle) that covers the least data; outside on the
   /// right when every candidate would cover some.
   case best
+  /// The inside corner (or edge middle) that covers the least data, even if some.
+  case inside
   /// Outside, to the right of the panel.
   case outside
   case upperLeft, upperRight, lowerLeft, lowerRight

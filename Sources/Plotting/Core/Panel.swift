@@ -6,6 +6,8 @@ public struct Panel: Sendable {
   /// Drawn in order, later layers on top.
   public var layers: [Layer] = []
   public var legend: LegendPlacement = .best
+  /// Entries added after those of the layers (keys for line styles, for example).
+  public var extraLegendEntries: [LegendEntry] = []
   /// Legend columns; nil chooses (one, or two when a single column would not fit).
   public var legendColumns: Int?
   /// One data unit is as long on x as on y (embeddings, circles); the shorter range
@@ -21,6 +23,16 @@ public struct Panel: Sendable {
     self.layers = layers
   }
 
+  /// An empty grid cell: nothing is drawn there and it takes no room for labels.
+  public static var blank: Panel {
+    var panel = Panel(x: .hidden, y: .hidden)
+    panel.isBlank = true
+    return panel
+  }
+
+  /// True for `Panel.blank`.
+  public private(set) var isBlank = false
+
   public mutating func add(_ layer: Layer) { layers.append(layer) }
 
   /// A line with a shaded band of ± `spread` around it (the band drawn first).
@@ -33,7 +45,7 @@ public struct Panel: Sendable {
 
   /// The legend entries of all layers, in layer order.
   func legendEntries(theme: Theme) -> [LegendEntry] {
-    layers.flatMap { $0.drawing.legendEntries(theme: theme) }
+    layers.flatMap { $0.drawing.legendEntries(theme: theme) } + extraLegendEntries
   }
 
   /// The heat map whose colour bar this panel shows, if any.

@@ -3,24 +3,33 @@ import Foundation
 /// "Nice" tick positions and labels: steps of 1, 2, 2.5 or 5 times a power of ten on
 /// linear axes; decades (with 2 and 5 in between on short ranges) on log axes.
 enum TickLocator {
-  /// Major ticks inside `range`, at most about `maxCount` of them.
-  static func linear(_ range: ClosedRange<Double>, maxCount: Int) -> [Tick] {
+  /// Major ticks inside `range`: the finest nice step that gives at most `maxCount`
+  /// ticks, or a finer one when that leaves fewer than `minCount`.
+  static func linear(_ range: ClosedRange<Double>, maxCount: Int, minCount: Int = 3) -> [Tick] {
     let span = range.upperBound - range.lowerBound
     guard span > 0, span.isFinite else { return [Tick(range.lowerBound, format(range.lowerBound, step: 1))] }
-    let raw = span / Double(max(maxCount, 1))
-    let magnitude = pow(10, (log10(raw)).rounded(.down))
-    var step = magnitude * 10
-    var multiplier = 10.0
-    for candidate in [1.0, 2.0, 2.5, 5.0, 10.0] where span / (candidate * magnitude) <= Double(maxCount) {
-      step = candidate * magnitude
-      multiplier = candidate
-      break
+    func count(_ step: Double) -> Int {
+      Int((range.upperBound / step + 1e-9).rounded(.down) - (range.lowerBound / step - 1e-9).rounded(.up)) + 1
     }
+    let top = Int(log10(span).rounded(.down)) + 1
+    var steps = [(step: Double, multiplier: Double)]()
+    for exponent in stride(from: top, through: top - 4, by: -1) {
+      for multiplier in [5.0, 2.5, 2.0, 1.0] { steps.append((multiplier * pow(10, Double(exponent)), multiplier)) }
+    }
+    var chosen = steps[0]
+    for candidate in steps {
+      if count(candidate.step) > max(maxCount, 1) { break }
+      chosen = candidate
+    }
+    if count(chosen.step) < minCount, let finer = steps.first(where: { count($0.step) >= minCount }) {
+      chosen = finer
+    }
+    let step = chosen.step
     let first = (range.lowerBound / step - 1e-9).rounded(.up)
     let last = (range.upperBound / step + 1e-9).rounded(.down)
     guard first <= last else { return [] }
     let values = stride(from: first, through: last, by: 1).map { $0 * step }
-    let labels = formatLabels(values, step: step, multiplier: multiplier)
+    let labels = formatLabels(values, step: step, multiplier: chosen.multiplier)
     return zip(values, labels).map { Tick($0 == 0 ? 0 : $0, $1) }
   }
 

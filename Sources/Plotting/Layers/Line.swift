@@ -77,16 +77,24 @@ extension Line: LayerDrawing {
       for point in points.dropFirst() { canvas.line(to: context.snap(point)) }
     }
     canvas.stroke()
-    if let marker {
-      for run in runs {
-        for point in run {
-          marker.draw(
-            on: canvas, center: context.snap(point), size: markerSize, color: color, filled: markerFilled,
-            edgeWidth: (width ?? context.theme.lineWidth) * 0.8)
-        }
-      }
-    }
     return skipped
+  }
+}
+
+extension Line {
+  /// Draws the markers whose centres lie in the plot area. This runs outside the plot
+  /// area's clip, so a marker on the edge (accuracy 0, ε = 0) is drawn whole.
+  func drawMarkers(in context: DrawContext, mapping: PlotMapping) {
+    guard let marker else { return }
+    let rect = mapping.rect
+    for (a, b) in zip(x, y) {
+      guard let point = mapping.point(a, b), point.x >= rect.minX - 0.01, point.x <= rect.maxX + 0.01,
+        point.y >= rect.minY - 0.01, point.y <= rect.maxY + 0.01
+      else { continue }
+      marker.draw(
+        on: context.canvas, center: context.snap(point), size: markerSize, color: color, filled: markerFilled,
+        edgeWidth: (width ?? context.theme.lineWidth) * 0.8)
+    }
   }
 }
 

@@ -1,0 +1,155 @@
+import Foundation
+
+/// Smooth density estimates for the distribution figures.
+public enum Density {
+  /// The normal density N(`mean`, `variance`) at each x (a score distribution drawn from
+  /// its stored moments).
+  public static func normal(mean: Double, variance: Double, at xs: [Double]) -> [Double] {
+    guard variance > 0 else { return xs.map { _ in .nan } }
+    let scale = 1 / (2 * Double.pi * variance).squareRoot()
+    return xs.map { scale * exp(-($0 - mean) * ($0 - mean) / (2 * variance)) }
+  }
+
+  /// Scott's rule bandwidth for a 1-D Gaussian KDE, σ·n^(−1/5) (SciPy's default), with
+  /// the sample standard deviation (ddof 1). Zero when the values do not vary.
+  public static func scottBandwidth(_ values: [Double]) -> Double {
+    let n = Double(values.count)
+    guard values.count > 1 else { return 0 }
+    let mean = values.reduce(0, +) / n
+    let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+    return variance.squareRoot() * pow(n, -0.2)
+  }
+
+  /// A Gaussian kernel density estimate of the finite `values` at each grid point, with
+  /// bandwidth `bandwidth` (Scott's rule when nil). Kernels are cut at 8 bandwidths,
+  /// where they are below 1e-14 of their peak.
+  public static func gaussianKDE(_ values: [Double], at grid: [Double], bandwidth: Double? = nil) throws(PlotError) -> [Double] {
+    let finite = values.filter(\.isFinite).sorted()
+    guard !finite.isEmpty else { throw PlotError.empty("density estimate input") }
+    var h = bandwidth ?? scottBandwidth(finite)
+    if !(h > 0) { h = max(abs(finite[0]) * 1e-3, 1e-3) }  // all values equal: a narrow spike
+    let norm = 1 / (Double(finite.count) * h * (2 * Double.pi).squareRoot())
+    let reach = 8 * h
+    return grid.map { x in
+      var low = 0, high = finite.count
+      while low < high {  // first value ≥ x − reach
+        let middle = (low + high) / 2
+        if finite[middle] < x - reach { low = middle + 1 } else { high = middle }
+      }
+      var total = 0.0
+      var index = low
+      while index < finite.count, finite[index] <= x + reach {
+        let u = (x - finite[index]) / h
+        total += exp(-0.5 * u * u)
+        index += 1
+      }
+      return total * norm
+    }
+  }
+
+  /// A circular rule-of-thumb concentration for a von Mises KDE of `angles`:
+  /// bandwidth h = 1.06·σ·n^(−1/5) with the circular standard deviation
+  /// σ = √(−2 ln R̄) (capped at that of a uniform circle), and κ = 1/h².
+  public static func vonMisesConcentration(_ angles: [Double]) -> Double {
+    let finite = angles.filter(\.isFinite)
+    guard !finite.isEmpty else { return 1 }
+    let n = Double(finite.count)
+    let c = finite.reduce(0) { $0 + cos($1) } / n
+    let s = finite.reduce(0) { $0 + sin($1) } / n
+    let resultant = max((c * c + s * s).squareRoot(), 1e-12)
+    let sigma = min((-2 * log(resultant)).squareRoot(), Double.pi / 3.0.squareRoot())
+    let h = max(1.06 * sigma * pow(n, -0.2), 1e-3)
+    return 1 / (h * h)
+  }
+
+  /// A von Mises kernel density of `angles` (radians) at each grid angle:
+  /// f(θ) = (1/n) Σ exp(κ cos(θ − θᵢ)) / (2π I₀(κ)). The normaliser is computed as
+  /// exp(κ)·∫exp(κ(cos t − 1))dt by the trapezoid rule, which is exact to rounding for a
+  /// periodic integrand, so large κ does not overflow.
+  public static func vonMisesKDE(_ angles: [Double], at grid: [Double], concentration kappa: Double) throws(PlotError) -> [Double] {
+    let finite = angles.filter(\.isFinite)
+    guard !finite.isEmpty else { throw PlotError.empty("angle density input") }
+    guard kappa > 0, kappa.isFinite else { throw PlotError("von Mises concentration must be positive, got \(kappa)") }
+    let steps = 4096
+    var integral = 0.0
+    for step in 0..<steps { integral += exp(kappa * (cos(2 * Double.pi * Double(step) / Double(steps)) - 1)) }
+    integral *= 2 * Double.pi / Double(steps)
+    let norm = 1 / (Double(finite.count) * integral)
+    let cosines = finite.map(cos), sines = finite.map(sin)
+    return grid.map { theta in
+      let ct = cos(theta), st = sin(theta)
+      var total = 0.0
+      for i in 0..<finite.count {
+        // cos(θ − θᵢ) = cos θ cos θᵢ + sin θ sin θᵢ
+        total += exp(kappa * (ct * cosines[i] + st * sines[i] - 1))
+      }
+      return total * norm
+    }
+  }
+
+  /// A 2-D Gaussian KDE on a `size` x `size` grid over `range` on both axes, with Scott's
+  /// bandwidth n^(−1/6)·σ per axis. Points are linearly binned onto the grid first and
+  /// the kernel applied as two 1-D convolutions, so the cost does not grow with n².
+  /// Returns densities row-major with row 0 at the bottom (the `Heatmap` layout).
+  public static func gaussianKDE2D(
+    x: [Double], y: [Double], range: ClosedRange<Double>, size: Int
+  ) throws(PlotError) -> [Double] {
+    var xs = [Double](), ys = [Double]()
+    for (a, b) in zip(x, y) where a.isFinite && b.isFinite {
+      xs.append(a)
+      ys.append(b)
+    }
+    guard !xs.isEmpty else { throw PlotError.empty("2-D density estimate input") }
+    let n = Double(xs.count)
+    let factor = pow(n, -1.0 / 6.0)
+    func std(_ v: [Double]) -> Double {
+      guard v.count > 1 else { return 0 }
+      let mean = v.reduce(0, +) / Double(v.count)
+      return (v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(v.count - 1)).squareRoot()
+    }
+    let cell = (range.upperBound - range.lowerBound) / Double(size - 1)
+    let hx = max(std(xs) * factor, cell), hy = max(std(ys) * factor, cell)
+    // Linear binning: each point spreads its unit mass over the four nearest grid nodes.
+    var grid = [Double](repeating: 0, count: size * size)
+    for (a, b) in zip(xs, ys) {
+      let gx = (a - range.lowerBound) / cell, gy = (b - range.lowerBound) / cell
+      let ix = Int(gx.rounded(.down)), iy = Int(gy.rounded(.down))
+      let fx = gx - Double(ix), fy = gy - Double(iy)
+      for (dx, wx) in [(0, 1 - fx), (1, fx)] {
+        for (dy, wy) in [(0, 1 - fy), (1, fy)] {
+          let cx = ix + dx, cy = iy + dy
+          if cx >= 0, cx < size, cy >= 0, cy < size { grid[cy * size + cx] += wx * wy }
+        }
+      }
+    }
+    func kernel(_ h: Double) -> [Double] {
+      let radius = Int((5 * h / cell).rounded(.up))
+      return (-radius...radius).map { exp(-0.5 * pow(Double($0) * cell / h, 2)) / (h * (2 * Double.pi).squareRoot()) }
+    }
+    let kx = kernel(hx), ky = kernel(hy)
+    var rowsDone = [Double](repeating: 0, count: size * size)
+    let rx = kx.count / 2, ry = ky.count / 2
+    for row in 0..<size {
+      for column in 0..<size {
+        var total = 0.0
+        for k in 0..<kx.count {
+          let source = column + k - rx
+          if source >= 0, source < size { total += grid[row * size + source] * kx[k] }
+        }
+        rowsDone[row * size + column] = total
+      }
+    }
+    var result = [Double](repeating: 0, count: size * size)
+    for row in 0..<size {
+      for column in 0..<size {
+        var total = 0.0
+        for k in 0..<ky.count {
+          let source = row + k - ry
+          if source >= 0, source < size { total += rowsDone[source * size + column] * ky[k] }
+        }
+        result[row * size + column] = total / n
+      }
+    }
+    return result
+  }
+}
