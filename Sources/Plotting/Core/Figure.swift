@@ -23,6 +23,9 @@ public struct Figure: Sendable {
   public var sharedX = false
   /// Panels in one row share y limits; only the leftmost one shows y tick labels.
   public var sharedY = false
+  /// Panels in one column get the same y limits but keep their own labels, so that rows
+  /// comparing runs are drawn to the same scale.
+  public var sameYScaleInColumns = false
   /// A legend for the whole figure, outside the panels.
   public var legend: FigureLegend?
   /// A title above all panels.

@@ -152,6 +152,7 @@ struct FigureRenderer {
     }
     if figure.sharedX { share(&plans, key: \.column, axis: \.dataX) }
     if figure.sharedY { share(&plans, key: \.row, axis: \.dataY) }
+    if figure.sameYScaleInColumns { share(&plans, key: \.column, axis: \.dataY) }
     for index in plans.indices {
       plans[index].x = plans[index].dataX
       plans[index].y = plans[index].dataY

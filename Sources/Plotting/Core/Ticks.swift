@@ -12,9 +12,11 @@ enum TickLocator {
       Int((range.upperBound / step + 1e-9).rounded(.down) - (range.lowerBound / step - 1e-9).rounded(.up)) + 1
     }
     let top = Int(log10(span).rounded(.down)) + 1
-    var steps = [(step: Double, multiplier: Double)]()
+    var steps = [(step: Double, multiplier: Double, exponent: Int)]()
     for exponent in stride(from: top, through: top - 4, by: -1) {
-      for multiplier in [5.0, 2.5, 2.0, 1.0] { steps.append((multiplier * pow(10, Double(exponent)), multiplier)) }
+      for multiplier in [5.0, 2.5, 2.0, 1.0] {
+        steps.append((multiplier * pow(10, Double(exponent)), multiplier, exponent))
+      }
     }
     var chosen = steps[0]
     for candidate in steps {
@@ -28,7 +30,12 @@ enum TickLocator {
     let first = (range.lowerBound / step - 1e-9).rounded(.up)
     let last = (range.upperBound / step + 1e-9).rounded(.down)
     guard first <= last else { return [] }
-    let values = stride(from: first, through: last, by: 1).map { $0 * step }
+    // k·m/10ⁿ rather than k·(m·10⁻ⁿ): dividing by an exact power of ten gives the
+    // double nearest the decimal (0.6, not 0.6000000000000001).
+    let scale = pow(10, Double(abs(chosen.exponent)))
+    let values = stride(from: first, through: last, by: 1).map {
+      chosen.exponent < 0 ? $0 * chosen.multiplier / scale : $0 * chosen.multiplier * scale
+    }
     let labels = formatLabels(values, step: step, multiplier: chosen.multiplier)
     return zip(values, labels).map { Tick($0 == 0 ? 0 : $0, $1) }
   }

@@ -90,6 +90,7 @@ public enum HypersphereFigure {
       height: Double(gridRows) * panelWidth * 0.78 + 0.35 + (single ? 0.2 : 0), rows: gridRows, columns: gridColumns,
       panels: panels)
     figure.notes = notes
+    figure.sameYScaleInColumns = rows.count > 1
     if single, let a = sets[0].alignment, let u = sets[0].uniformity {
       figure.title = "\(sets[0].name): alignment \(TickLocator.fixed(a, 3)), uniformity \(TickLocator.fixed(u, 3))"
     } else if single {

@@ -89,7 +89,8 @@ public enum Density {
 
   /// A 2-D Gaussian KDE on a `size` x `size` grid over `range` on both axes, with Scott's
   /// bandwidth n^(−1/6)·σ per axis. Points are linearly binned onto the grid first and
-  /// the kernel applied as two 1-D convolutions, so the cost does not grow with n².
+  /// the kernel applied as two 1-D convolutions, so the cost grows with n plus the grid
+  /// size instead of their product.
   /// Returns densities row-major with row 0 at the bottom (the `Heatmap` layout).
   public static func gaussianKDE2D(
     x: [Double], y: [Double], range: ClosedRange<Double>, size: Int
@@ -109,32 +110,39 @@ public enum Density {
     }
     let cell = (range.upperBound - range.lowerBound) / Double(size - 1)
     let hx = max(std(xs) * factor, cell), hy = max(std(ys) * factor, cell)
-    // Linear binning: each point spreads its unit mass over the four nearest grid nodes.
-    var grid = [Double](repeating: 0, count: size * size)
-    for (a, b) in zip(xs, ys) {
-      let gx = (a - range.lowerBound) / cell, gy = (b - range.lowerBound) / cell
-      let ix = Int(gx.rounded(.down)), iy = Int(gy.rounded(.down))
-      let fx = gx - Double(ix), fy = gy - Double(iy)
-      for (dx, wx) in [(0, 1 - fx), (1, fx)] {
-        for (dy, wy) in [(0, 1 - fy), (1, fy)] {
-          let cx = ix + dx, cy = iy + dy
-          if cx >= 0, cx < size, cy >= 0, cy < size { grid[cy * size + cx] += wx * wy }
-        }
-      }
-    }
     func kernel(_ h: Double) -> [Double] {
       let radius = Int((5 * h / cell).rounded(.up))
       return (-radius...radius).map { exp(-0.5 * pow(Double($0) * cell / h, 2)) / (h * (2 * Double.pi).squareRoot()) }
     }
     let kx = kernel(hx), ky = kernel(hy)
-    var rowsDone = [Double](repeating: 0, count: size * size)
+    // Bin onto a grid padded by the kernel's reach, so that points just outside the
+    // range still add their tails inside it.
+    let pad = max(kx.count, ky.count) / 2
+    let side = size + 2 * pad
+    let origin = range.lowerBound - Double(pad) * cell
+    // Linear binning: each point spreads its unit mass over the four nearest grid nodes.
+    var grid = [Double](repeating: 0, count: side * side)
+    for (a, b) in zip(xs, ys) {
+      let gx = (a - origin) / cell, gy = (b - origin) / cell
+      guard gx > -1, gy > -1, gx < Double(side), gy < Double(side) else { continue }
+      let ix = Int(gx.rounded(.down)), iy = Int(gy.rounded(.down))
+      let fx = gx - Double(ix), fy = gy - Double(iy)
+      for (dx, wx) in [(0, 1 - fx), (1, fx)] {
+        for (dy, wy) in [(0, 1 - fy), (1, fy)] {
+          let cx = ix + dx, cy = iy + dy
+          if cx >= 0, cx < side, cy >= 0, cy < side { grid[cy * side + cx] += wx * wy }
+        }
+      }
+    }
+    // The kernel as two 1-D convolutions, evaluated only at the nodes inside the range.
     let rx = kx.count / 2, ry = ky.count / 2
-    for row in 0..<size {
+    var rowsDone = [Double](repeating: 0, count: side * size)
+    for row in 0..<side {
       for column in 0..<size {
         var total = 0.0
         for k in 0..<kx.count {
-          let source = column + k - rx
-          if source >= 0, source < size { total += grid[row * size + source] * kx[k] }
+          let source = column + pad + k - rx
+          if source >= 0, source < side { total += grid[row * side + source] * kx[k] }
         }
         rowsDone[row * size + column] = total
       }
@@ -144,8 +152,8 @@ public enum Density {
       for column in 0..<size {
         var total = 0.0
         for k in 0..<ky.count {
-          let source = row + k - ry
-          if source >= 0, source < size { total += rowsDone[source * size + column] * ky[k] }
+          let source = row + pad + k - ry
+          if source >= 0, source < side { total += rowsDone[source * size + column] * ky[k] }
         }
         result[row * size + column] = total / n
       }

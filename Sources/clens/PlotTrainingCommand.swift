@@ -1,0 +1,55 @@
+import ArgumentParser
+import Plotting
+
+/// `clens plot training`: loss, accuracy and learning rate over steps.
+struct PlotTrainingCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "training",
+    abstract: "Draw loss (with its parts), accuracy and learning rate over training steps.",
+    discussion: "Reads metrics.jsonl from each run directory, or metrics files given directly; runs share colours."
+  )
+
+  @Argument(help: "Run directories or metrics.jsonl files.")
+  var inputs: [String] = []
+
+  @Option(help: "Exponential moving average weight in [0, 1) drawn over the faint raw curves; 0 draws them raw.")
+  var smooth: Double = 0
+
+  @Flag(help: "Draw the loss on a log axis.")
+  var logLoss = false
+
+  @Option(help: "Run names in input order, comma-separated. (default: run directory names)")
+  var names: String?
+
+  @Option(help: "Output path without extension; a .png, .pdf or .svg name picks that format. (default: <run>/figures/training)")
+  var out: String?
+
+  @OptionGroup var output: FigureOutputOptions
+
+  func validate() throws {
+    guard smooth >= 0 && smooth < 1 else { throw ValidationError("--smooth must be in [0, 1), got \(smooth)") }
+  }
+
+  func run() throws {
+    let all = try PlotInputs.combine(inputs, compare: [])
+    var logs = [TrainingLog]()
+    var files = [String]()
+    for input in all {
+      if PlotInputs.isDirectory(input) {
+        let run = try RunDirectory(input)
+        let path = run.file("metrics.jsonl")
+        logs.append(TrainingLog(name: run.name, records: try RunFiles.readMetrics(path)))
+        files.append(path)
+      } else {
+        logs.append(TrainingLog(name: PlotInputs.name(ofFile: input), records: try RunFiles.readMetrics(input)))
+        files.append(input)
+      }
+    }
+    let titles = try PlotInputs.names(names, count: all.count, inferred: logs.map(\.name))
+    for index in logs.indices { logs[index].name = titles[index] }
+    let figure = try TrainingFigure.make(logs, smoothing: smooth, logLoss: logLoss, style: output.style)
+    let written = try output.write(
+      figure, out: out, defaultStem: PlotInputs.defaultStem(runs: all, name: "training"), inputs: files)
+    try output.report([("training", written)])
+  }
+}
