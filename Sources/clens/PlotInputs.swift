@@ -56,6 +56,9 @@ enum PlotInputs {
     }
     let all = inputs + compare
     guard !all.isEmpty else { throw ValidationError("give at least one run directory or file") }
+    for path in all where !FileManager.default.fileExists(atPath: path) {
+      throw FileError(path, "no such run directory or file")
+    }
     return all
   }
 }
