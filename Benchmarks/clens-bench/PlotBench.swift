@@ -9,7 +9,7 @@ import Plotting
 /// warm-up, as the peer does.
 ///
 /// `clens-bench plot [--points N] [--repeats R] [--outdir DIR] [--embedding E.npy --labels L.npy]
-///                   [--once scatter-png|scatter-pdf|lines-png|lines-pdf]`
+///                   [--once scatter-png|scatter-pdf|lines4-png|lines4-pdf]`
 /// `--once` draws one figure once and exits: the whole-process measurement.
 enum PlotBench {
   static func main(_ arguments: [String]) {
@@ -29,7 +29,7 @@ enum PlotBench {
       let lines = linesFigure()
       if let once = options["--once"] {
         let parts = once.split(separator: "-").map(String.init)
-        guard parts.count == 2, let format = OutputFormat(rawValue: parts[1]) else {
+        guard parts.count == 2, ["scatter", "lines4"].contains(parts[0]), let format = OutputFormat(rawValue: parts[1]) else {
           print("unknown --once \(once)")
           exit(2)
         }

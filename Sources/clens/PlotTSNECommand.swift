@@ -42,12 +42,14 @@ struct PlotTSNECommand: ParsableCommand {
     var embeddings = [Embedding]()
     var files = [String]()
     var tags = [String]()
+    var notes = [String: Double]()
     var labelFiles = labels[...]
     for input in all {
       if PlotInputs.isDirectory(input) {
         let run = try RunDirectory(input)
         let chosen = try run.chooseTag(tag, from: run.tsneTags, what: "t-SNE embedding (analysis/tsne-<tag>.npy)")
         embeddings.append(try run.embedding(tag: chosen))
+        for (key, value) in try run.tsneMetadata(tag: chosen)?.notes ?? [:] { notes["\(embeddings.count - 1).\(key)"] = value }
         files += [run.file("analysis/tsne-\(chosen).npy"), run.file("features/\(chosen).labels.npy")]
         tags.append(chosen)
       } else {
@@ -65,8 +67,9 @@ struct PlotTSNECommand: ParsableCommand {
     guard labelFiles.isEmpty else { throw ValidationError("more --labels files than embedding files") }
     let titles = try PlotInputs.names(names, count: all.count, inferred: embeddings.map { $0.title ?? "" })
     for index in embeddings.indices { embeddings[index].title = all.count > 1 ? titles[index] : nil }
-    let figure = try EmbeddingFigure.make(
+    var figure = try EmbeddingFigure.make(
       embeddings, classNames: PlotInputs.classNames(classNames), style: output.style)
+    figure.notes = notes
     let name = all.count == 1 ? "tsne-\(tags[0])" : "tsne-" + titles.joined(separator: "-vs-")
     let written = try output.write(
       figure, out: out, defaultStem: PlotInputs.defaultStem(runs: all, name: name), inputs: files)

@@ -71,10 +71,6 @@ final class Canvas {
     pattern.withUnsafeBufferPointer { cairo_set_dash(pointer, $0.baseAddress, Int32($0.count), 0) }
   }
 
-  func setRoundCaps(_ round: Bool) {
-    cairo_set_line_cap(pointer, round ? CAIRO_LINE_CAP_ROUND : CAIRO_LINE_CAP_BUTT)
-  }
-
   /// Restricts drawing to `rect` until the matching `restore`.
   func clip(to rect: Rect) {
     cairo_rectangle(pointer, rect.x, rect.y, rect.width, rect.height)

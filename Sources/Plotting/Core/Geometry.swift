@@ -29,19 +29,6 @@ public struct Rect: Sendable, Equatable {
   public var maxY: Double { y + height }
   public var midX: Double { x + width / 2 }
   public var midY: Double { y + height / 2 }
-
-  /// Whether the two rectangles share any area.
-  func intersects(_ other: Rect) -> Bool {
-    minX < other.maxX && other.minX < maxX && minY < other.maxY && other.minY < maxY
-  }
-
-  func contains(_ point: Point) -> Bool {
-    point.x >= minX && point.x <= maxX && point.y >= minY && point.y <= maxY
-  }
-
-  func insetBy(_ amount: Double) -> Rect {
-    Rect(x: x + amount, y: y + amount, width: width - 2 * amount, height: height - 2 * amount)
-  }
 }
 
 /// Points per inch: the unit conversion between paper sizes and Cairo user space.

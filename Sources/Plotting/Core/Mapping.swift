@@ -18,16 +18,6 @@ struct AxisRange: Equatable {
       return (log10(value) - log10(lower)) / (log10(upper) - log10(lower))
     }
   }
-
-  /// Whether `value` lies inside the limits.
-  func contains(_ value: Double) -> Bool {
-    value >= min(lower, upper) && value <= max(lower, upper)
-  }
-
-  /// Whether the axis can draw `value` at all.
-  func accepts(_ value: Double) -> Bool {
-    value.isFinite && (scale == .linear || value > 0)
-  }
 }
 
 /// Maps data coordinates of one panel to page coordinates (points, y down).

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The norm of a PGD threat model.
 public enum AttackNorm: String, Sendable, CaseIterable {
   case linf
@@ -49,13 +51,16 @@ public enum RobustnessFigure {
     let norms = AttackNorm.allCases.filter { norm in curves.contains { $0.norm == norm } }
     var panels = [Panel]()
     for norm in norms {
+      // Ticks at the ε values attacked, as robustness tables and curves list them.
+      let scale = norm == .linf ? 255.0 : 1.0
+      let grid = Set(curves.filter { $0.norm == norm }.flatMap { $0.eps.map { $0 * scale } } + [0]).sorted()
+      let ticks = grid.map { Tick($0, TickLocator.fixed($0, decimals(of: $0))) }
       var panel = Panel(
-        title: norm.title, x: Axis(norm.epsilonLabel, lower: 0), y: Axis("accuracy (%)", lower: 0, upper: 100))
+        title: norm.title, x: Axis(norm.epsilonLabel, lower: 0, ticks: ticks), y: Axis("accuracy (%)", lower: 0, upper: 100))
       for curve in curves where curve.norm == norm {
         let index = names.firstIndex(of: curve.name)!
         let color = Palette.color(index, of: style.theme.palette)
         let marker = MarkerShape.cycle(index)
-        let scale = norm == .linf ? 255.0 : 1.0
         var clean = Rule.horizontal(curve.cleanAccuracy * percent, color: color)
         clean.dash = DashPattern.dotted
         clean.width = 0.9
@@ -86,5 +91,15 @@ public enum RobustnessFigure {
       rows: wide ? 1 : columns, columns: wide ? columns : 1, panels: panels)
     figure.sharedY = wide
     return figure
+  }
+
+  /// Decimals that show `value` (an ε in /255 units or an l2 radius) without noise:
+  /// 8 → "8", 0.5 → "0.5", 0.25 → "0.25".
+  private static func decimals(of value: Double) -> Int {
+    for places in 0...3 {
+      let scaled = value * pow(10, Double(places))
+      if abs(scaled - scaled.rounded()) < 1e-6 * max(1, abs(scaled)) { return places }
+    }
+    return 3
   }
 }

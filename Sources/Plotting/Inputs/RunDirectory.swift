@@ -81,6 +81,12 @@ public struct RunDirectory: Sendable {
     }
   }
 
+  /// The settings `clens tsne` saved with the embedding (`analysis/tsne-<tag>.json`),
+  /// for the figure's sidecar; nil when there is no such file.
+  public func tsneMetadata(tag: String) throws(FileError) -> TSNEMetadata? {
+    contains("analysis/tsne-\(tag).json") ? try RunFiles.readTSNEMetadata(file("analysis/tsne-\(tag).json")) : nil
+  }
+
   /// The features with tag `tag`, with their labels, positives and alignment/uniformity
   /// result when those files exist.
   public func featureSet(tag: String) throws(FileError) -> FeatureSet {

@@ -3,6 +3,16 @@ import Foundation
 
 /// What `clens tsne` writes next to an embedding (`analysis/tsne-<tag>.json`).
 public struct TSNEMetadata: Sendable, Equatable, Decodable {
+  /// The numbers a caption should state (spec §6), keyed for a figure's notes.
+  public var notes: [String: Double] {
+    var notes = [String: Double]()
+    if let perplexity { notes["perplexity"] = perplexity }
+    if let iterations { notes["iterations"] = Double(iterations) }
+    if let klDivergence { notes["kl_divergence"] = klDivergence }
+    if let n { notes["n"] = Double(n) }
+    return notes
+  }
+
   public var perplexity: Double?
   public var iterations: Int?
   public var method: String?
