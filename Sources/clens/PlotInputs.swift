@@ -49,6 +49,20 @@ enum PlotInputs {
     return "figures/" + name
   }
 
+  /// Reads `fileName` from each run directory among `inputs` (or each input that is a
+  /// file) with `read`, naming each after its run.
+  static func readEach<T>(
+    _ inputs: [String], fileName: String, read: (String) throws -> T
+  ) throws -> [(name: String, path: String, value: T)] {
+    try inputs.map { input in
+      if isDirectory(input) {
+        let run = try RunDirectory(input)
+        return (run.name, run.file(fileName), try read(run.file(fileName)))
+      }
+      return (name(ofFile: input), input, try read(input))
+    }
+  }
+
   /// The inputs, with `--compare A B` appended (it must name exactly two).
   static func combine(_ inputs: [String], compare: [String]) throws -> [String] {
     guard compare.isEmpty || compare.count == 2 else {

@@ -36,25 +36,13 @@ struct PlotScoresCommand: ParsableCommand {
 
   func run() throws {
     let all = try PlotInputs.combine(inputs, compare: [])
-    var logs = [ScoreLog]()
-    var files = [String]()
-    for input in all {
-      if PlotInputs.isDirectory(input) {
-        let run = try RunDirectory(input)
-        let path = run.file("scores.jsonl")
-        logs.append(ScoreLog(name: run.name, records: try RunFiles.readScores(path)))
-        files.append(path)
-      } else {
-        logs.append(ScoreLog(name: PlotInputs.name(ofFile: input), records: try RunFiles.readScores(input)))
-        files.append(input)
-      }
-    }
-    let titles = try PlotInputs.names(names, count: all.count, inferred: logs.map(\.name))
-    for index in logs.indices { logs[index].name = titles[index] }
+    let read = try PlotInputs.readEach(all, fileName: "scores.jsonl", read: RunFiles.readScores)
+    let titles = try PlotInputs.names(names, count: all.count, inferred: read.map(\.name))
+    let logs = zip(titles, read).map { ScoreLog(name: $0, records: $1.value) }
     let figure = try ScoreFigure.make(
       logs, steps: steps.map { splitList([$0]).compactMap { Int($0) } }, distribution: distribution, style: output.style)
     let written = try output.write(
-      figure, out: out, defaultStem: PlotInputs.defaultStem(runs: all, name: "scores"), inputs: files)
+      figure, out: out, defaultStem: PlotInputs.defaultStem(runs: all, name: "scores"), inputs: read.map(\.path))
     try output.report([("scores", written)])
   }
 }

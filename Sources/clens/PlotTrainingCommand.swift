@@ -32,24 +32,12 @@ struct PlotTrainingCommand: ParsableCommand {
 
   func run() throws {
     let all = try PlotInputs.combine(inputs, compare: [])
-    var logs = [TrainingLog]()
-    var files = [String]()
-    for input in all {
-      if PlotInputs.isDirectory(input) {
-        let run = try RunDirectory(input)
-        let path = run.file("metrics.jsonl")
-        logs.append(TrainingLog(name: run.name, records: try RunFiles.readMetrics(path)))
-        files.append(path)
-      } else {
-        logs.append(TrainingLog(name: PlotInputs.name(ofFile: input), records: try RunFiles.readMetrics(input)))
-        files.append(input)
-      }
-    }
-    let titles = try PlotInputs.names(names, count: all.count, inferred: logs.map(\.name))
-    for index in logs.indices { logs[index].name = titles[index] }
+    let read = try PlotInputs.readEach(all, fileName: "metrics.jsonl", read: RunFiles.readMetrics)
+    let titles = try PlotInputs.names(names, count: all.count, inferred: read.map(\.name))
+    let logs = zip(titles, read).map { TrainingLog(name: $0, records: $1.value) }
     let figure = try TrainingFigure.make(logs, smoothing: smooth, logLoss: logLoss, style: output.style)
     let written = try output.write(
-      figure, out: out, defaultStem: PlotInputs.defaultStem(runs: all, name: "training"), inputs: files)
+      figure, out: out, defaultStem: PlotInputs.defaultStem(runs: all, name: "training"), inputs: read.map(\.path))
     try output.report([("training", written)])
   }
 }

@@ -134,30 +134,36 @@ public enum Density {
         }
       }
     }
-    // The kernel as two 1-D convolutions, evaluated only at the nodes inside the range.
-    let rx = kx.count / 2, ry = ky.count / 2
-    var rowsDone = [Double](repeating: 0, count: side * size)
-    for row in 0..<side {
-      for column in 0..<size {
+    // The kernel as two 1-D convolutions, evaluated only at the nodes inside the range:
+    // along x, then (transposed) along y.
+    let alongX = convolveRows(grid, rows: side, width: side, kernel: kx, offset: pad, count: size)
+    let alongY = convolveRows(
+      transpose(alongX, rows: side, columns: size), rows: size, width: side, kernel: ky, offset: pad, count: size)
+    return transpose(alongY, rows: size, columns: size).map { $0 / n }
+  }
+
+  /// `out[r][c] = Σₖ grid[r][c + offset + k − radius]·kernel[k]` for `count` columns.
+  private static func convolveRows(
+    _ grid: [Double], rows: Int, width: Int, kernel: [Double], offset: Int, count: Int
+  ) -> [Double] {
+    let radius = kernel.count / 2
+    var result = [Double](repeating: 0, count: rows * count)
+    for row in 0..<rows {
+      for column in 0..<count {
         var total = 0.0
-        for k in 0..<kx.count {
-          let source = column + pad + k - rx
-          if source >= 0, source < side { total += grid[row * side + source] * kx[k] }
+        for k in 0..<kernel.count {
+          let source = column + offset + k - radius
+          if source >= 0, source < width { total += grid[row * width + source] * kernel[k] }
         }
-        rowsDone[row * size + column] = total
+        result[row * count + column] = total
       }
     }
-    var result = [Double](repeating: 0, count: size * size)
-    for row in 0..<size {
-      for column in 0..<size {
-        var total = 0.0
-        for k in 0..<ky.count {
-          let source = row + pad + k - ry
-          if source >= 0, source < side { total += rowsDone[source * size + column] * ky[k] }
-        }
-        result[row * size + column] = total / n
-      }
-    }
+    return result
+  }
+
+  private static func transpose(_ grid: [Double], rows: Int, columns: Int) -> [Double] {
+    var result = [Double](repeating: 0, count: rows * columns)
+    for row in 0..<rows { for column in 0..<columns { result[column * rows + row] = grid[row * columns + column] } }
     return result
   }
 }
