@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import Foundation
 import Plotting
 
@@ -29,6 +30,9 @@ struct FigureOutputOptions: ParsableArguments {
   @Option(help: "Pixels per inch of PNG output and of dense scatters embedded in PDF/SVG.")
   var dpi: Double = 300
 
+  @Option(help: "Threads for rasterising dense scatters and encoding PNGs. (default: all cores)")
+  var threads: Int?
+
   @Flag(help: "Print the files written, with counts of skipped values, as one JSON object on stdout.")
   var json = false
 
@@ -41,12 +45,13 @@ struct FigureOutputOptions: ParsableArguments {
       throw ValidationError("--height-in must be in (0.5, 40], got \(heightIn)")
     }
     if !(dpi >= 50 && dpi <= 1200) { throw ValidationError("--dpi must be in 50...1200, got \(dpi)") }
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
   }
 
   var style: FigureStyle {
     FigureStyle(
       width: widthIn ?? (column == .single ? FigureWidth.singleColumn : FigureWidth.doubleColumn), height: heightIn,
-      dpi: dpi)
+      dpi: dpi, threads: threads.map(ThreadCount.init) ?? .available)
   }
 
   /// The path stem and formats for `out` (which may name a format by its extension), or

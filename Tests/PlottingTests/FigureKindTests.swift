@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Testing
 
@@ -40,6 +41,15 @@ import Testing
     // Class 0 keeps its colour in both panels, wherever it lies.
     #expect(image.hasColor(near: png.location(panel: 0, x: -5, y: 0)!, radius: 3, Palette.okabeIto[0]))
     #expect(image.hasColor(near: png.location(panel: 1, x: 5, y: 0)!, radius: 3, Palette.okabeIto[0]))
+  }
+
+  @Test func threadsDoNotChangeTheOutput() throws {
+    var figure = try EmbeddingFigure.make([clusters(30_000)], style: style)
+    let one = try figure.render(.png).bytes
+    let onePDF = try figure.render(.pdf).bytes
+    figure.threads = ThreadCount(3)
+    #expect(try figure.render(.png).bytes == one)
+    #expect(try figure.render(.pdf).bytes == onePDF)
   }
 
   @Test func denseEmbeddingIsAnImageInsideAVectorPDF() throws {

@@ -43,7 +43,8 @@ final class CairoSurface {
 }
 
 /// Pixel access to an ARGB32 image surface (premultiplied alpha, native-endian words).
-struct ImagePixels {
+/// Workers of `parallelFor` may share it as long as each writes only its own rows.
+struct ImagePixels: @unchecked Sendable {
   let base: UnsafeMutablePointer<UInt32>
   let width: Int
   let height: Int

@@ -1,4 +1,5 @@
 import CCairo
+import Engine
 
 /// Collects the bytes Cairo streams out (PDF, SVG, PNG) in memory, so files can be
 /// written atomically afterwards.
@@ -21,13 +22,18 @@ final class RenderTarget {
   let pixelWidth: Int
   let pixelHeight: Int
   private let dpi: Double
+  /// Threads for encoding the PNG; the bytes do not depend on it.
+  let threads: ThreadCount
   private let sink = ByteSink()
   private let surface: CairoSurface
 
   /// A page of `width` x `height` inches; PNGs get `dpi` pixels per inch.
-  init(format: OutputFormat, width: Double, height: Double, dpi: Double, fontFamily: String) throws(PlotError) {
+  init(
+    format: OutputFormat, width: Double, height: Double, dpi: Double, fontFamily: String, threads: ThreadCount
+  ) throws(PlotError) {
     self.format = format
     self.dpi = dpi
+    self.threads = threads
     let widthPoints = width * pointsPerInch
     let heightPoints = height * pointsPerInch
     let closure = Unmanaged.passUnretained(sink).toOpaque()
@@ -67,7 +73,7 @@ final class RenderTarget {
     try canvas.checkStatus()
     switch format {
     case .png:
-      return try PNGEncoder.encode(ImagePixels(surface), dpi: dpi)
+      return try PNGEncoder.encode(ImagePixels(surface), dpi: dpi, threads: threads)
     case .pdf:
       try surface.finish()
       return sink.bytes

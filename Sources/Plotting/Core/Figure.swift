@@ -35,6 +35,9 @@ public struct Figure: Sendable {
   public var theme = Theme.paper
   /// Pixels per inch of PNG output and of images embedded in PDF/SVG.
   public var dpi = 300.0
+  /// Threads for rasterising dense scatters and encoding PNGs; the output is the same
+  /// for any count.
+  public var threads = ThreadCount.one
   /// Numeric settings and counts behind the figure (bandwidths, sampled pairs), for the
   /// JSON sidecar written next to it (spec §7.4).
   public var notes: [String: Double] = [:]

@@ -44,7 +44,8 @@ struct FigureRenderer {
   func render(_ format: OutputFormat) throws(PlotError) -> RenderedFigure {
     try validate()
     let target = try RenderTarget(
-      format: format, width: figure.width, height: figure.height, dpi: figure.dpi, fontFamily: theme.fontFamily)
+      format: format, width: figure.width, height: figure.height, dpi: figure.dpi, fontFamily: theme.fontFamily,
+      threads: figure.threads)
     let canvas = target.canvas
     var plans = try initialPlans()
     let figureLegend = figure.legend.map { legend in

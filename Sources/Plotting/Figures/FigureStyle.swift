@@ -1,3 +1,5 @@
+import Engine
+
 /// Page size and resolution for the ready-made figures; each figure kind picks a
 /// height that suits its panels unless `height` is given.
 public struct FigureStyle: Sendable {
@@ -8,12 +10,19 @@ public struct FigureStyle: Sendable {
   /// Pixels per inch of PNG output and of rasterised layers in PDF/SVG.
   public var dpi: Double
   public var theme: Theme
+  /// Threads for rasterising dense scatters and encoding PNGs (the output is the same
+  /// for any count).
+  public var threads: ThreadCount
 
-  public init(width: Double = FigureWidth.singleColumn, height: Double? = nil, dpi: Double = 300, theme: Theme = .paper) {
+  public init(
+    width: Double = FigureWidth.singleColumn, height: Double? = nil, dpi: Double = 300, theme: Theme = .paper,
+    threads: ThreadCount = .one
+  ) {
     self.width = width
     self.height = height
     self.dpi = dpi
     self.theme = theme
+    self.threads = threads
   }
 
   /// True when the page is wide enough to put panels side by side (double column).
@@ -24,6 +33,7 @@ public struct FigureStyle: Sendable {
     var figure = Figure(width: width, height: height ?? defaultHeight, rows: rows, columns: columns, panels: panels)
     figure.dpi = dpi
     figure.theme = theme
+    figure.threads = threads
     figure.panelLabels = panels.count > 1
     return figure
   }

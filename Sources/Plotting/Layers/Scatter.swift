@@ -96,7 +96,8 @@ extension Scatter: LayerDrawing {
         xs: pageX.map { Float($0 * scale) }, ys: pageY.map { Float($0 * scale) }, colorIndex: colorIndex,
         into: ImagePixels(image),
         clipX: Int((rect.minX * scale).rounded(.down))..<Int((rect.maxX * scale).rounded(.up)),
-        clipY: Int((rect.minY * scale).rounded(.down))..<Int((rect.maxY * scale).rounded(.up)))
+        clipY: Int((rect.minY * scale).rounded(.down))..<Int((rect.maxY * scale).rounded(.up)),
+        threads: context.target.threads)
       ImagePixels.markDirty(image)
     } else if pageX.count > vectorLimit {
       // Dense vector output: one embedded image of the plot area.
@@ -108,7 +109,8 @@ extension Scatter: LayerDrawing {
       let rasterizer = DiscRasterizer(colors: colors, alpha: alpha, radius: markerSize / 2 * scale)
       rasterizer.draw(
         xs: pageX.map { Float(($0 - rect.minX) * scale) }, ys: pageY.map { Float(($0 - rect.minY) * scale) },
-        colorIndex: colorIndex, into: ImagePixels(image), clipX: 0..<width, clipY: 0..<height)
+        colorIndex: colorIndex, into: ImagePixels(image), clipX: 0..<width, clipY: 0..<height,
+        threads: context.target.threads)
       ImagePixels.markDirty(image)
       canvas.paint(
         image: image, in: Rect(x: rect.minX, y: rect.minY, width: Double(width) / scale, height: Double(height) / scale),
