@@ -1,8 +1,12 @@
 /// An sRGB colour with alpha, components in 0...1.
 public struct Color: Sendable, Equatable {
+  /// Red, 0...1.
   public var red: Double
+  /// Green, 0...1.
   public var green: Double
+  /// Blue, 0...1.
   public var blue: Double
+  /// Opacity, 0...1.
   public var alpha: Double
 
   public init(red: Double, green: Double, blue: Double, alpha: Double = 1) {
@@ -19,6 +23,7 @@ public struct Color: Sendable, Equatable {
       blue: Double(hex & 0xFF) / 255, alpha: alpha)
   }
 
+  /// The same colour with another opacity.
   public func with(alpha: Double) -> Color { Color(red: red, green: green, blue: blue, alpha: alpha) }
 
   /// This colour mixed with white: `amount` 0 keeps it, 1 gives white. Used for

@@ -7,6 +7,7 @@ public enum AxisScale: Sendable, Equatable {
 
 /// One labelled tick mark.
 public struct Tick: Sendable, Equatable {
+  /// Where the tick is, in data units.
   public var value: Double
   /// The text under (or beside) the tick; empty for a minor tick.
   public var label: String
@@ -24,6 +25,7 @@ public struct Tick: Sendable, Equatable {
 public struct Axis: Sendable, Equatable {
   /// The axis label, with units (for example "ε (/255)" or "robust accuracy (%)").
   public var label: String?
+  /// Linear or base-10 logarithmic.
   public var scale: AxisScale = .linear
   /// Fixed lower limit; nil takes it from the data, with a small margin.
   public var lower: Double?

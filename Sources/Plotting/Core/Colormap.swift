@@ -1,6 +1,7 @@
 /// A sequential colour map for densities and heat maps: colours at evenly spaced stops,
 /// linearly interpolated.
 public struct Colormap: Sendable, Equatable {
+  /// A name for messages and sidecars.
   public let name: String
   let stops: [Color]
 

@@ -15,7 +15,9 @@ public struct Figure: Sendable {
   public var width: Double
   /// Page height in inches.
   public var height: Double
+  /// Rows of the panel grid.
   public var rows: Int
+  /// Columns of the panel grid.
   public var columns: Int
   /// Panels in row-major order; may be fewer than `rows * columns`.
   public var panels: [Panel]
@@ -32,6 +34,7 @@ public struct Figure: Sendable {
   public var title: String?
   /// Bold "(a)", "(b)", ... in the top-left corner of each panel (multi-panel figures).
   public var panelLabels = false
+  /// Fonts, line widths and colours.
   public var theme = Theme.paper
   /// Pixels per inch of PNG output and of images embedded in PDF/SVG.
   public var dpi = 300.0
@@ -91,8 +94,11 @@ public struct RenderReport: Sendable, Equatable {
 
 /// An encoded figure and where its panels landed on the page.
 public struct RenderedFigure: Sendable {
+  /// The format of `bytes`.
   public let format: OutputFormat
+  /// The encoded file.
   public let bytes: [UInt8]
+  /// What was skipped.
   public let report: RenderReport
   /// Size in pixels (PNG) or points (PDF, SVG).
   public let width: Int

@@ -97,7 +97,9 @@ struct LayerBounds {
 
 /// One entry of a legend: a symbol and its text.
 public struct LegendEntry: Sendable, Equatable {
+  /// The text of the entry.
   public var label: String
+  /// What is drawn before the text.
   public var symbol: LegendSymbol
 
   public init(_ label: String, _ symbol: LegendSymbol) {

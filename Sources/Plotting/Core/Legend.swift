@@ -17,7 +17,9 @@ public struct FigureLegend: Sendable {
   /// Where the shared legend sits.
   public enum Position: Sendable { case bottom, right }
 
+  /// The entries, in order.
   public var entries: [LegendEntry]
+  /// Below or to the right of the panels.
   public var position: Position
   /// Column count; nil fits as many as the width allows (bottom) or one (right).
   public var columns: Int?

@@ -47,9 +47,13 @@ public enum MarkerShape: Sendable, Equatable, CaseIterable {
 
 /// Line dash patterns (in points) that stay apart in greyscale, cycled like markers.
 public enum DashPattern {
+  /// No dashes.
   public static let solid: [Double] = []
+  /// 4 pt on, 2 pt off.
   public static let dashed: [Double] = [4, 2]
+  /// 1 pt on, 1.5 pt off.
   public static let dotted: [Double] = [1, 1.5]
+  /// A dash, then a dot.
   public static let dashDot: [Double] = [5, 1.5, 1, 1.5]
 
   /// The pattern for series `index`, cycling.

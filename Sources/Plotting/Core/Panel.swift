@@ -1,10 +1,14 @@
 /// One set of axes: layers drawn over two axes, a title and a legend.
 public struct Panel: Sendable {
+  /// Drawn above the plot area.
   public var title: String?
+  /// The horizontal axis.
   public var x: Axis
+  /// The vertical axis.
   public var y: Axis
   /// Drawn in order, later layers on top.
   public var layers: [Layer] = []
+  /// Where the legend of the labelled layers goes.
   public var legend: LegendPlacement = .best
   /// Entries added after those of the layers (keys for line styles, for example).
   public var extraLegendEntries: [LegendEntry] = []
@@ -33,6 +37,7 @@ public struct Panel: Sendable {
   /// True for `Panel.blank`.
   public private(set) var isBlank = false
 
+  /// Adds a layer on top of the others.
   public mutating func add(_ layer: Layer) { layers.append(layer) }
 
   /// A line with a shaded band of ± `spread` around it (the band drawn first).

@@ -23,10 +23,15 @@ public struct Theme: Sendable, Equatable {
   public var lineWidth = 1.2
   /// Major tick length, drawn outwards.
   public var tickLength = 3.0
+  /// Grid lines, thinner than the axes.
   public var gridLineWidth = 0.4
+  /// A faint grey.
   public var gridColor = Color(hex: 0xB0B0B0, alpha: 0.35)
+  /// Labels and legends.
   public var textColor = Color(hex: 0x1A1A1A)
+  /// Spines and ticks.
   public var axisColor = Color(hex: 0x333333)
+  /// The page.
   public var background = Color(hex: 0xFFFFFF)
   /// Opacity of ±std bands under lines.
   public var bandAlpha = 0.2

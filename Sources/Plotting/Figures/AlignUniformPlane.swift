@@ -1,5 +1,6 @@
 /// One run's place in the alignment–uniformity plane.
 public struct AlignUniformPoint: Sendable {
+  /// The run's name, written beside its point.
   public var name: String
   /// ℓ_align (α = 2): mean squared distance between positive pairs; lower is better.
   public var alignment: Double
@@ -16,6 +17,7 @@ public struct AlignUniformPoint: Sendable {
 /// The alignment–uniformity plane of Wang & Isola: one marked, named point per run; the
 /// best encoders sit towards the lower left.
 public enum AlignUniformPlaneFigure {
+  /// Axes from the data with generous margins, so that names next to the points stay inside.
   public static func make(_ points: [AlignUniformPoint], style: FigureStyle = FigureStyle()) throws(PlotError) -> Figure {
     guard !points.isEmpty else { throw PlotError.empty("list of alignment/uniformity results") }
     var panel = Panel(

@@ -1,6 +1,8 @@
 /// A 2-D embedding (t-SNE) of labelled points.
 public struct Embedding: Sendable {
+  /// First embedding coordinate of each point.
   public var x: [Double]
+  /// Second embedding coordinate of each point.
   public var y: [Double]
   /// Class of each point (0-based).
   public var labels: [Int]
@@ -27,6 +29,7 @@ public struct Embedding: Sendable {
 /// nothing), equal aspect, the legend outside; several embeddings side by side share the
 /// class colours and one legend.
 public enum EmbeddingFigure {
+  /// One panel per embedding; `classNames` label the legend by class index.
   public static func make(
     _ embeddings: [Embedding], classNames: [String]? = nil, style: FigureStyle = FigureStyle()
   ) throws(PlotError) -> Figure {

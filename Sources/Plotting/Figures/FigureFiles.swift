@@ -7,6 +7,7 @@ public enum FigureFiles {
   public struct Written: Sendable {
     /// The figure files, then the sidecar.
     public var paths: [String]
+    /// What drawing skipped (the same for every format).
     public var report: RenderReport
   }
 

@@ -9,6 +9,7 @@ public struct FigureStyle: Sendable {
   public var height: Double?
   /// Pixels per inch of PNG output and of rasterised layers in PDF/SVG.
   public var dpi: Double
+  /// Fonts, line widths and colours.
   public var theme: Theme
   /// Threads for rasterising dense scatters and encoding PNGs (the output is the same
   /// for any count).

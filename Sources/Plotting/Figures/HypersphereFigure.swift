@@ -3,9 +3,11 @@ import Foundation
 
 /// Features of one run for the hypersphere figure.
 public struct FeatureSet: Sendable {
+  /// The run's name in titles.
   public var name: String
   /// N x `dimension` values, row-major (`features/<tag>.npy`).
   public var values: [Float]
+  /// Feature dimension D: 2 draws the circle, more the similarity distributions.
   public var dimension: Int
   /// Class of each row, for the per-class panels.
   public var labels: [Int]?
@@ -36,6 +38,7 @@ public enum HypersphereFigure {
   static let pairSample = 100_000
   static let classPairSample = 20_000
 
+  /// Features of several runs go in rows drawn to the same scales; `seed` fixes the pairs sampled from large sets.
   public static func make(
     _ sets: [FeatureSet], classNames: [String]? = nil, seed: UInt64 = 0, style: FigureStyle = FigureStyle()
   ) throws(PlotError) -> Figure {

@@ -14,7 +14,9 @@ public enum AttackNorm: String, Sendable, CaseIterable {
 public struct RobustnessCurve: Sendable {
   /// The model's name in the legend.
   public var name: String
+  /// The threat model the curve was measured against.
   public var norm: AttackNorm
+  /// Attack radii, in input units (pixels in [0, 1]); l-infinity ones are drawn ×255.
   public var eps: [Double]
   /// Accuracy under attack at each ε, as a fraction (0...1) or in percent.
   public var robustAccuracy: [Double]
@@ -34,6 +36,7 @@ public struct RobustnessCurve: Sendable {
 /// on the same axes with one colour and marker each; each model's clean accuracy is a
 /// dotted line in its colour and a hollow marker at ε = 0.
 public enum RobustnessFigure {
+  /// One panel per norm present (l-infinity first), the models in the order they first appear.
   public static func make(_ curves: [RobustnessCurve], style: FigureStyle = FigureStyle()) throws(PlotError) -> Figure {
     guard !curves.isEmpty else { throw PlotError.empty("list of robustness curves") }
     for curve in curves {

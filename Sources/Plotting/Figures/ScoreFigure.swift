@@ -2,8 +2,11 @@ import Foundation
 
 /// Moments (and optionally the histogram) of one kind of similarity score at one step.
 public struct ScoreMoments: Sendable, Equatable {
+  /// Mean cosine score.
   public var mean: Double
+  /// Variance of the scores (total over queries and keys, as logged).
   public var variance: Double
+  /// How many scores the moments summarise.
   public var count: Int
   /// Counts of scores in bins over [−1, 1], when the writer stored them.
   public var histogram: Histogram?
@@ -18,9 +21,13 @@ public struct ScoreMoments: Sendable, Equatable {
 
 /// Positive and negative score statistics at one logged step (`scores.jsonl`).
 public struct ScoreRecord: Sendable, Equatable {
+  /// Training step (iteration) of the record.
   public var step: Int
+  /// Fractional epoch, when logged.
   public var epoch: Double?
+  /// Scores of positive pairs (two views of one image).
   public var positive: ScoreMoments
+  /// Scores of negative pairs (queue or batch negatives).
   public var negative: ScoreMoments
 
   public init(step: Int, epoch: Double? = nil, positive: ScoreMoments, negative: ScoreMoments) {
@@ -33,7 +40,9 @@ public struct ScoreRecord: Sendable, Equatable {
 
 /// The score log of one run.
 public struct ScoreLog: Sendable {
+  /// The run's name in titles and legends.
   public var name: String
+  /// The logged steps, in any order (sorted when drawn).
   public var records: [ScoreRecord]
 
   public init(name: String, records: [ScoreRecord]) {

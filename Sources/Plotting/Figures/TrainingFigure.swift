@@ -1,9 +1,14 @@
 /// One logged step of training (`metrics.jsonl`).
 public struct MetricsRecord: Sendable, Equatable {
+  /// Training step (iteration).
   public var step: Int
+  /// Fractional epoch, when logged.
   public var epoch: Double?
+  /// The total loss.
   public var loss: Double
+  /// The learning rate (`lr` in the file).
   public var learningRate: Double?
+  /// Training or evaluation accuracy, as a fraction or in percent.
   public var accuracy: Double?
   /// The parts of the loss, by name (`loss_<name>` in the file).
   public var lossParts: [String: Double]
@@ -23,7 +28,9 @@ public struct MetricsRecord: Sendable, Equatable {
 
 /// The metrics log of one run.
 public struct TrainingLog: Sendable {
+  /// The run's name in legends.
   public var name: String
+  /// The logged steps, in any order (sorted when drawn).
   public var records: [MetricsRecord]
 
   public init(name: String, records: [MetricsRecord]) {

@@ -3,6 +3,7 @@ import Foundation
 
 /// A run directory (DESIGN.md, "The run directory"): finds the files the figures read.
 public struct RunDirectory: Sendable {
+  /// The directory as the user named it.
   public let path: String
   /// The run's name in legends and titles: the directory's last path component.
   public let name: String
@@ -22,6 +23,7 @@ public struct RunDirectory: Sendable {
   /// The path of `relative` inside the run.
   public func file(_ relative: String) -> String { (path as NSString).appendingPathComponent(relative) }
 
+  /// Whether the run has the file `relative`.
   public func contains(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: file(relative)) }
 
   /// Where the plot commands write: `figures/` inside the run.

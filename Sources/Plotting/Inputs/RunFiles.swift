@@ -13,10 +13,15 @@ public struct TSNEMetadata: Sendable, Equatable, Decodable {
     return notes
   }
 
+  /// The perplexity the affinities were calibrated to.
   public var perplexity: Double?
+  /// Optimisation iterations run.
   public var iterations: Int?
+  /// How repulsion was computed ("exact", "bh" or "fft").
   public var method: String?
+  /// The final KL divergence.
   public var klDivergence: Double?
+  /// Number of points.
   public var n: Int?
 
   enum CodingKeys: String, CodingKey {
@@ -27,10 +32,15 @@ public struct TSNEMetadata: Sendable, Equatable, Decodable {
 
 /// The alignment and uniformity of a run's features (`analysis/align-uniform-<tag>.json`).
 public struct AlignUniformResult: Sendable, Equatable, Decodable {
+  /// ℓ_align (α = 2) over positive pairs.
   public var alignment: Double
+  /// ℓ_uniform (t = 2) over all pairs.
   public var uniformity: Double
+  /// Number of points.
   public var n: Int?
+  /// Feature dimension.
   public var dim: Int?
+  /// ℓ_uniform within each class, keyed by label.
   public var perClassUniformity: [String: Double]?
 
   enum CodingKeys: String, CodingKey {
@@ -41,10 +51,15 @@ public struct AlignUniformResult: Sendable, Equatable, Decodable {
 
 /// Robust accuracy over an ε grid against one norm (`analysis/robustness-<norm>.json`).
 public struct RobustnessResult: Sendable, Equatable {
+  /// The threat model.
   public var norm: AttackNorm
+  /// Number of points.
   public var n: Int?
+  /// Accuracy without attack.
   public var cleanAccuracy: Double
+  /// Attack radii, in input units.
   public var eps: [Double]
+  /// Accuracy under attack at each radius.
   public var robustAccuracy: [Double]
 
   /// The curve to draw, named `name`.

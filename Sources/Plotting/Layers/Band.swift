@@ -1,9 +1,13 @@
 /// A shaded area between a lower and an upper curve (mean ± std, a confidence band).
 /// Non-finite values split the band and are counted.
 public struct Band: Sendable {
+  /// Positions along x.
   public var x: [Double]
+  /// Lower edge at each x.
   public var lower: [Double]
+  /// Upper edge at each x.
   public var upper: [Double]
+  /// Fill colour (made translucent by `alpha`).
   public var color: Color
   /// Fill opacity; nil uses the theme's band alpha (0.2).
   public var alpha: Double?

@@ -3,7 +3,9 @@
 public struct Bars: Sendable {
   /// Bin edges, one more than `heights`, increasing.
   public var edges: [Double]
+  /// Height of each bar (counts or densities).
   public var heights: [Double]
+  /// Outline colour, and fill colour at `fillAlpha`.
   public var color: Color
   /// Fill opacity; 0 draws the outline only.
   public var fillAlpha = 0.35

@@ -6,10 +6,15 @@ public struct Rule: Sendable {
   /// Which axis the value is on.
   public enum Orientation: Sendable { case horizontal, vertical }
 
+  /// Horizontal (at a y value) or vertical (at an x value).
   public var orientation: Orientation
+  /// Where the line is, in data units.
   public var value: Double
+  /// Line colour.
   public var color: Color
+  /// Line width in points.
   public var width = 0.8
+  /// Dash pattern in points.
   public var dash: [Double] = DashPattern.dashed
   /// Legend text; nil adds no entry.
   public var label: String?
@@ -67,11 +72,16 @@ extension Rule: LayerDrawing {
 
 /// A circle in data coordinates, such as the unit circle features live on.
 public struct CircleGuide: Sendable {
+  /// Centre, in data units.
   public var centerX = 0.0
   public var centerY = 0.0
+  /// Radius, in data units.
   public var radius = 1.0
+  /// Line colour.
   public var color = Color(hex: 0x333333)
+  /// Line width in points.
   public var width = 0.6
+  /// Dash pattern in points; empty for solid.
   public var dash: [Double] = []
 
   public init(radius: Double = 1, color: Color = Color(hex: 0x333333)) {
@@ -117,12 +127,15 @@ extension CircleGuide: LayerDrawing {
 
 /// A short text at a data position, offset in points (for naming points on a plane).
 public struct TextLabel: Sendable {
+  /// Where the text is anchored, in data units.
   public var x: Double
   public var y: Double
+  /// The text, set in the legend size.
   public var text: String
   /// Offset from the data position, in points (positive is right and up).
   public var offsetX = 4.0
   public var offsetY = 3.0
+  /// Text colour.
   public var color = Color(hex: 0x1A1A1A)
 
   public init(x: Double, y: Double, text: String) {

@@ -5,10 +5,15 @@ import CCairo
 public struct Heatmap: Sendable {
   /// `rows` x `columns` values, row-major; row 0 is at the bottom (`yRange.lowerBound`).
   public var values: [Double]
+  /// Cells along y.
   public var rows: Int
+  /// Cells along x.
   public var columns: Int
+  /// The data interval the columns span.
   public var xRange: ClosedRange<Double>
+  /// The data interval the rows span.
   public var yRange: ClosedRange<Double>
+  /// Colours from the lowest to the highest value.
   public var colormap = Colormap.viridis
   /// Values mapped to the ends of the colour map; nil uses the data's minimum and maximum.
   public var valueRange: ClosedRange<Double>?

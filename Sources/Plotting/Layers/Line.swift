@@ -1,13 +1,17 @@
 /// A line through (x, y) pairs, optionally with markers. Non-finite values break the
 /// line (as in matplotlib) and are counted.
 public struct Line: Sendable {
+  /// x of each vertex.
   public var x: [Double]
+  /// y of each vertex.
   public var y: [Double]
+  /// Line and marker colour.
   public var color: Color
   /// Line width in points; nil uses the theme's.
   public var width: Double?
   /// Dash pattern in points; empty for solid.
   public var dash: [Double] = []
+  /// A marker at every vertex, or none.
   public var marker: MarkerShape?
   /// Marker diameter in points.
   public var markerSize = 4.0

@@ -4,7 +4,9 @@
 /// `vectorLimit` points) go through a raster path: the points become one embedded image
 /// inside an otherwise vector figure (spec §6, §9), which is fast and keeps files small.
 public struct Scatter: Sendable {
+  /// x of each point.
   public var x: [Double]
+  /// y of each point.
   public var y: [Double]
   /// Class of each point (0-based), selecting its colour from `palette`; nil draws all
   /// points in `color`.
@@ -19,6 +21,7 @@ public struct Scatter: Sendable {
   public var label: String?
   /// Marker diameter in points.
   public var markerSize = 2.0
+  /// Opacity of each point; overlaps get darker.
   public var alpha = 0.7
   /// Vector output draws up to this many points as vector discs, more as an image.
   public var vectorLimit = 5000

@@ -2,6 +2,7 @@
 public struct Histogram: Sendable, Equatable {
   /// Bin edges, increasing; one more than `counts`.
   public var edges: [Double]
+  /// How many values fell in each bin.
   public var counts: [Double]
   /// Values that were NaN or infinite, skipped.
   public var skipped: Int
