@@ -30,14 +30,17 @@ enum PlotBench {
       let lines = linesFigure(threads: threads)
       if let once = options["--once"] {
         let parts = once.split(separator: "-").map(String.init)
-        guard parts.count == 2, ["scatter", "lines4"].contains(parts[0]), let format = OutputFormat(rawValue: parts[1]) else {
+        guard parts.count == 2, ["scatter", "lines4"].contains(parts[0]), let format = OutputFormat(rawValue: parts[1])
+        else {
           print("unknown --once \(once)")
           exit(2)
         }
         try (parts[0] == "scatter" ? scatter : lines).write(to: "\(outdir)/\(parts[0]).\(format.rawValue)")
         return
       }
-      print("# clens-bench plot: \(x.count) points, \(Set(labels).count) classes, repeats \(repeats), threads \(threads.value)")
+      print(
+        "# clens-bench plot: \(x.count) points, \(Set(labels).count) classes, repeats \(repeats), threads \(threads.value)"
+      )
       for (name, figure) in [("scatter", scatter), ("lines4", lines)] {
         for format in [OutputFormat.png, .pdf] {
           let path = "\(outdir)/\(name).\(format.rawValue)"
@@ -48,12 +51,15 @@ enum PlotBench {
             let cpuStart = cpuSeconds()
             // Building the figure is part of the job, as in the peer.
             let built =
-              name == "scatter" ? scatterFigure(x: x, y: y, labels: labels, threads: threads) : linesFigure(threads: threads)
+              name == "scatter"
+              ? scatterFigure(x: x, y: y, labels: labels, threads: threads) : linesFigure(threads: threads)
             try built.write(to: path)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             cpuTimes.append(cpuSeconds() - cpuStart)
           }
-          let tag = name == "scatter" ? "plot_scatter_\(x.count)pts_\(format.rawValue)" : "plot_lines_4panel_4x200_\(format.rawValue)"
+          let tag =
+            name == "scatter"
+            ? "plot_scatter_\(x.count)pts_\(format.rawValue)" : "plot_lines_4panel_4x200_\(format.rawValue)"
           let sorted = times.sorted()
           print("\(tag)_seconds_median: \(String(format: "%.4f", sorted[sorted.count / 2])) s")
           print("\(tag)_seconds_min: \(String(format: "%.4f", sorted[0])) s")
@@ -106,7 +112,8 @@ enum PlotBench {
     var scatter = Scatter(x: x, y: y, classes: labels, classNames: (0..<10).map { "class \($0)" })
     scatter.markerSize = 1.6  // matplotlib s=2 (points²)
     scatter.alpha = 0.6
-    var panel = Panel(title: "\(x.count.formatted()) points, \(Set(labels).count) classes", x: Axis("dim 1"), y: Axis("dim 2"))
+    var panel = Panel(
+      title: "\(x.count.formatted()) points, \(Set(labels).count) classes", x: Axis("dim 1"), y: Axis("dim 2"))
     panel.add(.scatter(scatter))
     panel.legend = .upperRight
     panel.legendColumns = 2
@@ -122,7 +129,9 @@ enum PlotBench {
     for p in 0..<4 {
       var panel = Panel(title: "panel \(p)", x: Axis("epoch"), y: Axis("metric"))
       for k in 0..<4 {
-        let mean = x.map { sin($0 * (0.5 + 0.3 * Double(k)) + Double(p)) * exp(-$0 / (5 + Double(k))) + 0.1 * Double(k) }
+        let mean = x.map {
+          sin($0 * (0.5 + 0.3 * Double(k)) + Double(p)) * exp(-$0 / (5 + Double(k))) + 0.1 * Double(k)
+        }
         let std = x.map { 0.05 + 0.05 * abs(cos($0 + Double(k))) }
         panel.addLine(Line(x: x, y: mean, color: Palette.color(k), label: p == 0 ? "method \(k)" : nil), spread: std)
       }

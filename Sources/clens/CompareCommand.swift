@@ -32,13 +32,23 @@ struct CompareCommand: ParsableCommand {
   @Option(help: "Output directory. (default: figures/compare-<A>-vs-<B>)")
   var out: String?
 
+  @Option(help: "Threads for rasterising dense scatters and encoding PNGs. (default: all cores)")
+  var threads: Int?
+
+  @Flag(help: "Print the files written, with counts of skipped values, as one JSON object on stdout.")
+  var json = false
+
   @OptionGroup var output: FigureOutputOptions
+
+  func validate() throws {
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+  }
 
   func run() throws {
     let runs = [try RunDirectory(runA), try RunDirectory(runB)]
     let titles = try PlotInputs.names(names, count: 2, inferred: runs.map(\.name))
     let directory = out ?? "figures/compare-\(titles[0])-vs-\(titles[1])"
-    let style = output.style
+    let style = output.style(threads: threadCount)
     var written = [(name: String, written: FigureFiles.Written)]()
     func save(_ figure: Figure, _ name: String, _ inputs: [String]) throws {
       let stem = (directory as NSString).appendingPathComponent(name)
@@ -64,7 +74,8 @@ struct CompareCommand: ParsableCommand {
       var embeddings = try runs.map { try $0.embedding(tag: tag) }
       for index in embeddings.indices { embeddings[index].title = titles[index] }
       try save(
-        try EmbeddingFigure.make(embeddings, style: style), "tsne-\(tag)", runs.map { $0.file("analysis/tsne-\(tag).npy") })
+        try EmbeddingFigure.make(embeddings, style: style), "tsne-\(tag)",
+        runs.map { $0.file("analysis/tsne-\(tag).npy") })
     }
     for tag in common(\.featureTags) {
       var sets = try runs.map { try $0.featureSet(tag: tag) }
@@ -96,6 +107,9 @@ struct CompareCommand: ParsableCommand {
         "nothing to compare with \(runB): neither has metrics.jsonl or scores.jsonl in both, nor shared analysis/ or features/ tags, nor robustness results"
       )
     }
-    try output.report(written)
+    try output.report(written, json: json)
   }
+
+  /// `--threads`, or every core.
+  private var threadCount: ThreadCount { threads.map(ThreadCount.init) ?? .available }
 }

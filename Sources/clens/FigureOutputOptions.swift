@@ -11,11 +11,14 @@ enum PaperColumn: String, ExpressibleByArgument, CaseIterable {
   case double
 }
 
-/// Formats, size and resolution of figures, shared by every command that draws.
+/// Formats, size and resolution of figures, shared by every command that draws (the
+/// plot commands, and analysis commands with `--plot`). `--json` and `--threads` are
+/// left to each command, which has them for its own work too.
 struct FigureOutputOptions: ParsableArguments {
   @Option(
     name: .customLong("format"),
-    help: "Output format: png, pdf or svg; repeat or separate with commas. (default: png,pdf, or the extension of --out)")
+    help:
+      "Output format: png, pdf or svg; repeat or separate with commas. (default: png,pdf, or the extension of --out)")
   var formats: [String] = []
 
   @Option(help: "Paper column the figure is sized for: single (3.5 in) or double (7 in).")
@@ -30,28 +33,24 @@ struct FigureOutputOptions: ParsableArguments {
   @Option(help: "Pixels per inch of PNG output and of dense scatters embedded in PDF/SVG.")
   var dpi: Double = 300
 
-  @Option(help: "Threads for rasterising dense scatters and encoding PNGs. (default: all cores)")
-  var threads: Int?
-
-  @Flag(help: "Print the files written, with counts of skipped values, as one JSON object on stdout.")
-  var json = false
-
   func validate() throws {
     for name in splitList(formats) where OutputFormat(rawValue: name.lowercased()) == nil {
       throw ValidationError("unknown format '\(name)': use png, pdf or svg")
     }
-    if let widthIn, !(widthIn > 0.5 && widthIn <= 40) { throw ValidationError("--width-in must be in (0.5, 40], got \(widthIn)") }
+    if let widthIn, !(widthIn > 0.5 && widthIn <= 40) {
+      throw ValidationError("--width-in must be in (0.5, 40], got \(widthIn)")
+    }
     if let heightIn, !(heightIn > 0.5 && heightIn <= 40) {
       throw ValidationError("--height-in must be in (0.5, 40], got \(heightIn)")
     }
     if !(dpi >= 50 && dpi <= 1200) { throw ValidationError("--dpi must be in 50...1200, got \(dpi)") }
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
   }
 
-  var style: FigureStyle {
+  /// The page for these options; `threads` rasterise and encode.
+  func style(threads: ThreadCount) -> FigureStyle {
     FigureStyle(
       width: widthIn ?? (column == .single ? FigureWidth.singleColumn : FigureWidth.doubleColumn), height: heightIn,
-      dpi: dpi, threads: threads.map(ThreadCount.init) ?? .available)
+      dpi: dpi, threads: threads)
   }
 
   /// The path stem and formats for `out` (which may name a format by its extension), or
@@ -80,18 +79,20 @@ struct FigureOutputOptions: ParsableArguments {
     return written
   }
 
-  /// Prints what was written: one path per line, or with `--json` one object keyed by
+  /// Prints what was written: one path per line, or with `json` one object keyed by
   /// figure name.
-  func report(_ figures: [(name: String, written: FigureFiles.Written)]) throws {
+  func report(_ figures: [(name: String, written: FigureFiles.Written)], json: Bool) throws {
     if json {
       var object = [String: Any]()
       for (name, written) in figures {
-        object[name.replacingOccurrences(of: "-", with: "_")] = [
-          "files": written.paths, "skipped_non_finite": written.report.skippedNonFinite,
-          "skipped_non_positive_on_log_axis": written.report.skippedNonPositive, "warnings": written.report.warnings,
-        ] as [String: Any]
+        object[name.replacingOccurrences(of: "-", with: "_")] =
+          [
+            "files": written.paths, "skipped_non_finite": written.report.skippedNonFinite,
+            "skipped_non_positive_on_log_axis": written.report.skippedNonPositive, "warnings": written.report.warnings,
+          ] as [String: Any]
       }
-      let data = try JSONSerialization.data(withJSONObject: ["figures": object], options: [.sortedKeys, .withoutEscapingSlashes])
+      let data = try JSONSerialization.data(
+        withJSONObject: ["figures": object], options: [.sortedKeys, .withoutEscapingSlashes])
       print(String(decoding: data, as: UTF8.self))
     } else {
       for (_, written) in figures { for path in written.paths { print(path) } }

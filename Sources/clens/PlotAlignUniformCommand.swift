@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import Foundation
 import Plotting
 
@@ -43,12 +44,20 @@ struct PlotAlignUniformCommand: ParsableCommand {
   @Option(help: "Seed for sampling pairs of high-dimensional features.")
   var seed: UInt64 = 0
 
-  @Option(help: "Output path without extension; the plane goes to <out>-plane. (default: <run>/figures/align-uniform-<tag>)")
+  @Option(
+    help: "Output path without extension; the plane goes to <out>-plane. (default: <run>/figures/align-uniform-<tag>)")
   var out: String?
+
+  @Option(help: "Threads for rasterising dense scatters and encoding PNGs. (default: all cores)")
+  var threads: Int?
+
+  @Flag(help: "Print the files written, with counts of skipped values, as one JSON object on stdout.")
+  var json = false
 
   @OptionGroup var output: FigureOutputOptions
 
   func validate() throws {
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     if features == nil && (labels != nil || positives != nil) {
       throw ValidationError("--labels and --positives belong to --features")
     }
@@ -58,6 +67,7 @@ struct PlotAlignUniformCommand: ParsableCommand {
   }
 
   func run() throws {
+    let style = output.style(threads: threadCount)
     var entries = [(name: String, set: FeatureSet?, result: AlignUniformResult?)]()
     var files = [String]()
     var tags = [String]()
@@ -101,7 +111,8 @@ struct PlotAlignUniformCommand: ParsableCommand {
         sets.append(set)
       }
       if let result = entry.result {
-        points.append(AlignUniformPoint(name: titles[index], alignment: result.alignment, uniformity: result.uniformity))
+        points.append(
+          AlignUniformPoint(name: titles[index], alignment: result.alignment, uniformity: result.uniformity))
       }
     }
     let name = "align-uniform" + (Set(tags).count == 1 ? "-\(tags[0])" : "")
@@ -109,15 +120,18 @@ struct PlotAlignUniformCommand: ParsableCommand {
     var written = [(name: String, written: FigureFiles.Written)]()
     if !sets.isEmpty {
       let figure = try HypersphereFigure.make(
-        sets, classNames: PlotInputs.classNames(classNames), seed: seed, style: output.style)
+        sets, classNames: PlotInputs.classNames(classNames), seed: seed, style: style)
       written.append(("align_uniform", try output.write(figure, out: out, defaultStem: stem, inputs: files)))
     }
     if !points.isEmpty {
-      let figure = try AlignUniformPlaneFigure.make(points, style: output.style)
+      let figure = try AlignUniformPlaneFigure.make(points, style: style)
       written.append(
-        ("align_uniform_plane", try output.write(figure, out: out.map(planePath), defaultStem: stem + "-plane", inputs: files)))
+        (
+          "align_uniform_plane",
+          try output.write(figure, out: out.map(planePath), defaultStem: stem + "-plane", inputs: files)
+        ))
     }
-    try output.report(written)
+    try output.report(written, json: json)
   }
 
   /// `x.pdf` becomes `x-plane.pdf`, `x` becomes `x-plane`.
@@ -125,4 +139,7 @@ struct PlotAlignUniformCommand: ParsableCommand {
     guard let format = OutputFormat(path: out) else { return out + "-plane" }
     return String(out.dropLast(format.fileExtension.count + 1)) + "-plane." + format.fileExtension
   }
+
+  /// `--threads`, or every core.
+  private var threadCount: ThreadCount { threads.map(ThreadCount.init) ?? .available }
 }

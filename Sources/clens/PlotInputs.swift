@@ -37,7 +37,9 @@ enum PlotInputs {
 
   /// `--class-names` split by commas.
   static func classNames(_ option: String?) -> [String]? {
-    option.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+    option.map {
+      $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    }
   }
 
   /// Where a figure goes by default: the run's `figures/` folder for a single run,

@@ -7,7 +7,8 @@ struct PlotRobustnessCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "robustness",
     abstract: "Draw robust accuracy against ε (l-infinity and l2), several models on one axes, clean accuracy marked.",
-    discussion: "Reads analysis/robustness-linf.json and robustness-l2.json from each run directory, or result files given directly."
+    discussion:
+      "Reads analysis/robustness-linf.json and robustness-l2.json from each run directory, or result files given directly."
   )
 
   @Argument(help: "Run directories or robustness-<norm>.json files.")
@@ -16,12 +17,25 @@ struct PlotRobustnessCommand: ParsableCommand {
   @Option(help: "Model names in input order, comma-separated. (default: run directory names)")
   var names: String?
 
-  @Option(help: "Output path without extension; a .png, .pdf or .svg name picks that format. (default: <run>/figures/robustness)")
+  @Option(
+    help:
+      "Output path without extension; a .png, .pdf or .svg name picks that format. (default: <run>/figures/robustness)")
   var out: String?
+
+  @Option(help: "Threads for rasterising dense scatters and encoding PNGs. (default: all cores)")
+  var threads: Int?
+
+  @Flag(help: "Print the files written, with counts of skipped values, as one JSON object on stdout.")
+  var json = false
 
   @OptionGroup var output: FigureOutputOptions
 
+  func validate() throws {
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+  }
+
   func run() throws {
+    let style = output.style(threads: threadCount)
     let all = try PlotInputs.combine(inputs, compare: [])
     var results = [(input: Int, result: RobustnessResult)]()
     var files = [String]()
@@ -43,9 +57,12 @@ struct PlotRobustnessCommand: ParsableCommand {
       }
     }
     let titles = try PlotInputs.names(names, count: all.count, inferred: inferred)
-    let figure = try RobustnessFigure.make(results.map { $0.result.curve(name: titles[$0.input]) }, style: output.style)
+    let figure = try RobustnessFigure.make(results.map { $0.result.curve(name: titles[$0.input]) }, style: style)
     let written = try output.write(
       figure, out: out, defaultStem: PlotInputs.defaultStem(runs: all, name: "robustness"), inputs: files)
-    try output.report([("robustness", written)])
+    try output.report([("robustness", written)], json: json)
   }
+
+  /// `--threads`, or every core.
+  private var threadCount: ThreadCount { threads.map(ThreadCount.init) ?? .available }
 }

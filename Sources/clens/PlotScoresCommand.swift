@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import Plotting
 
 extension ScoreFigure.Distribution: ExpressibleByArgument {}
@@ -14,7 +15,10 @@ struct PlotScoresCommand: ParsableCommand {
   @Argument(help: "Run directories or scores.jsonl files.")
   var inputs: [String] = []
 
-  @Option(help: "Steps whose distributions are drawn, comma-separated; the nearest logged steps are used. (default: 5 evenly spaced)")
+  @Option(
+    help:
+      "Steps whose distributions are drawn, comma-separated; the nearest logged steps are used. (default: 5 evenly spaced)"
+  )
   var steps: String?
 
   @Option(help: "Draw distributions as gaussian curves from the stored moments, or the stored histograms.")
@@ -23,26 +27,40 @@ struct PlotScoresCommand: ParsableCommand {
   @Option(help: "Run names in input order, comma-separated. (default: run directory names)")
   var names: String?
 
-  @Option(help: "Output path without extension; a .png, .pdf or .svg name picks that format. (default: <run>/figures/scores)")
+  @Option(
+    help: "Output path without extension; a .png, .pdf or .svg name picks that format. (default: <run>/figures/scores)")
   var out: String?
+
+  @Option(help: "Threads for rasterising dense scatters and encoding PNGs. (default: all cores)")
+  var threads: Int?
+
+  @Flag(help: "Print the files written, with counts of skipped values, as one JSON object on stdout.")
+  var json = false
 
   @OptionGroup var output: FigureOutputOptions
 
   func validate() throws {
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     if let steps {
-      for item in splitList([steps]) where Int(item) == nil { throw ValidationError("--steps: '\(item)' is not a whole number") }
+      for item in splitList([steps]) where Int(item) == nil {
+        throw ValidationError("--steps: '\(item)' is not a whole number")
+      }
     }
   }
 
   func run() throws {
+    let style = output.style(threads: threadCount)
     let all = try PlotInputs.combine(inputs, compare: [])
     let read = try PlotInputs.readEach(all, fileName: "scores.jsonl", read: RunFiles.readScores)
     let titles = try PlotInputs.names(names, count: all.count, inferred: read.map(\.name))
     let logs = zip(titles, read).map { ScoreLog(name: $0, records: $1.value) }
     let figure = try ScoreFigure.make(
-      logs, steps: steps.map { splitList([$0]).compactMap { Int($0) } }, distribution: distribution, style: output.style)
+      logs, steps: steps.map { splitList([$0]).compactMap { Int($0) } }, distribution: distribution, style: style)
     let written = try output.write(
       figure, out: out, defaultStem: PlotInputs.defaultStem(runs: all, name: "scores"), inputs: read.map(\.path))
-    try output.report([("scores", written)])
+    try output.report([("scores", written)], json: json)
   }
+
+  /// `--threads`, or every core.
+  private var threadCount: ThreadCount { threads.map(ThreadCount.init) ?? .available }
 }

@@ -32,12 +32,25 @@ struct PlotTSNECommand: ParsableCommand {
   @Option(help: "Legend names of the classes, comma-separated, by label value.")
   var classNames: String?
 
-  @Option(help: "Output path without extension; a .png, .pdf or .svg name picks that format. (default: <run>/figures/tsne-<tag>)")
+  @Option(
+    help:
+      "Output path without extension; a .png, .pdf or .svg name picks that format. (default: <run>/figures/tsne-<tag>)")
   var out: String?
+
+  @Option(help: "Threads for rasterising dense scatters and encoding PNGs. (default: all cores)")
+  var threads: Int?
+
+  @Flag(help: "Print the files written, with counts of skipped values, as one JSON object on stdout.")
+  var json = false
 
   @OptionGroup var output: FigureOutputOptions
 
+  func validate() throws {
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+  }
+
   func run() throws {
+    let style = output.style(threads: threadCount)
     let all = try PlotInputs.combine(inputs, compare: compare)
     var embeddings = [Embedding]()
     var files = [String]()
@@ -49,7 +62,9 @@ struct PlotTSNECommand: ParsableCommand {
         let run = try RunDirectory(input)
         let chosen = try run.chooseTag(tag, from: run.tsneTags, what: "t-SNE embedding (analysis/tsne-<tag>.npy)")
         embeddings.append(try run.embedding(tag: chosen))
-        for (key, value) in try run.tsneMetadata(tag: chosen)?.notes ?? [:] { notes["\(embeddings.count - 1).\(key)"] = value }
+        for (key, value) in try run.tsneMetadata(tag: chosen)?.notes ?? [:] {
+          notes["\(embeddings.count - 1).\(key)"] = value
+        }
         files += [run.file("analysis/tsne-\(chosen).npy"), run.file("features/\(chosen).labels.npy")]
         tags.append(chosen)
       } else {
@@ -68,12 +83,12 @@ struct PlotTSNECommand: ParsableCommand {
     let titles = try PlotInputs.names(names, count: all.count, inferred: embeddings.map { $0.title ?? "" })
     for index in embeddings.indices { embeddings[index].title = all.count > 1 ? titles[index] : nil }
     var figure = try EmbeddingFigure.make(
-      embeddings, classNames: PlotInputs.classNames(classNames), style: output.style)
+      embeddings, classNames: PlotInputs.classNames(classNames), style: style)
     figure.notes = notes
     let name = all.count == 1 ? "tsne-\(tags[0])" : "tsne-" + titles.joined(separator: "-vs-")
     let written = try output.write(
       figure, out: out, defaultStem: PlotInputs.defaultStem(runs: all, name: name), inputs: files)
-    try output.report([("tsne", written)])
+    try output.report([("tsne", written)], json: json)
   }
 
   /// The labels of `<run>/analysis/tsne-<tag>.npy` are `<run>/features/<tag>.labels.npy`.
@@ -82,9 +97,14 @@ struct PlotTSNECommand: ParsableCommand {
     let stem = url.deletingPathExtension().lastPathComponent
     let folder = url.deletingLastPathComponent()
     if folder.lastPathComponent == "analysis", stem.hasPrefix("tsne-") {
-      let candidate = folder.deletingLastPathComponent().appendingPathComponent("features/\(stem.dropFirst(5)).labels.npy").path
+      let candidate = folder.deletingLastPathComponent().appendingPathComponent(
+        "features/\(stem.dropFirst(5)).labels.npy"
+      ).path
       if FileManager.default.fileExists(atPath: candidate) { return candidate }
     }
     throw ValidationError("\(embedding): give its class labels with --labels L.npy")
   }
+
+  /// `--threads`, or every core.
+  private var threadCount: ThreadCount { threads.map(ThreadCount.init) ?? .available }
 }

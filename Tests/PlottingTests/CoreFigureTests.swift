@@ -17,11 +17,14 @@ import Testing
     // 4 x 3 cells, value = column index; row 0 at the bottom.
     let values = (0..<12).map { Double($0 % 4) }
     var panel = Panel(x: Axis("x"), y: Axis("y"))
-    panel.add(.heatmap(Heatmap(values: values, rows: 3, columns: 4, xRange: 0...4, yRange: 0...3, colorbarLabel: "value")))
+    panel.add(
+      .heatmap(Heatmap(values: values, rows: 3, columns: 4, xRange: 0...4, yRange: 0...3, colorbarLabel: "value")))
     let (png, image) = try RenderChecks.checkAllFormats(figure([panel]), texts: ["value", "x", "y"])
     for column in 0..<4 {
       let expected = Colormap.viridis.color(at: Double(column) / 3)
-      #expect(image.hasColor(near: png.location(panel: 0, x: Double(column) + 0.5, y: 1.5)!, radius: 0, expected, tolerance: 6))
+      #expect(
+        image.hasColor(
+          near: png.location(panel: 0, x: Double(column) + 0.5, y: 1.5)!, radius: 0, expected, tolerance: 6))
     }
   }
 
@@ -29,7 +32,8 @@ import Testing
     let histogram = Histogram([0.1, 0.2, 0.25, 0.7, 0.8], bins: 4, range: 0...1)
     #expect(histogram.counts == [2, 1, 1, 1])
     var panel = Panel(x: Axis("score"), y: Axis("count"))
-    panel.add(.bars(Bars(edges: histogram.edges, heights: histogram.counts, color: Palette.okabeIto[2], label: "scores")))
+    panel.add(
+      .bars(Bars(edges: histogram.edges, heights: histogram.counts, color: Palette.okabeIto[2], label: "scores")))
     let (png, image) = try RenderChecks.checkAllFormats(figure([panel]), texts: ["scores", "count"])
     // The y axis starts at the bars' base, not below it.
     #expect(abs(png.location(panel: 0, x: 0.5, y: 0)!.y - png.plotAreas[0].maxY * png.unitsPerPoint) < 0.5)
@@ -50,7 +54,8 @@ import Testing
 
   @Test func nonFiniteValuesAreSkippedCountedAndTheRestDrawn() throws {
     var panel = Panel(x: Axis("x"), y: Axis("y"))
-    panel.add(.line(Line(x: [0, 1, 2, 3, 4], y: [0, .nan, 2, .infinity, 4], color: Palette.okabeIto[3], marker: .circle)))
+    panel.add(
+      .line(Line(x: [0, 1, 2, 3, 4], y: [0, .nan, 2, .infinity, 4], color: Palette.okabeIto[3], marker: .circle)))
     panel.add(.scatter(Scatter(x: [0, .nan, 4], y: [4, 1, .nan])))
     let (png, image) = try RenderChecks.checkAllFormats(figure([panel]), texts: ["x", "y"])
     #expect(png.report.skippedNonFinite == 4)
@@ -77,7 +82,9 @@ import Testing
     let blocker = directory.file("not-a-directory")
     try Data("x".utf8).write(to: URL(fileURLWithPath: blocker))
     #expect(throws: FileError.self) { try figure([panel]).write(to: blocker + "/figure.png") }
-    #expect(throws: FileError(directory.file("figure.gif"), "unknown figure format: use a .png, .pdf or .svg file name")) {
+    #expect(
+      throws: FileError(directory.file("figure.gif"), "unknown figure format: use a .png, .pdf or .svg file name")
+    ) {
       try figure([panel]).write(to: directory.file("figure.gif"))
     }
     let written = directory.file("sub/figure.svg")
@@ -88,7 +95,9 @@ import Testing
   @Test func tooSmallAFigureSaysSo() {
     var panel = Panel(x: Axis("a long x label"), y: Axis("a long y label"))
     panel.add(.line(Line(x: [0, 1], y: [0, 1], color: Palette.okabeIto[0])))
-    #expect(throws: PlotError.self) { try figure([panel, panel, panel, panel], rows: 4, columns: 1, width: 1, height: 1).render(.png) }
+    #expect(throws: PlotError.self) {
+      try figure([panel, panel, panel, panel], rows: 4, columns: 1, width: 1, height: 1).render(.png)
+    }
   }
 
   @Test func legendAvoidsTheData() throws {
@@ -118,7 +127,9 @@ import Testing
     #expect(rect.width < 3.5 * 72 * 0.8)
     // Every corner point is still visible.
     for (x, y) in [(0.0, 0.0), (0, 39), (39, 0), (39, 39)] {
-      #expect(image.hasColor(near: png.location(panel: 0, x: x, y: y)!, radius: 1, Palette.okabeIto[Int(x) % 2], tolerance: 80))
+      #expect(
+        image.hasColor(
+          near: png.location(panel: 0, x: x, y: y)!, radius: 1, Palette.okabeIto[Int(x) % 2], tolerance: 80))
     }
   }
 

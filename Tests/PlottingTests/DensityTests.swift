@@ -39,17 +39,21 @@ import Testing
     #expect(abs(Density.scottBandwidth(kde.values) - kde.scott_bandwidth) < 1e-12)
     #expect(maxRelativeError(try Density.gaussianKDE(kde.values, at: kde.grid), kde.density) < 1e-10)
     #expect(
-      maxRelativeError(try Density.gaussianKDE(kde.values, at: kde.grid, bandwidth: kde.fixed_bandwidth), kde.fixed_density)
+      maxRelativeError(
+        try Density.gaussianKDE(kde.values, at: kde.grid, bandwidth: kde.fixed_bandwidth), kde.fixed_density)
         < 1e-10)
     // NaN inputs are left out.
-    #expect(try Density.gaussianKDE(kde.values + [.nan], at: kde.grid, bandwidth: kde.fixed_bandwidth)
-      == Density.gaussianKDE(kde.values, at: kde.grid, bandwidth: kde.fixed_bandwidth))
+    #expect(
+      try Density.gaussianKDE(kde.values + [.nan], at: kde.grid, bandwidth: kde.fixed_bandwidth)
+        == Density.gaussianKDE(kde.values, at: kde.grid, bandwidth: kde.fixed_bandwidth))
     #expect(throws: PlotError.self) { try Density.gaussianKDE([.nan], at: [0]) }
   }
 
   @Test func normalDensityMatchesSciPy() {
     let normal = fixture.normal
-    #expect(maxRelativeError(Density.normal(mean: normal.mean, variance: normal.variance, at: normal.x), normal.density) < 1e-12)
+    #expect(
+      maxRelativeError(Density.normal(mean: normal.mean, variance: normal.variance, at: normal.x), normal.density)
+        < 1e-12)
   }
 
   @Test func histogramMatchesNumPy() {

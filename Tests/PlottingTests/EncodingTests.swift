@@ -37,7 +37,8 @@ import Testing
     let original = ImagePixels(surface)
     guard decoded.width == original.width, decoded.height == original.height else { return false }
     for y in 0..<original.height {
-      for x in 0..<original.width where decoded.pixels[y * original.width + x] != original.base[y * original.stride + x] {
+      for x in 0..<original.width where decoded.pixels[y * original.width + x] != original.base[y * original.stride + x]
+      {
         return false
       }
     }
@@ -62,7 +63,8 @@ import Testing
   }
 
   @Test func svgIdentifiersAreRenumberedInOrderOfAppearance() {
-    let input = ##"<g id="surface18"><use xlink:href="#image5"/><image id="image5"/><g clip-path="url(#clip12)"/><path id="clip12"/><use xlink:href="#glyph0-1"/><g id="surface19"/></g>"##
+    let input =
+      ##"<g id="surface18"><use xlink:href="#image5"/><image id="image5"/><g clip-path="url(#clip12)"/><path id="clip12"/><use xlink:href="#glyph0-1"/><g id="surface19"/></g>"##
     let output = String(decoding: SVGIdentifiers.renumber(Array(input.utf8)), as: UTF8.self)
     #expect(
       output

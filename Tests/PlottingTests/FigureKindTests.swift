@@ -65,8 +65,10 @@ import Testing
   @Test func robustnessCurvesMarkCleanAccuracy() throws {
     let eps: [Double] = [0, 2.0 / 255, 4.0 / 255, 8.0 / 255]
     let curves = [
-      RobustnessCurve(name: "CE-tuning", norm: .linf, eps: eps, robustAccuracy: [0.9, 0.5, 0.2, 0.05], cleanAccuracy: 0.9),
-      RobustnessCurve(name: "Core-tuning", norm: .linf, eps: eps, robustAccuracy: [0.92, 0.6, 0.3, 0.1], cleanAccuracy: 0.92),
+      RobustnessCurve(
+        name: "CE-tuning", norm: .linf, eps: eps, robustAccuracy: [0.9, 0.5, 0.2, 0.05], cleanAccuracy: 0.9),
+      RobustnessCurve(
+        name: "Core-tuning", norm: .linf, eps: eps, robustAccuracy: [0.92, 0.6, 0.3, 0.1], cleanAccuracy: 0.92),
       RobustnessCurve(name: "CE-tuning", norm: .l2, eps: [0.25, 0.5], robustAccuracy: [0.6, 0.3], cleanAccuracy: 0.9),
     ]
     let figure = try RobustnessFigure.make(curves, style: style)
@@ -94,7 +96,8 @@ import Testing
   @Test func trainingCurvesOfOneRunShowLossParts() throws {
     let figure = try TrainingFigure.make([trainingLog("SimCLR", scale: 1)], style: style)
     #expect(figure.panels.count == 3)
-    let (png, image) = try RenderChecks.checkAllFormats(figure, texts: ["loss", "accuracy (%)", "learning rate", "step", "ce", "con"])
+    let (png, image) = try RenderChecks.checkAllFormats(
+      figure, texts: ["loss", "accuracy (%)", "learning rate", "step", "ce", "con"])
     #expect(image.hasColor(near: png.location(panel: 2, x: 1000, y: 0.05)!, radius: 2, Palette.okabeIto[0]))
   }
 
@@ -118,8 +121,10 @@ import Testing
         let counts = (0..<20).map { $0 == 14 ? 10.0 : 1.0 }
         return ScoreRecord(
           step: step * 100,
-          positive: ScoreMoments(mean: 0.3 + 0.6 * t, variance: 0.01, count: 64, histogram: Histogram(edges: edges, counts: counts)),
-          negative: ScoreMoments(mean: 0, variance: 0.02, count: 4096, histogram: Histogram(edges: edges, counts: counts)))
+          positive: ScoreMoments(
+            mean: 0.3 + 0.6 * t, variance: 0.01, count: 64, histogram: Histogram(edges: edges, counts: counts)),
+          negative: ScoreMoments(
+            mean: 0, variance: 0.02, count: 4096, histogram: Histogram(edges: edges, counts: counts)))
       })
   }
 
@@ -135,12 +140,15 @@ import Testing
   }
 
   @Test func scoreHistogramsSideBySide() throws {
-    let figure = try ScoreFigure.make([scoreLog("MoCo"), scoreLog("MoCo + FT")], distribution: .histogram, style: style)
+    let figure = try ScoreFigure.make(
+      [scoreLog("MoCo"), scoreLog("MoCo + FT")], distribution: .histogram, style: style)
     #expect(figure.rows == 2 && figure.columns == 2)
     try RenderChecks.checkAllFormats(figure, texts: ["MoCo", "MoCo + FT"])
     var missing = scoreLog("bare")
     missing.records[0].positive.histogram = nil
-    #expect(throws: PlotError.self) { try ScoreFigure.make([missing], steps: [0], distribution: .histogram, style: style) }
+    #expect(throws: PlotError.self) {
+      try ScoreFigure.make([missing], steps: [0], distribution: .histogram, style: style)
+    }
   }
 
   @Test func hypersphereOfTwoDimensionalFeatures() throws {
@@ -158,14 +166,16 @@ import Testing
     let figure = try HypersphereFigure.make([set], classNames: ["a", "b", "c"], style: style)
     #expect(figure.panels.count == 4)
     #expect(figure.notes["0.von_mises_kappa"]! > 1)
-    let (png, image) = try RenderChecks.checkAllFormats(figure, texts: ["features on S", "angles per class", "alignment 0.003"])
+    let (png, image) = try RenderChecks.checkAllFormats(
+      figure, texts: ["features on S", "angles per class", "alignment 0.003"])
     // Class 1 sits at 120°: its angle density peaks there, in its colour.
     let grid = (0...360).map { -Double.pi + 2 * Double.pi * Double($0) / 360 }
     let angles = (0..<200).map { 2 * Double.pi / 3 + 0.1 * sin(Double($0 * 3 + 1)) }
     let density = try Density.vonMisesKDE(angles, at: grid, concentration: figure.notes["0.von_mises_kappa"]!)
     let top = density.indices.max { density[$0] < density[$1] }!
     #expect(abs(grid[top] - 2 * Double.pi / 3) < 0.1)
-    #expect(image.hasColor(near: png.location(panel: 2, x: grid[top], y: density[top])!, radius: 3, Palette.okabeIto[1]))
+    #expect(
+      image.hasColor(near: png.location(panel: 2, x: grid[top], y: density[top])!, radius: 3, Palette.okabeIto[1]))
   }
 
   @Test func hypersphereOfHighDimensionalFeaturesSamplesPairs() throws {

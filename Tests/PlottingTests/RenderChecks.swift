@@ -118,4 +118,3 @@ enum RenderChecks {
     return (png, image)
   }
 }
-

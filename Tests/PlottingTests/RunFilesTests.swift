@@ -26,7 +26,10 @@ import Testing
       """, "metrics.jsonl")
     let records = try RunFiles.readMetrics(path)
     #expect(records.count == 3)
-    #expect(records[0] == MetricsRecord(step: 0, epoch: 0, loss: 2.5, learningRate: 0.1, accuracy: 0.1, lossParts: ["ce": 2, "con": 0.5]))
+    #expect(
+      records[0]
+        == MetricsRecord(
+          step: 0, epoch: 0, loss: 2.5, learningRate: 0.1, accuracy: 0.1, lossParts: ["ce": 2, "con": 0.5]))
     #expect(records[1].loss.isNaN && records[1].accuracy == nil && records[1].lossParts.isEmpty)
     #expect(records[2].step == 20)
   }
@@ -40,7 +43,9 @@ import Testing
     #expect(throws: FileError(broken, "line 1: not valid JSON")) { try RunFiles.readMetrics(broken) }
     let empty = try write("\n\n", "empty.jsonl")
     #expect(throws: FileError(empty, "no records (the file is empty)")) { try RunFiles.readMetrics(empty) }
-    #expect(throws: FileError(directory.file("none.jsonl"), "no such file")) { try RunFiles.readMetrics(directory.file("none.jsonl")) }
+    #expect(throws: FileError(directory.file("none.jsonl"), "no such file")) {
+      try RunFiles.readMetrics(directory.file("none.jsonl"))
+    }
   }
 
   @Test func scoreLinesWithHistograms() throws {
@@ -57,7 +62,9 @@ import Testing
       """
       {"step": 5, "epoch": 0, "positive": {"mean": 0.8, "variance": 0.01, "count": 1, "histogram": {"edges": [-1, 1], "counts": [1, 2]}}, "negative": {"mean": 0, "variance": 0.1, "count": 1}}
       """, "bad-scores.jsonl")
-    #expect(throws: FileError(bad, "record 1 (step 5): positive histogram has 2 counts but 2 edges (need one more edge)")) {
+    #expect(
+      throws: FileError(bad, "record 1 (step 5): positive histogram has 2 counts but 2 edges (need one more edge)")
+    ) {
       try RunFiles.readScores(bad)
     }
   }
@@ -68,11 +75,15 @@ import Testing
       {"norm": "linf", "attack": {"steps": 10, "step_size": 0.00078}, "n": 1000, "clean_accuracy": 0.93, "eps": [0, 0.0039, 0.0078], "robust_accuracy": [0.93, 0.6, 0.3], "per_class_robust_accuracy": [[0.9], [0.5]], "sanity_checks": [{"name": "eps0", "passed": true, "detail": ""}]}
       """, "robustness-linf.json")
     let result = try RunFiles.readRobustness(path)
-    #expect(result == RobustnessResult(norm: .linf, n: 1000, cleanAccuracy: 0.93, eps: [0, 0.0039, 0.0078], robustAccuracy: [0.93, 0.6, 0.3]))
+    #expect(
+      result
+        == RobustnessResult(
+          norm: .linf, n: 1000, cleanAccuracy: 0.93, eps: [0, 0.0039, 0.0078], robustAccuracy: [0.93, 0.6, 0.3]))
     #expect(result.curve(name: "CE").name == "CE")
     let norm = try write(#"{"norm": "l1", "clean_accuracy": 0.9, "eps": [0], "robust_accuracy": [0.9]}"#, "l1.json")
     #expect(throws: FileError(norm, "norm 'l1' is neither 'linf' nor 'l2'")) { try RunFiles.readRobustness(norm) }
-    let lengths = try write(#"{"norm": "l2", "clean_accuracy": 0.9, "eps": [0, 1], "robust_accuracy": [0.9]}"#, "lengths.json")
+    let lengths = try write(
+      #"{"norm": "l2", "clean_accuracy": 0.9, "eps": [0, 1], "robust_accuracy": [0.9]}"#, "lengths.json")
     #expect(throws: FileError(lengths, "2 eps values but 1 robust accuracies")) { try RunFiles.readRobustness(lengths) }
     let missing = try write(#"{"norm": "l2", "eps": [0], "robust_accuracy": [0.9]}"#, "missing.json")
     #expect(throws: FileError(missing, "missing key 'clean_accuracy'")) { try RunFiles.readRobustness(missing) }
@@ -89,7 +100,9 @@ import Testing
     let tsne = try write(
       #"{"kl_divergence": 1.49, "iterations": 750, "seconds": 12.5, "perplexity": 30, "n": 10000, "method": "fft", "seed": 0, "trustworthiness": 0.99}"#,
       "tsne-test.json")
-    #expect(try RunFiles.readTSNEMetadata(tsne) == TSNEMetadata(perplexity: 30, iterations: 750, method: "fft", klDivergence: 1.49, n: 10000))
+    #expect(
+      try RunFiles.readTSNEMetadata(tsne)
+        == TSNEMetadata(perplexity: 30, iterations: 750, method: "fft", klDivergence: 1.49, n: 10000))
   }
 
   @Test func matricesAndLabels() throws {
@@ -97,11 +110,15 @@ import Testing
     try NPYArray(shape: [3, 2], floats: [1, 2, 3, 4, 5, 6]).write(to: matrix)
     let read = try RunFiles.readMatrix(matrix, columns: 2)
     #expect(read.values == [1, 2, 3, 4, 5, 6] && read.rows == 3 && read.columns == 2)
-    #expect(throws: FileError(matrix, "expected 3 columns, found shape [3, 2]")) { try RunFiles.readMatrix(matrix, columns: 3) }
+    #expect(throws: FileError(matrix, "expected 3 columns, found shape [3, 2]")) {
+      try RunFiles.readMatrix(matrix, columns: 3)
+    }
     let labels = directory.file("labels.npy")
     try NPYArray(shape: [3], int64s: [0, 2, 1]).write(to: labels)
     #expect(try RunFiles.readLabels(labels) == [0, 2, 1])
-    #expect(throws: FileError(matrix, "expected a 1-D array of labels, found shape [3, 2]")) { try RunFiles.readLabels(matrix) }
+    #expect(throws: FileError(matrix, "expected a 1-D array of labels, found shape [3, 2]")) {
+      try RunFiles.readLabels(matrix)
+    }
     let negative = directory.file("negative.npy")
     try NPYArray(shape: [2], int64s: [0, -1]).write(to: negative)
     #expect(throws: FileError(negative, "labels must be ≥ 0, found -1")) { try RunFiles.readLabels(negative) }
@@ -113,15 +130,21 @@ import Testing
     let run = directory.file("simclr")
     try NPYArray(shape: [4, 2], floats: [0, 0, 1, 1, 2, 2, 3, 3]).write(to: run + "/analysis/tsne-test.npy")
     try NPYArray(shape: [4, 3], floats: (0..<12).map(Float.init)).write(to: run + "/features/test.npy")
-    try NPYArray(shape: [4, 3], floats: (0..<12).map { Float($0) + 0.5 }).write(to: run + "/features/test.positives.npy")
+    try NPYArray(shape: [4, 3], floats: (0..<12).map { Float($0) + 0.5 }).write(
+      to: run + "/features/test.positives.npy")
     try NPYArray(shape: [4], int64s: [0, 1, 0, 1]).write(to: run + "/features/test.labels.npy")
     try NPYArray(shape: [2, 3], floats: (0..<6).map(Float.init)).write(to: run + "/features/train.npy")
-    try AtomicFile.write(Data(#"{"alignment": 0.3, "uniformity": -2}"#.utf8), to: run + "/analysis/align-uniform-test.json")
-    try AtomicFile.write(Data(#"{"norm": "l2", "clean_accuracy": 0.9, "eps": [0.5], "robust_accuracy": [0.4]}"#.utf8), to: run + "/analysis/robustness-l2.json")
+    try AtomicFile.write(
+      Data(#"{"alignment": 0.3, "uniformity": -2}"#.utf8), to: run + "/analysis/align-uniform-test.json")
+    try AtomicFile.write(
+      Data(#"{"norm": "l2", "clean_accuracy": 0.9, "eps": [0.5], "robust_accuracy": [0.4]}"#.utf8),
+      to: run + "/analysis/robustness-l2.json")
 
     let directory = try RunDirectory(run + "/")
     #expect(directory.name == "simclr")
-    #expect(directory.tsneTags == ["test"] && directory.featureTags == ["test", "train"] && directory.alignUniformTags == ["test"])
+    #expect(
+      directory.tsneTags == ["test"] && directory.featureTags == ["test", "train"]
+        && directory.alignUniformTags == ["test"])
     #expect(directory.robustnessFiles == [run + "/analysis/robustness-l2.json"])
     #expect(try directory.chooseTag(nil, from: directory.tsneTags, what: "t-SNE embedding") == "test")
     #expect(throws: FileError(run + "/", "several feature sets (test, train); choose one with --tag")) {
@@ -136,10 +159,15 @@ import Testing
     #expect(set.dimension == 3 && set.labels == [0, 1, 0, 1] && set.positives?.first == 0.5 && set.alignment == 0.3)
     // train has no labels of its own: drawn without classes, not an error.
     #expect(try directory.featureSet(tag: "train").labels == nil)
-    #expect(throws: FileError(run + "/analysis/tsne-train.npy", "no such file")) { try directory.embedding(tag: "train") }
+    #expect(throws: FileError(run + "/analysis/tsne-train.npy", "no such file")) {
+      try directory.embedding(tag: "train")
+    }
 
     try NPYArray(shape: [3], int64s: [0, 1, 0]).write(to: run + "/features/test.labels.npy")
-    #expect(throws: FileError(run + "/features/test.labels.npy", "3 labels for the 4 points of \(run + "/analysis/tsne-test.npy")")) {
+    #expect(
+      throws: FileError(
+        run + "/features/test.labels.npy", "3 labels for the 4 points of \(run + "/analysis/tsne-test.npy")")
+    ) {
       try directory.embedding(tag: "test")
     }
     #expect(throws: FileError(self.directory.file("missing"), "no such run directory")) {

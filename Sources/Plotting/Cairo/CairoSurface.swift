@@ -56,7 +56,9 @@ struct ImagePixels: @unchecked Sendable {
     cairo_surface_flush(surface.pointer)
     let data = cairo_image_surface_get_data(surface.pointer)!
     base = UnsafeMutableRawPointer(data).bindMemory(
-      to: UInt32.self, capacity: Int(cairo_image_surface_get_stride(surface.pointer)) / 4 * Int(cairo_image_surface_get_height(surface.pointer)))
+      to: UInt32.self,
+      capacity: Int(cairo_image_surface_get_stride(surface.pointer)) / 4
+        * Int(cairo_image_surface_get_height(surface.pointer)))
     width = Int(cairo_image_surface_get_width(surface.pointer))
     height = Int(cairo_image_surface_get_height(surface.pointer))
     stride = Int(cairo_image_surface_get_stride(surface.pointer)) / 4

@@ -88,7 +88,9 @@ enum PNGEncoder {
         for i in 0..<rowBytes { filtered[1 + i] = current[i] }
       }
       adler = adler32(adler, filtered, uInt(filtered.count))
-      guard (try? deflater.add(filtered, flush: y == rows.upperBound - 1 ? (last ? Z_FINISH : Z_SYNC_FLUSH) : Z_NO_FLUSH)) != nil
+      guard
+        (try? deflater.add(filtered, flush: y == rows.upperBound - 1 ? (last ? Z_FINISH : Z_SYNC_FLUSH) : Z_NO_FLUSH))
+          != nil
       else { return nil }
       swap(&previous, &current)
     }

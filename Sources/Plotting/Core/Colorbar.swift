@@ -30,9 +30,11 @@ enum Colorbar {
     for tick in ticks {
       guard let fraction = axis.fraction(tick.value), fraction >= -1e-9, fraction <= 1 + 1e-9 else { continue }
       let y = bar.maxY - fraction * bar.height
-      canvas.strokeLine(from: Point(bar.maxX, y), to: Point(bar.maxX + 2, y), color: theme.axisColor, width: theme.axisLineWidth * 0.7)
+      canvas.strokeLine(
+        from: Point(bar.maxX, y), to: Point(bar.maxX + 2, y), color: theme.axisColor, width: theme.axisLineWidth * 0.7)
       canvas.setColor(theme.textColor)
-      canvas.drawText(tick.label, at: Point(bar.maxX + 4.5, y), horizontal: .left, vertical: .center, size: theme.tickLabelSize)
+      canvas.drawText(
+        tick.label, at: Point(bar.maxX + 4.5, y), horizontal: .left, vertical: .center, size: theme.tickLabelSize)
       widest = max(widest, canvas.textWidth(tick.label))
     }
     if let label = heatmap.colorbarLabel, !label.isEmpty {

@@ -53,7 +53,8 @@ struct FigureRenderer {
         legend.columns
         ?? (legend.position == .bottom
           ? LegendBox.columnsFitting(
-            width: pageWidth - 2 * theme.outerPadding, entries: legend.entries, fontSize: theme.legendSize, canvas: canvas)
+            width: pageWidth - 2 * theme.outerPadding, entries: legend.entries, fontSize: theme.legendSize,
+            canvas: canvas)
           : 1)
       return LegendBox(entries: legend.entries, columns: columns, fontSize: theme.legendSize, canvas: canvas)
     }
@@ -162,7 +163,9 @@ struct FigureRenderer {
   }
 
   /// Gives every panel in the same row or column the union of their limits.
-  private func share(_ plans: inout [PanelPlan], key: KeyPath<PanelPlan, Int>, axis: WritableKeyPath<PanelPlan, AxisRange>) {
+  private func share(
+    _ plans: inout [PanelPlan], key: KeyPath<PanelPlan, Int>, axis: WritableKeyPath<PanelPlan, AxisRange>
+  ) {
     for group in Set(plans.map { $0[keyPath: key] }) {
       let members = plans.indices.filter { plans[$0][keyPath: key] == group && !figure.panels[$0].isBlank }
       guard !members.isEmpty else { continue }
@@ -243,7 +246,8 @@ struct FigureRenderer {
     } else {
       let count = min(max(Int(length / spacing), 3), 8)
       let interval = min(range.lower, range.upper)...max(range.lower, range.upper)
-      all = axis.scale == .log ? TickLocator.log(interval, maxCount: count) : TickLocator.linear(interval, maxCount: count)
+      all =
+        axis.scale == .log ? TickLocator.log(interval, maxCount: count) : TickLocator.linear(interval, maxCount: count)
     }
     return all.filter { tick in
       guard let fraction = range.fraction(tick.value) else { return false }
@@ -316,7 +320,11 @@ struct FigureRenderer {
     let titleSpace = figure.title == nil ? 0 : (theme.titleSize + 1) * TextMetrics.lineHeight + 4
     var reserveRight = 0.0, reserveBottom = 0.0
     if let figureLegend, let legend = figure.legend {
-      if legend.position == .bottom { reserveBottom = figureLegend.height + 4 } else { reserveRight = figureLegend.width + 6 }
+      if legend.position == .bottom {
+        reserveBottom = figureLegend.height + 4
+      } else {
+        reserveRight = figureLegend.width + 6
+      }
     }
     let spacing = theme.panelSpacing
     let plotWidth =
@@ -386,7 +394,9 @@ struct FigureRenderer {
       case .inside:
         var grid = OccupancyGrid(rect: rect)
         for layer in panel.layers { layer.drawing.markOccupancy(&grid, mapping: plan.mapping) }
-        let costs = candidates.map { grid.cost(Rect(x: $0.1.x - 1, y: $0.1.y - 1, width: box.width + 2, height: box.height + 2)) }
+        let costs = candidates.map {
+          grid.cost(Rect(x: $0.1.x - 1, y: $0.1.y - 1, width: box.width + 2, height: box.height + 2))
+        }
         plan.legendOrigin = candidates[costs.indices.min { costs[$0] < costs[$1] }!].1
       case .best:
         if plan.legendOutside { break }
@@ -394,7 +404,9 @@ struct FigureRenderer {
         var grid = OccupancyGrid(rect: rect)
         let mapping = plan.mapping
         for layer in panel.layers { layer.drawing.markOccupancy(&grid, mapping: mapping) }
-        let costs = candidates.map { grid.cost(Rect(x: $0.1.x - 1, y: $0.1.y - 1, width: box.width + 2, height: box.height + 2)) }
+        let costs = candidates.map {
+          grid.cost(Rect(x: $0.1.x - 1, y: $0.1.y - 1, width: box.width + 2, height: box.height + 2))
+        }
         let best = costs.indices.min { costs[$0] < costs[$1] }!
         if fits && (costs[best] == 0 || !decideOutside) {
           plan.legendOrigin = candidates[best].1
@@ -407,7 +419,9 @@ struct FigureRenderer {
     }
     for index in plans.indices where plans[index].legendOutside {
       let rect = plans[index].rect
-      let colorbarSpace = figure.panels[index].colorbarLayer == nil ? 0 : plans[index].margins.right - 6 - (plans[index].legendBox?.width ?? 0)
+      let colorbarSpace =
+        figure.panels[index].colorbarLayer == nil
+        ? 0 : plans[index].margins.right - 6 - (plans[index].legendBox?.width ?? 0)
       plans[index].legendOrigin = Point(rect.maxX + max(colorbarSpace, 0) + 6, rect.minY)
     }
     return moved

@@ -67,7 +67,8 @@ struct LayerBounds {
   /// Extent of the pairs both axes can draw.
   init(xs: [Double], ys: [Double], x xScale: AxisScale, y yScale: AxisScale) {
     var minX = Double.infinity, maxX = -Double.infinity, minY = Double.infinity, maxY = -Double.infinity
-    for (a, b) in zip(xs, ys) where a.isFinite && b.isFinite && (xScale == .linear || a > 0) && (yScale == .linear || b > 0) {
+    for (a, b) in zip(xs, ys)
+    where a.isFinite && b.isFinite && (xScale == .linear || a > 0) && (yScale == .linear || b > 0) {
       minX = min(minX, a)
       maxX = max(maxX, a)
       minY = min(minY, b)

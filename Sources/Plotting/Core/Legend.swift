@@ -102,10 +102,12 @@ struct LegendBox {
     let middle = Point(x + w / 2, centerY)
     switch symbol {
     case .marker(let color, let shape):
-      shape.draw(on: canvas, center: middle, size: fontSize * 0.8, color: color.with(alpha: 1), filled: true, edgeWidth: 0)
+      shape.draw(
+        on: canvas, center: middle, size: fontSize * 0.8, color: color.with(alpha: 1), filled: true, edgeWidth: 0)
     case .line(let color, let width, let dash, let marker, let filled):
       canvas.strokeLine(from: Point(x, centerY), to: Point(x + w, centerY), color: color, width: width, dash: dash)
-      marker?.draw(on: canvas, center: middle, size: fontSize * 0.6, color: color, filled: filled, edgeWidth: width * 0.8)
+      marker?.draw(
+        on: canvas, center: middle, size: fontSize * 0.6, color: color, filled: filled, edgeWidth: width * 0.8)
     case .patch(let color):
       canvas.fill(Rect(x: x + 1, y: centerY - fontSize * 0.35, width: w - 2, height: fontSize * 0.7), color)
     case .lineWithBand(let color, let width, let dash):

@@ -4,7 +4,9 @@ public enum MarkerShape: Sendable, Equatable, CaseIterable {
   case circle, square, triangle, diamond, invertedTriangle
 
   /// The shape for series `index`, cycling.
-  public static func cycle(_ index: Int) -> MarkerShape { allCases[((index % allCases.count) + allCases.count) % allCases.count] }
+  public static func cycle(_ index: Int) -> MarkerShape {
+    allCases[((index % allCases.count) + allCases.count) % allCases.count]
+  }
 
   /// Adds the outline of this marker, `size` points across, centred on `center`.
   func addPath(on canvas: Canvas, center: Point, size: Double) {

@@ -86,7 +86,9 @@ enum TickLocator {
       return values.map { $0 == 0 ? "0" : fixed($0 / scale, decimals) + "×10" + superscript(exponent) }
     }
     if largest >= 1e4, values.allSatisfy({ ($0 / 1000).rounded() * 1000 == $0 }) {
-      return values.map { $0 == 0 ? "0" : fixed($0 / 1000, decimalsFor(step: step / 1000, multiplier: multiplier)) + "k" }
+      return values.map {
+        $0 == 0 ? "0" : fixed($0 / 1000, decimalsFor(step: step / 1000, multiplier: multiplier)) + "k"
+      }
     }
     let decimals = decimalsFor(step: step, multiplier: multiplier)
     return values.map { fixed($0, decimals) }

@@ -18,7 +18,8 @@ public struct AlignUniformPoint: Sendable {
 /// best encoders sit towards the lower left.
 public enum AlignUniformPlaneFigure {
   /// Axes from the data with generous margins, so that names next to the points stay inside.
-  public static func make(_ points: [AlignUniformPoint], style: FigureStyle = FigureStyle()) throws(PlotError) -> Figure {
+  public static func make(_ points: [AlignUniformPoint], style: FigureStyle = FigureStyle()) throws(PlotError) -> Figure
+  {
     guard !points.isEmpty else { throw PlotError.empty("list of alignment/uniformity results") }
     var panel = Panel(
       x: Axis("alignment (lower is better)"), y: Axis("uniformity (lower is better)"))

@@ -31,7 +31,8 @@ public enum FigureFiles {
     ]
     let notes = figure.notes.filter { $0.value.isFinite }
     if !notes.isEmpty { sidecar["notes"] = notes }
-    let data = try JSONSerialization.data(withJSONObject: sidecar, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+    let data = try JSONSerialization.data(
+      withJSONObject: sidecar, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
     let sidecarPath = "\(stem).json"
     try AtomicFile.write(data + Data("\n".utf8), to: sidecarPath)
     paths.append(sidecarPath)

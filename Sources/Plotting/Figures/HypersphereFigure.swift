@@ -59,7 +59,8 @@ public enum HypersphereFigure {
         notes["\(index).von_mises_kappa"] = kappa
         panels.append(try angleDensity(unit, kappa: kappa, title: prefix + "angles", theme: style.theme))
         if unit.labels != nil {
-          panels.append(try classAngleDensity(unit, kappa: kappa, title: prefix + "angles per class", theme: style.theme))
+          panels.append(
+            try classAngleDensity(unit, kappa: kappa, title: prefix + "angles per class", theme: style.theme))
         }
       } else {
         var stream = rng.stream(UInt64(index))
@@ -103,14 +104,17 @@ public enum HypersphereFigure {
       let palette = style.theme.palette
       figure.legend = FigureLegend(
         entries: classes.sorted().map { c in
-          LegendEntry(classNames.flatMap { c < $0.count ? $0[c] : nil } ?? "\(c)", .line(Palette.color(c, of: palette), width: 1.5, dash: [], marker: nil, filled: true))
+          LegendEntry(
+            classNames.flatMap { c < $0.count ? $0[c] : nil } ?? "\(c)",
+            .line(Palette.color(c, of: palette), width: 1.5, dash: [], marker: nil, filled: true))
         }, position: .bottom)
     }
     return figure
   }
 
   private static let angleTicks = [
-    Tick(-Double.pi, "−π"), Tick(-Double.pi / 2, "−π/2"), Tick(0, "0"), Tick(Double.pi / 2, "π/2"), Tick(Double.pi, "π"),
+    Tick(-Double.pi, "−π"), Tick(-Double.pi / 2, "−π/2"), Tick(0, "0"), Tick(Double.pi / 2, "π/2"),
+    Tick(Double.pi, "π"),
   ]
 
   private static func angleGrid() -> [Double] { (0...360).map { -Double.pi + 2 * Double.pi * Double($0) / 360 } }
@@ -133,7 +137,9 @@ public enum HypersphereFigure {
     return panel
   }
 
-  private static func angleDensity(_ unit: UnitFeatures, kappa: Double, title: String, theme: Theme) throws(PlotError) -> Panel {
+  private static func angleDensity(_ unit: UnitFeatures, kappa: Double, title: String, theme: Theme) throws(PlotError)
+    -> Panel
+  {
     let grid = angleGrid()
     let density = try Density.vonMisesKDE(unit.angles, at: grid, concentration: kappa)
     var panel = Panel(
@@ -147,7 +153,9 @@ public enum HypersphereFigure {
     return panel
   }
 
-  private static func classAngleDensity(_ unit: UnitFeatures, kappa: Double, title: String, theme: Theme) throws(PlotError) -> Panel {
+  private static func classAngleDensity(_ unit: UnitFeatures, kappa: Double, title: String, theme: Theme)
+    throws(PlotError) -> Panel
+  {
     let grid = angleGrid()
     var panel = Panel(
       title: title, x: Axis("angle θ", lower: -Double.pi, upper: Double.pi, ticks: angleTicks),
@@ -207,14 +215,17 @@ public enum HypersphereFigure {
       var similarities = [Double]()
       let total = members.count * (members.count - 1) / 2
       if total <= classPairSample {
-        for a in 0..<members.count { for b in (a + 1)..<members.count { similarities.append(unit.cosine(members[a], members[b])) } }
+        for a in 0..<members.count {
+          for b in (a + 1)..<members.count { similarities.append(unit.cosine(members[a], members[b])) }
+        }
       } else {
         while similarities.count < classPairSample {
           let a = members[rng.int(below: members.count)], b = members[rng.int(below: members.count)]
           if a != b { similarities.append(unit.cosine(a, b)) }
         }
       }
-      var line = Line(x: grid, y: try Density.gaussianKDE(similarities, at: grid), color: Palette.color(label, of: theme.palette))
+      var line = Line(
+        x: grid, y: try Density.gaussianKDE(similarities, at: grid), color: Palette.color(label, of: theme.palette))
       line.width = 1
       panel.add(.line(line))
     }

@@ -40,7 +40,9 @@ public enum RobustnessFigure {
   public static func make(_ curves: [RobustnessCurve], style: FigureStyle = FigureStyle()) throws(PlotError) -> Figure {
     guard !curves.isEmpty else { throw PlotError.empty("list of robustness curves") }
     for curve in curves {
-      guard !curve.eps.isEmpty else { throw PlotError.empty("robustness curve '\(curve.name)' (\(curve.norm.rawValue))") }
+      guard !curve.eps.isEmpty else {
+        throw PlotError.empty("robustness curve '\(curve.name)' (\(curve.norm.rawValue))")
+      }
       guard curve.eps.count == curve.robustAccuracy.count else {
         throw PlotError(
           "robustness curve '\(curve.name)': \(curve.eps.count) ε values but \(curve.robustAccuracy.count) accuracies")
@@ -59,7 +61,8 @@ public enum RobustnessFigure {
       let grid = Set(curves.filter { $0.norm == norm }.flatMap { $0.eps.map { $0 * scale } } + [0]).sorted()
       let ticks = grid.map { Tick($0, TickLocator.fixed($0, decimals(of: $0))) }
       var panel = Panel(
-        title: norm.title, x: Axis(norm.epsilonLabel, lower: 0, ticks: ticks), y: Axis("accuracy (%)", lower: 0, upper: 100))
+        title: norm.title, x: Axis(norm.epsilonLabel, lower: 0, ticks: ticks),
+        y: Axis("accuracy (%)", lower: 0, upper: 100))
       for curve in curves where curve.norm == norm {
         let index = names.firstIndex(of: curve.name)!
         let color = Palette.color(index, of: style.theme.palette)
@@ -69,7 +72,8 @@ public enum RobustnessFigure {
         clean.width = 0.9
         panel.add(.rule(clean))
         var line = Line(
-          x: curve.eps.map { $0 * scale }, y: curve.robustAccuracy.map { $0 * percent }, color: color, label: curve.name,
+          x: curve.eps.map { $0 * scale }, y: curve.robustAccuracy.map { $0 * percent }, color: color,
+          label: curve.name,
           marker: marker)
         line.dash = DashPattern.cycle(index)
         panel.add(.line(line))
@@ -83,7 +87,8 @@ public enum RobustnessFigure {
       panel.legend = panels.isEmpty ? .best : .none
       panel.extraLegendEntries = [
         LegendEntry(
-          "clean accuracy", .line(Color(hex: 0x555555), width: 0.9, dash: DashPattern.dotted, marker: nil, filled: true))
+          "clean accuracy", .line(Color(hex: 0x555555), width: 0.9, dash: DashPattern.dotted, marker: nil, filled: true)
+        )
       ]
       panels.append(panel)
     }

@@ -139,7 +139,9 @@ public enum ScoreFigure {
     return chosen.sorted().map { records[$0] }
   }
 
-  private static func distributions(_ records: [ScoreRecord], kind: Distribution, run: String) throws(PlotError) -> Panel {
+  private static func distributions(_ records: [ScoreRecord], kind: Distribution, run: String) throws(PlotError)
+    -> Panel
+  {
     var panel = Panel(x: Axis("cosine similarity", lower: -1, upper: 1), y: Axis("density", lower: 0))
     let positiveShades = Palette.shades(of: positiveColor, count: records.count)
     let negativeShades = Palette.shades(of: negativeColor, count: records.count)
@@ -154,10 +156,13 @@ public enum ScoreFigure {
           spike.width = 1.2
           panel.add(.rule(spike))
         case .gaussian:
-          panel.add(.line(Line(x: grid, y: Density.normal(mean: moments.mean, variance: moments.variance, at: grid), color: color)))
+          panel.add(
+            .line(
+              Line(x: grid, y: Density.normal(mean: moments.mean, variance: moments.variance, at: grid), color: color)))
         case .histogram:
           guard let histogram = moments.histogram else {
-            throw PlotError("scores of '\(run)' at step \(record.step) have no histogram; draw them as Gaussian curves instead")
+            throw PlotError(
+              "scores of '\(run)' at step \(record.step) have no histogram; draw them as Gaussian curves instead")
           }
           var bars = Bars(edges: histogram.edges, heights: histogram.density, color: color)
           bars.fillAlpha = 0.15

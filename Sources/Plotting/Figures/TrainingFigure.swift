@@ -61,13 +61,16 @@ public enum TrainingFigure {
       let records = run.records.sorted { $0.step < $1.step }
       let steps = records.map { Double($0.step) }
       let color = Palette.color(index, of: palette)
-      add(to: &loss, x: steps, y: records.map(\.loss), color: color, label: single ? "total" : run.name, smoothing: smoothing)
+      add(
+        to: &loss, x: steps, y: records.map(\.loss), color: color, label: single ? "total" : run.name,
+        smoothing: smoothing)
       if single {
         let parts = Set(records.flatMap { $0.lossParts.keys }).sorted()
         for (offset, part) in parts.enumerated() {
           add(
             to: &loss, x: steps, y: records.map { $0.lossParts[part] ?? .nan },
-            color: Palette.color(offset + 1, of: palette), label: part, smoothing: smoothing, dash: DashPattern.cycle(offset + 1))
+            color: Palette.color(offset + 1, of: palette), label: part, smoothing: smoothing,
+            dash: DashPattern.cycle(offset + 1))
         }
       }
       if records.contains(where: { $0.accuracy != nil }) {
@@ -93,7 +96,12 @@ public enum TrainingFigure {
     figure.sharedX = !wide
     if !single {
       figure.legend = FigureLegend(
-        entries: runs.enumerated().map { LegendEntry($0.element.name, .line(Palette.color($0.offset, of: palette), width: style.theme.lineWidth, dash: [], marker: nil, filled: true)) },
+        entries: runs.enumerated().map {
+          LegendEntry(
+            $0.element.name,
+            .line(
+              Palette.color($0.offset, of: palette), width: style.theme.lineWidth, dash: [], marker: nil, filled: true))
+        },
         position: .bottom)
     }
     return figure
@@ -110,7 +118,8 @@ public enum TrainingFigure {
     var raw = Line(x: x, y: y, color: color.with(alpha: 0.25))
     raw.width = 0.7
     panel.add(.line(raw))
-    panel.add(.line(Line(x: x, y: exponentialMovingAverage(y, weight: smoothing), color: color, label: label, dash: dash)))
+    panel.add(
+      .line(Line(x: x, y: exponentialMovingAverage(y, weight: smoothing), color: color, label: label, dash: dash)))
   }
 
   /// TensorBoard-style smoothing: sₜ = w·sₜ₋₁ + (1 − w)·xₜ, debiased for the first

@@ -30,7 +30,9 @@ enum JSONInput {
     var lineNumber = 0
     for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
       lineNumber += 1
-      if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }) { continue }
+      if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }) {
+        continue
+      }
       records.append(try decode(T.self, from: line, path: path, line: lineNumber))
     }
     guard !records.isEmpty else { throw FileError(path, "no records (the file is empty)") }
@@ -62,7 +64,9 @@ enum JSONInput {
       }
       if byte == UInt8(ascii: "\"") {
         inString = true
-      } else if let word = words.first(where: { index + $0.count <= input.count && Array(input[index..<index + $0.count]) == $0 }) {
+      } else if let word = words.first(where: {
+        index + $0.count <= input.count && Array(input[index..<index + $0.count]) == $0
+      }) {
         output.append(UInt8(ascii: "\""))
         output += word
         output.append(UInt8(ascii: "\""))
@@ -77,7 +81,8 @@ enum JSONInput {
 
   private static func describe(_ error: DecodingError) -> String {
     func location(_ path: [CodingKey]) -> String {
-      path.isEmpty ? "" : " at '" + path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") + "'"
+      path.isEmpty
+        ? "" : " at '" + path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") + "'"
     }
     switch error {
     case .keyNotFound(let key, let context):

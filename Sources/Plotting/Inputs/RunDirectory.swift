@@ -56,7 +56,9 @@ public struct RunDirectory: Sendable {
   public func chooseTag(_ requested: String?, from tags: [String], what: String) throws(FileError) -> String {
     if let requested {
       guard tags.contains(requested) else {
-        throw FileError(path, "no \(what) with tag '\(requested)'" + (tags.isEmpty ? "" : " (found: \(tags.joined(separator: ", ")))"))
+        throw FileError(
+          path, "no \(what) with tag '\(requested)'" + (tags.isEmpty ? "" : " (found: \(tags.joined(separator: ", ")))")
+        )
       }
       return requested
     }

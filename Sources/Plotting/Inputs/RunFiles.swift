@@ -118,7 +118,9 @@ public enum RunFiles {
 
   /// A float [N, `columns`] array (`features/<tag>.npy`, `analysis/tsne-<tag>.npy`);
   /// `columns` nil accepts any width. Returns the values row-major and the shape.
-  public static func readMatrix(_ path: String, columns: Int? = nil) throws(FileError) -> (values: [Float], rows: Int, columns: Int) {
+  public static func readMatrix(_ path: String, columns: Int? = nil) throws(FileError) -> (
+    values: [Float], rows: Int, columns: Int
+  ) {
     let array = try NPYArray.read(path)
     guard array.shape.count == 2 else {
       throw FileError(path, "expected a 2-D array [N, \(columns.map(String.init) ?? "D")], found shape \(array.shape)")
@@ -157,7 +159,9 @@ public enum RunFiles {
   /// Class labels (`features/<tag>.labels.npy`, int64 [N]); whole numbers ≥ 0.
   public static func readLabels(_ path: String) throws(FileError) -> [Int] {
     let array = try NPYArray.read(path)
-    guard array.shape.count == 1 else { throw FileError(path, "expected a 1-D array of labels, found shape \(array.shape)") }
+    guard array.shape.count == 1 else {
+      throw FileError(path, "expected a 1-D array of labels, found shape \(array.shape)")
+    }
     guard let labels = array.integers() else { throw FileError(path, "labels must be whole numbers") }
     if let negative = labels.first(where: { $0 < 0 }) { throw FileError(path, "labels must be ≥ 0, found \(negative)") }
     return labels
@@ -204,7 +208,8 @@ private struct ScoreLine: Decodable {
       var histogram: Histogram?
       if let bins = moments.histogram {
         guard bins.edges.count == bins.counts.count + 1 else {
-          throw PlotError("\(name) histogram has \(bins.counts.count) counts but \(bins.edges.count) edges (need one more edge)")
+          throw PlotError(
+            "\(name) histogram has \(bins.counts.count) counts but \(bins.edges.count) edges (need one more edge)")
         }
         guard zip(bins.edges, bins.edges.dropFirst()).allSatisfy({ $0 < $1 }) else {
           throw PlotError("\(name) histogram edges are not increasing")
@@ -214,7 +219,8 @@ private struct ScoreLine: Decodable {
       return ScoreMoments(mean: moments.mean, variance: moments.variance, count: moments.count, histogram: histogram)
     }
     return ScoreRecord(
-      step: step, epoch: epoch, positive: try convert(positive, "positive"), negative: try convert(negative, "negative"))
+      step: step, epoch: epoch, positive: try convert(positive, "positive"), negative: try convert(negative, "negative")
+    )
   }
 }
 

@@ -34,8 +34,9 @@ extension Band: LayerDrawing {
     let low = LayerBounds(xs: x, ys: lower, x: xScale, y: yScale)
     let high = LayerBounds(xs: x, ys: upper, x: xScale, y: yScale)
     guard let lx = low.x, let ly = low.y, let hx = high.x, let hy = high.y else { return low.x == nil ? high : low }
-    return LayerBounds(x: min(lx.lowerBound, hx.lowerBound)...max(lx.upperBound, hx.upperBound),
-                       y: min(ly.lowerBound, hy.lowerBound)...max(ly.upperBound, hy.upperBound))
+    return LayerBounds(
+      x: min(lx.lowerBound, hx.lowerBound)...max(lx.upperBound, hx.upperBound),
+      y: min(ly.lowerBound, hy.lowerBound)...max(ly.upperBound, hy.upperBound))
   }
 
   func legendEntries(theme: Theme) -> [LegendEntry] {

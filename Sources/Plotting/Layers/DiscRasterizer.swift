@@ -64,7 +64,9 @@ struct DiscRasterizer {
     let clipX = max(clipX.lowerBound, 0)..<min(clipX.upperBound, pixels.width)
     let clipY = max(clipY.lowerBound, 0)..<min(clipY.upperBound, pixels.height)
     guard !clipX.isEmpty, !clipY.isEmpty else { return }
-    let bands = evenRanges(clipY.count, parts: threads.value).map { ($0.lowerBound + clipY.lowerBound)..<($0.upperBound + clipY.lowerBound) }
+    let bands = evenRanges(clipY.count, parts: threads.value).map {
+      ($0.lowerBound + clipY.lowerBound)..<($0.upperBound + clipY.lowerBound)
+    }
     parallelFor(chunks: bands.count, threads: threads) { band in
       drawBand(xs: xs, ys: ys, colorIndex: colorIndex, into: pixels, clipX: clipX, clipY: bands[band])
     }

@@ -60,11 +60,17 @@ extension Rule: LayerDrawing {
     let rect = mapping.rect
     switch orientation {
     case .horizontal:
-      guard let y = mapping.pageY(value) else { return SkippedValues(nonFinite: value.isFinite ? 0 : 1, nonPositive: value.isFinite ? 1 : 0) }
-      context.canvas.strokeLine(from: Point(rect.minX, y), to: Point(rect.maxX, y), color: color, width: width, dash: dash)
+      guard let y = mapping.pageY(value) else {
+        return SkippedValues(nonFinite: value.isFinite ? 0 : 1, nonPositive: value.isFinite ? 1 : 0)
+      }
+      context.canvas.strokeLine(
+        from: Point(rect.minX, y), to: Point(rect.maxX, y), color: color, width: width, dash: dash)
     case .vertical:
-      guard let x = mapping.pageX(value) else { return SkippedValues(nonFinite: value.isFinite ? 0 : 1, nonPositive: value.isFinite ? 1 : 0) }
-      context.canvas.strokeLine(from: Point(x, rect.minY), to: Point(x, rect.maxY), color: color, width: width, dash: dash)
+      guard let x = mapping.pageX(value) else {
+        return SkippedValues(nonFinite: value.isFinite ? 0 : 1, nonPositive: value.isFinite ? 1 : 0)
+      }
+      context.canvas.strokeLine(
+        from: Point(x, rect.minY), to: Point(x, rect.maxY), color: color, width: width, dash: dash)
     }
     return SkippedValues()
   }

@@ -59,7 +59,9 @@ extension Line: LayerDrawing {
   }
 
   func draw(in context: DrawContext, mapping: PlotMapping) throws(PlotError) -> SkippedValues {
-    guard x.count == y.count else { throw PlotError("line '\(label ?? "")': \(x.count) x values but \(y.count) y values") }
+    guard x.count == y.count else {
+      throw PlotError("line '\(label ?? "")': \(x.count) x values but \(y.count) y values")
+    }
     var skipped = SkippedValues()
     var runs: [[Point]] = [[]]
     for (a, b) in zip(x, y) {

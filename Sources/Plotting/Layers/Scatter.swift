@@ -116,7 +116,8 @@ extension Scatter: LayerDrawing {
         threads: context.target.threads)
       ImagePixels.markDirty(image)
       canvas.paint(
-        image: image, in: Rect(x: rect.minX, y: rect.minY, width: Double(width) / scale, height: Double(height) / scale),
+        image: image,
+        in: Rect(x: rect.minX, y: rect.minY, width: Double(width) / scale, height: Double(height) / scale),
         smooth: true)
     } else {
       for i in 0..<pageX.count {

@@ -23,7 +23,9 @@ public enum Density {
   /// A Gaussian kernel density estimate of the finite `values` at each grid point, with
   /// bandwidth `bandwidth` (Scott's rule when nil). Kernels are cut at 8 bandwidths,
   /// where they are below 1e-14 of their peak.
-  public static func gaussianKDE(_ values: [Double], at grid: [Double], bandwidth: Double? = nil) throws(PlotError) -> [Double] {
+  public static func gaussianKDE(_ values: [Double], at grid: [Double], bandwidth: Double? = nil) throws(PlotError)
+    -> [Double]
+  {
     let finite = values.filter(\.isFinite).sorted()
     guard !finite.isEmpty else { throw PlotError.empty("density estimate input") }
     var h = bandwidth ?? scottBandwidth(finite)
@@ -66,7 +68,9 @@ public enum Density {
   /// f(θ) = (1/n) Σ exp(κ cos(θ − θᵢ)) / (2π I₀(κ)). The normaliser is computed as
   /// exp(κ)·∫exp(κ(cos t − 1))dt by the trapezoid rule, which is exact to rounding for a
   /// periodic integrand, so large κ does not overflow.
-  public static func vonMisesKDE(_ angles: [Double], at grid: [Double], concentration kappa: Double) throws(PlotError) -> [Double] {
+  public static func vonMisesKDE(_ angles: [Double], at grid: [Double], concentration kappa: Double) throws(PlotError)
+    -> [Double]
+  {
     let finite = angles.filter(\.isFinite)
     guard !finite.isEmpty else { throw PlotError.empty("angle density input") }
     guard kappa > 0, kappa.isFinite else { throw PlotError("von Mises concentration must be positive, got \(kappa)") }
