@@ -2,8 +2,7 @@
 // Each prints `name: value unit` lines, like the Python peers in ../shared/peers.
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
-case "plot":
-  PlotBench.main(Array(arguments.dropFirst()))
-default:
-  print("usage: clens-bench <area> [options]\nareas: plot")
+case "augment": try AugmentBench.run(Array(arguments.dropFirst()))
+case "plot": PlotBench.main(Array(arguments.dropFirst()))
+default: print("usage: clens-bench <area> [options]\nareas: augment, plot")
 }
