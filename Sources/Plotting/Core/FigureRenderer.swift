@@ -66,7 +66,7 @@ struct FigureRenderer {
     var report = RenderReport()
     canvas.fill(Rect(x: 0, y: 0, width: pageWidth, height: pageHeight), theme.background)
     for index in plans.indices where !figure.panels[index].isBlank {
-      let skipped = try drawPanel(figure.panels[index], plan: plans[index], index: index, plans: plans, target: target)
+      let skipped = try drawPanel(figure.panels[index], plan: plans[index], plans: plans, target: target)
       report.skippedNonFinite += skipped.nonFinite
       report.skippedNonPositive += skipped.nonPositive
       if skipped.nonFinite > 0 || skipped.nonPositive > 0 {
@@ -430,7 +430,7 @@ struct FigureRenderer {
   // MARK: Drawing
 
   private func drawPanel(
-    _ panel: Panel, plan: PanelPlan, index: Int, plans: [PanelPlan], target: RenderTarget
+    _ panel: Panel, plan: PanelPlan, plans: [PanelPlan], target: RenderTarget
   ) throws(PlotError) -> SkippedValues {
     let canvas = target.canvas
     let rect = plan.rect
