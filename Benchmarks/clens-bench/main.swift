@@ -4,5 +4,6 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "augment": try AugmentBench.run(Array(arguments.dropFirst()))
 case "plot": PlotBench.main(Array(arguments.dropFirst()))
-default: print("usage: clens-bench <area> [options]\nareas: augment, plot")
+case "train": try TrainBench.run(Array(arguments.dropFirst()))
+default: print("usage: clens-bench <area> [options]\nareas: augment, plot, train")
 }
