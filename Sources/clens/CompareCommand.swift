@@ -32,23 +32,15 @@ struct CompareCommand: ParsableCommand {
   @Option(help: "Output directory. (default: figures/compare-<A>-vs-<B>)")
   var out: String?
 
-  @Option(help: "Threads for rasterising dense scatters and encoding PNGs. (default: all cores)")
-  var threads: Int?
-
-  @Flag(help: "Print the files written, with counts of skipped values, as one JSON object on stdout.")
-  var json = false
+  @OptionGroup var common: PlotRunOptions
 
   @OptionGroup var output: FigureOutputOptions
-
-  func validate() throws {
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-  }
 
   func run() throws {
     let runs = [try RunDirectory(runA), try RunDirectory(runB)]
     let titles = try PlotInputs.names(names, count: 2, inferred: runs.map(\.name))
     let directory = out ?? "figures/compare-\(titles[0])-vs-\(titles[1])"
-    let style = output.style(threads: threadCount)
+    let style = output.style(threads: common.threadCount)
     var written = [(name: String, written: FigureFiles.Written)]()
     func save(_ figure: Figure, _ name: String, _ inputs: [String]) throws {
       let stem = (directory as NSString).appendingPathComponent(name)
@@ -57,7 +49,7 @@ struct CompareCommand: ParsableCommand {
     func both(_ relative: String) -> [String]? {
       runs.allSatisfy { $0.contains(relative) } ? runs.map { $0.file(relative) } : nil
     }
-    func common(_ tags: (RunDirectory) -> [String]) -> [String] {
+    func sharedTags(_ tags: (RunDirectory) -> [String]) -> [String] {
       let shared = Set(tags(runs[0])).intersection(tags(runs[1])).sorted()
       return tag.map { shared.contains($0) ? [$0] : [] } ?? shared
     }
@@ -70,21 +62,21 @@ struct CompareCommand: ParsableCommand {
       let logs = try zip(titles, files).map { ScoreLog(name: $0, records: try RunFiles.readScores($1)) }
       try save(try ScoreFigure.make(logs, style: style), "scores", files)
     }
-    for tag in common(\.tsneTags) {
+    for tag in sharedTags(\.tsneTags) {
       var embeddings = try runs.map { try $0.embedding(tag: tag) }
       for index in embeddings.indices { embeddings[index].title = titles[index] }
       try save(
         try EmbeddingFigure.make(embeddings, style: style), "tsne-\(tag)",
         runs.map { $0.file("analysis/tsne-\(tag).npy") })
     }
-    for tag in common(\.featureTags) {
+    for tag in sharedTags(\.featureTags) {
       var sets = try runs.map { try $0.featureSet(tag: tag) }
       for index in sets.indices { sets[index].name = titles[index] }
       try save(
         try HypersphereFigure.make(sets, seed: seed, style: style), "align-uniform-\(tag)",
         runs.map { $0.file("features/\(tag).npy") })
     }
-    for tag in common(\.alignUniformTags) {
+    for tag in sharedTags(\.alignUniformTags) {
       let files = runs.map { $0.file("analysis/align-uniform-\(tag).json") }
       let points = try zip(titles, files).map { name, path in
         let result = try RunFiles.readAlignUniform(path)
@@ -107,9 +99,6 @@ struct CompareCommand: ParsableCommand {
         "nothing to compare with \(runB): neither has metrics.jsonl or scores.jsonl in both, nor shared analysis/ or features/ tags, nor robustness results"
       )
     }
-    try output.report(written, json: json)
+    try output.report(written, json: common.json)
   }
-
-  /// `--threads`, or every core.
-  private var threadCount: ThreadCount { threads.map(ThreadCount.init) ?? .available }
 }

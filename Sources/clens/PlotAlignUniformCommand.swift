@@ -1,5 +1,4 @@
 import ArgumentParser
-import Engine
 import Foundation
 import Plotting
 
@@ -48,16 +47,11 @@ struct PlotAlignUniformCommand: ParsableCommand {
     help: "Output path without extension; the plane goes to <out>-plane. (default: <run>/figures/align-uniform-<tag>)")
   var out: String?
 
-  @Option(help: "Threads for rasterising dense scatters and encoding PNGs. (default: all cores)")
-  var threads: Int?
-
-  @Flag(help: "Print the files written, with counts of skipped values, as one JSON object on stdout.")
-  var json = false
+  @OptionGroup var common: PlotRunOptions
 
   @OptionGroup var output: FigureOutputOptions
 
   func validate() throws {
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     if features == nil && (labels != nil || positives != nil) {
       throw ValidationError("--labels and --positives belong to --features")
     }
@@ -67,7 +61,7 @@ struct PlotAlignUniformCommand: ParsableCommand {
   }
 
   func run() throws {
-    let style = output.style(threads: threadCount)
+    let style = output.style(threads: common.threadCount)
     var entries = [(name: String, set: FeatureSet?, result: AlignUniformResult?)]()
     var files = [String]()
     var tags = [String]()
@@ -131,7 +125,7 @@ struct PlotAlignUniformCommand: ParsableCommand {
           try output.write(figure, out: out.map(planePath), defaultStem: stem + "-plane", inputs: files)
         ))
     }
-    try output.report(written, json: json)
+    try output.report(written, json: common.json)
   }
 
   /// `x.pdf` becomes `x-plane.pdf`, `x` becomes `x-plane`.
@@ -139,7 +133,4 @@ struct PlotAlignUniformCommand: ParsableCommand {
     guard let format = OutputFormat(path: out) else { return out + "-plane" }
     return String(out.dropLast(format.fileExtension.count + 1)) + "-plane." + format.fileExtension
   }
-
-  /// `--threads`, or every core.
-  private var threadCount: ThreadCount { threads.map(ThreadCount.init) ?? .available }
 }

@@ -22,20 +22,12 @@ struct PlotRobustnessCommand: ParsableCommand {
       "Output path without extension; a .png, .pdf or .svg name picks that format. (default: <run>/figures/robustness)")
   var out: String?
 
-  @Option(help: "Threads for rasterising dense scatters and encoding PNGs. (default: all cores)")
-  var threads: Int?
-
-  @Flag(help: "Print the files written, with counts of skipped values, as one JSON object on stdout.")
-  var json = false
+  @OptionGroup var common: PlotRunOptions
 
   @OptionGroup var output: FigureOutputOptions
 
-  func validate() throws {
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-  }
-
   func run() throws {
-    let style = output.style(threads: threadCount)
+    let style = output.style(threads: common.threadCount)
     let all = try PlotInputs.combine(inputs, compare: [])
     var results = [(input: Int, result: RobustnessResult)]()
     var files = [String]()
@@ -60,9 +52,6 @@ struct PlotRobustnessCommand: ParsableCommand {
     let figure = try RobustnessFigure.make(results.map { $0.result.curve(name: titles[$0.input]) }, style: style)
     let written = try output.write(
       figure, out: out, defaultStem: PlotInputs.defaultStem(runs: all, name: "robustness"), inputs: files)
-    try output.report([("robustness", written)], json: json)
+    try output.report([("robustness", written)], json: common.json)
   }
-
-  /// `--threads`, or every core.
-  private var threadCount: ThreadCount { threads.map(ThreadCount.init) ?? .available }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Engine
 import Plotting
 
 extension ScoreFigure.Distribution: ExpressibleByArgument {}
@@ -31,16 +30,11 @@ struct PlotScoresCommand: ParsableCommand {
     help: "Output path without extension; a .png, .pdf or .svg name picks that format. (default: <run>/figures/scores)")
   var out: String?
 
-  @Option(help: "Threads for rasterising dense scatters and encoding PNGs. (default: all cores)")
-  var threads: Int?
-
-  @Flag(help: "Print the files written, with counts of skipped values, as one JSON object on stdout.")
-  var json = false
+  @OptionGroup var common: PlotRunOptions
 
   @OptionGroup var output: FigureOutputOptions
 
   func validate() throws {
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     if let steps {
       for item in splitList([steps]) where Int(item) == nil {
         throw ValidationError("--steps: '\(item)' is not a whole number")
@@ -49,7 +43,7 @@ struct PlotScoresCommand: ParsableCommand {
   }
 
   func run() throws {
-    let style = output.style(threads: threadCount)
+    let style = output.style(threads: common.threadCount)
     let all = try PlotInputs.combine(inputs, compare: [])
     let read = try PlotInputs.readEach(all, fileName: "scores.jsonl", read: RunFiles.readScores)
     let titles = try PlotInputs.names(names, count: all.count, inferred: read.map(\.name))
@@ -58,9 +52,6 @@ struct PlotScoresCommand: ParsableCommand {
       logs, steps: steps.map { splitList([$0]).compactMap { Int($0) } }, distribution: distribution, style: style)
     let written = try output.write(
       figure, out: out, defaultStem: PlotInputs.defaultStem(runs: all, name: "scores"), inputs: read.map(\.path))
-    try output.report([("scores", written)], json: json)
+    try output.report([("scores", written)], json: common.json)
   }
-
-  /// `--threads`, or every core.
-  private var threadCount: ThreadCount { threads.map(ThreadCount.init) ?? .available }
 }

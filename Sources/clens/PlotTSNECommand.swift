@@ -37,20 +37,12 @@ struct PlotTSNECommand: ParsableCommand {
       "Output path without extension; a .png, .pdf or .svg name picks that format. (default: <run>/figures/tsne-<tag>)")
   var out: String?
 
-  @Option(help: "Threads for rasterising dense scatters and encoding PNGs. (default: all cores)")
-  var threads: Int?
-
-  @Flag(help: "Print the files written, with counts of skipped values, as one JSON object on stdout.")
-  var json = false
+  @OptionGroup var common: PlotRunOptions
 
   @OptionGroup var output: FigureOutputOptions
 
-  func validate() throws {
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-  }
-
   func run() throws {
-    let style = output.style(threads: threadCount)
+    let style = output.style(threads: common.threadCount)
     let all = try PlotInputs.combine(inputs, compare: compare)
     var embeddings = [Embedding]()
     var files = [String]()
@@ -88,7 +80,7 @@ struct PlotTSNECommand: ParsableCommand {
     let name = all.count == 1 ? "tsne-\(tags[0])" : "tsne-" + titles.joined(separator: "-vs-")
     let written = try output.write(
       figure, out: out, defaultStem: PlotInputs.defaultStem(runs: all, name: name), inputs: files)
-    try output.report([("tsne", written)], json: json)
+    try output.report([("tsne", written)], json: common.json)
   }
 
   /// The labels of `<run>/analysis/tsne-<tag>.npy` are `<run>/features/<tag>.labels.npy`.
@@ -104,7 +96,4 @@ struct PlotTSNECommand: ParsableCommand {
     }
     throw ValidationError("\(embedding): give its class labels with --labels L.npy")
   }
-
-  /// `--threads`, or every core.
-  private var threadCount: ThreadCount { threads.map(ThreadCount.init) ?? .available }
 }

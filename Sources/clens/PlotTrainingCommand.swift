@@ -1,5 +1,4 @@
 import ArgumentParser
-import Engine
 import Plotting
 
 /// `clens plot training`: loss, accuracy and learning rate over steps.
@@ -27,21 +26,16 @@ struct PlotTrainingCommand: ParsableCommand {
       "Output path without extension; a .png, .pdf or .svg name picks that format. (default: <run>/figures/training)")
   var out: String?
 
-  @Option(help: "Threads for rasterising dense scatters and encoding PNGs. (default: all cores)")
-  var threads: Int?
-
-  @Flag(help: "Print the files written, with counts of skipped values, as one JSON object on stdout.")
-  var json = false
+  @OptionGroup var common: PlotRunOptions
 
   @OptionGroup var output: FigureOutputOptions
 
   func validate() throws {
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     guard smooth >= 0 && smooth < 1 else { throw ValidationError("--smooth must be in [0, 1), got \(smooth)") }
   }
 
   func run() throws {
-    let style = output.style(threads: threadCount)
+    let style = output.style(threads: common.threadCount)
     let all = try PlotInputs.combine(inputs, compare: [])
     let read = try PlotInputs.readEach(all, fileName: "metrics.jsonl", read: RunFiles.readMetrics)
     let titles = try PlotInputs.names(names, count: all.count, inferred: read.map(\.name))
@@ -49,9 +43,6 @@ struct PlotTrainingCommand: ParsableCommand {
     let figure = try TrainingFigure.make(logs, smoothing: smooth, logLoss: logLoss, style: style)
     let written = try output.write(
       figure, out: out, defaultStem: PlotInputs.defaultStem(runs: all, name: "training"), inputs: read.map(\.path))
-    try output.report([("training", written)], json: json)
+    try output.report([("training", written)], json: common.json)
   }
-
-  /// `--threads`, or every core.
-  private var threadCount: ThreadCount { threads.map(ThreadCount.init) ?? .available }
 }
