@@ -211,7 +211,7 @@ struct RobustnessCommand: ParsableCommand {
   }
 
   /// What `--json` prints: norm, n, clean accuracy, eps, robust accuracy, failed checks.
-  static func json(_ curve: RobustnessCurve, report: String) throws -> String {
+  static func json(_ curve: RobustnessReport, report: String) throws -> String {
     let object: [String: Any] = [
       "norm": curve.norm.rawValue, "attack": curve.attack.name, "n": curve.n,
       "clean_accuracy": curve.cleanAccuracy, "eps": curve.eps, "robust_accuracy": curve.robustAccuracy,
@@ -222,7 +222,7 @@ struct RobustnessCommand: ParsableCommand {
   }
 
   /// The curve as a small table, then the sanity checks.
-  static func text(_ curve: RobustnessCurve, report: String) -> String {
+  static func text(_ curve: RobustnessReport, report: String) -> String {
     func percent(_ x: Double) -> String { String(format: "%6.2f%%", 100 * x) }
     let a = curve.attack
     let step = a.stepSize.map { "step \($0)" } ?? a.stepSizeFactor.map { "step \($0)·eps/\(a.steps)" } ?? "adaptive step"

@@ -55,7 +55,7 @@ public struct APGD: AdversarialAttack {
       }
       for g in result.gradient where g == 0 { zeroEntries += 1 }
       entries += result.gradient.count
-      let predicted = predictions(result.logits, classCount: classes)
+      let predicted = AttackMath.predictions(result.logits, classCount: classes)
       return (losses, result.gradient, (0..<count).map { predicted[$0] == labels[$0] })
     }
 
@@ -88,12 +88,12 @@ public struct APGD: AdversarialAttack {
       lossTrace.append(loss.reduce(0, +) / Double(max(count, 1)))
       for e in 0..<count where !correct[e] {
         robust[e] = false
-        copyRow(e, from: current, to: &bestFooling, width: n)
+        AttackMath.copyRow(e, from: current, to: &bestFooling, width: n)
       }
       lossSteps[i] = loss
       for e in 0..<count where loss[e] > bestLoss[e] {
-        copyRow(e, from: current, to: &best, width: n)
-        copyRow(e, from: gradient, to: &bestGradient, width: n)
+        AttackMath.copyRow(e, from: current, to: &best, width: n)
+        AttackMath.copyRow(e, from: gradient, to: &bestGradient, width: n)
         bestLoss[e] = loss[e]
       }
 
@@ -112,8 +112,8 @@ public struct APGD: AdversarialAttack {
           reducedAtLastCheckpoint[e] = reduce
           if reduce {
             stepSize[e] /= 2
-            copyRow(e, from: best, to: &current, width: n)
-            copyRow(e, from: bestGradient, to: &gradient, width: n)
+            AttackMath.copyRow(e, from: best, to: &current, width: n)
+            AttackMath.copyRow(e, from: bestGradient, to: &gradient, width: n)
           }
         }
         bestAtLastCheckpoint = bestLoss
@@ -123,7 +123,7 @@ public struct APGD: AdversarialAttack {
     }
 
     var adversarial = best
-    for e in 0..<count where !robust[e] { copyRow(e, from: bestFooling, to: &adversarial, width: n) }
+    for e in 0..<count where !robust[e] { AttackMath.copyRow(e, from: bestFooling, to: &adversarial, width: n) }
     return AttackRun(
       adversarial: adversarial, fooled: robust.map { !$0 }, losses: bestLoss, lossTrace: lossTrace,
       zeroGradientEntries: zeroEntries, gradientEntries: entries)
@@ -145,9 +145,9 @@ public struct APGD: AdversarialAttack {
         scale = largest
       case .l2:
         for j in 0..<n { t[j] = Float(rng.normal()) }
-        scale = t.withUnsafeBufferPointer { l2Norm($0.baseAddress!, n) } + 1e-12
+        scale = t.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, n) } + 1e-12
       }
-      for j in 0..<n { points[row * n + j] = clamp(points[row * n + j] + epsilon * t[j] / scale, 0, 1) }
+      for j in 0..<n { points[row * n + j] = AttackMath.clamp(points[row * n + j] + epsilon * t[j] / scale, 0, 1) }
     }
   }
 
@@ -171,26 +171,26 @@ public struct APGD: AdversarialAttack {
           let sign: Float = g > 0 ? 1 : (g < 0 ? -1 : 0)
           let low = x0 - eps
           let high = x0 + eps
-          let step = clamp(min(max(xj + eta * sign, low), high), 0, 1)
+          let step = AttackMath.clamp(min(max(xj + eta * sign, low), high), 0, 1)
           let mixed = xj + (step - xj) * a + (xj - previous[base + j]) * (1 - a)
-          result[base + j] = clamp(min(max(mixed, low), high), 0, 1)
+          result[base + j] = AttackMath.clamp(min(max(mixed, low), high), 0, 1)
         }
       case .l2:
-        let gradientNorm = gradient.withUnsafeBufferPointer { l2Norm($0.baseAddress! + base, n) } + 1e-12
+        let gradientNorm = gradient.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress! + base, n) } + 1e-12
         for j in 0..<n {
           z[j] = current[base + j] + eta * gradient[base + j] / gradientNorm - original[base + j]
         }
-        let stepNorm = z.withUnsafeBufferPointer { l2Norm($0.baseAddress!, n) }
+        let stepNorm = z.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, n) }
         let stepScale = min(eps, stepNorm)
         for j in 0..<n {
-          let projected = clamp(original[base + j] + z[j] / (stepNorm + 1e-12) * stepScale, 0, 1)
+          let projected = AttackMath.clamp(original[base + j] + z[j] / (stepNorm + 1e-12) * stepScale, 0, 1)
           let xj = current[base + j]
           z[j] = xj + (projected - xj) * a + (xj - previous[base + j]) * (1 - a) - original[base + j]
         }
-        let mixNorm = z.withUnsafeBufferPointer { l2Norm($0.baseAddress!, n) }
+        let mixNorm = z.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, n) }
         let mixScale = min(eps, mixNorm + 1e-12)
         for j in 0..<n {
-          result[base + j] = clamp(original[base + j] + z[j] / (mixNorm + 1e-12) * mixScale, 0, 1)
+          result[base + j] = AttackMath.clamp(original[base + j] + z[j] / (mixNorm + 1e-12) * mixScale, 0, 1)
         }
       }
     }

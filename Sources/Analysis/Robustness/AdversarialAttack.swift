@@ -38,33 +38,3 @@ public struct AttackRun: Sendable {
     gradientEntries == 0 ? 0 : Double(zeroGradientEntries) / Double(gradientEntries)
   }
 }
-
-/// Copies rows `indices` of a `[_, width]` array into a new contiguous array.
-func gatherRows(_ source: [Float], _ indices: [Int], width: Int) -> [Float] {
-  var result = [Float](repeating: 0, count: indices.count * width)
-  source.withUnsafeBufferPointer { s in
-    result.withUnsafeMutableBufferPointer { r in
-      for (k, row) in indices.enumerated() {
-        for j in 0..<width { r[k * width + j] = s[row * width + j] }
-      }
-    }
-  }
-  return result
-}
-
-/// Writes the rows of `rows` (`[indices.count, width]`) back to rows `indices` of `target`.
-func scatterRows(_ rows: [Float], into target: inout [Float], _ indices: [Int], width: Int) {
-  rows.withUnsafeBufferPointer { s in
-    target.withUnsafeMutableBufferPointer { t in
-      for (k, row) in indices.enumerated() {
-        for j in 0..<width { t[row * width + j] = s[k * width + j] }
-      }
-    }
-  }
-}
-
-/// Copies row `row` of `source` into the same row of `target` (both `[_, width]`).
-@inline(__always)
-func copyRow(_ row: Int, from source: [Float], to target: inout [Float], width: Int) {
-  for j in 0..<width { target[row * width + j] = source[row * width + j] }
-}

@@ -27,19 +27,3 @@ public protocol AttackableClassifier {
     _ images: [Float], count: Int, outputGradient: ([Float]) -> [Float]
   ) -> (logits: [Float], gradient: [Float])
 }
-
-/// Index of the largest logit in each row (the first one on ties, as `torch.argmax`).
-func predictions(_ logits: [Float], classCount: Int) -> [Int] {
-  let count = logits.count / classCount
-  return logits.withUnsafeBufferPointer { z in
-    (0..<count).map { row in
-      var best = 0
-      var bestValue = z[row * classCount]
-      for c in 1..<classCount where z[row * classCount + c] > bestValue {
-        best = c
-        bestValue = z[row * classCount + c]
-      }
-      return best
-    }
-  }
-}

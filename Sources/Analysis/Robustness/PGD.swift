@@ -53,7 +53,7 @@ public struct PGD: AdversarialAttack {
     var entries = 0
     var active = Array(0..<count)
     for _ in 0..<steps where !active.isEmpty {
-      let batch = gatherRows(adversarial, active, width: n)
+      let batch = AttackMath.gatherRows(adversarial, active, width: n)
       let activeLabels = active.map { labels[$0] }
       var loss = [Double]()
       let result = classifier.inputGradient(batch, count: active.count) { z in
@@ -69,7 +69,7 @@ public struct PGD: AdversarialAttack {
 
       var stepping = active
       if earlyExit {
-        let predicted = predictions(result.logits, classCount: classes)
+        let predicted = AttackMath.predictions(result.logits, classCount: classes)
         var keep = [Int]()
         var keepRows = [Int]()
         for (k, i) in active.enumerated() {
@@ -80,7 +80,7 @@ public struct PGD: AdversarialAttack {
             keepRows.append(k)
           }
         }
-        if keep.count != active.count { gradient = gatherRows(gradient, keepRows, width: n) }
+        if keep.count != active.count { gradient = AttackMath.gatherRows(gradient, keepRows, width: n) }
         stepping = keep
         active = keep
       }
@@ -89,9 +89,9 @@ public struct PGD: AdversarialAttack {
 
     // Classify the points the loop moved last (all of them without early exit).
     if !active.isEmpty {
-      let z = classifier.logits(gatherRows(adversarial, active, width: n), count: active.count)
+      let z = classifier.logits(AttackMath.gatherRows(adversarial, active, width: n), count: active.count)
       let activeLabels = active.map { labels[$0] }
-      let predicted = predictions(z, classCount: classes)
+      let predicted = AttackMath.predictions(z, classCount: classes)
       let ce = CrossEntropy(logits: z, labels: activeLabels, classCount: classes)
       for (k, i) in active.enumerated() {
         fooled[i] = predicted[k] != labels[i]
@@ -113,13 +113,13 @@ public struct PGD: AdversarialAttack {
         for j in 0..<n { delta[j] = -epsilon + 2 * epsilon * rng.uniformFloat() }
       case .l2:
         for j in 0..<n { delta[j] = Float(rng.normal()) }
-        let length = delta.withUnsafeBufferPointer { l2Norm($0.baseAddress!, n) }
+        let length = delta.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, n) }
         let radius = rng.uniformFloat()
         let scale = radius / length * epsilon
         for j in 0..<n { delta[j] *= scale }
       }
       for j in 0..<n {
-        adversarial[row * n + j] = clamp(adversarial[row * n + j] + delta[j], 0, 1)
+        adversarial[row * n + j] = AttackMath.clamp(adversarial[row * n + j] + delta[j], 0, 1)
       }
     }
   }
@@ -143,11 +143,11 @@ public struct PGD: AdversarialAttack {
               for j in 0..<n {
                 let sign: Float = gi[j] > 0 ? 1 : (gi[j] < 0 ? -1 : 0)
                 let moved = xi[j] + alpha * sign
-                let delta = clamp(moved - oi[j], -eps, eps)
-                xi[j] = clamp(oi[j] + delta, 0, 1)
+                let delta = AttackMath.clamp(moved - oi[j], -eps, eps)
+                xi[j] = AttackMath.clamp(oi[j] + delta, 0, 1)
               }
             case .l2:
-              let gradientNorm = l2Norm(gi, n) + 1e-10
+              let gradientNorm = AttackMath.l2Norm(gi, n) + 1e-10
               var deltaSquares = 0.0
               for j in 0..<n {
                 xi[j] = xi[j] + alpha * (gi[j] / gradientNorm)
@@ -157,7 +157,7 @@ public struct PGD: AdversarialAttack {
               let deltaNorm = Float(deltaSquares.squareRoot())
               let factor = deltaNorm > 0 ? min(eps / deltaNorm, 1) : 1
               for j in 0..<n {
-                xi[j] = clamp(oi[j] + (xi[j] - oi[j]) * factor, 0, 1)
+                xi[j] = AttackMath.clamp(oi[j] + (xi[j] - oi[j]) * factor, 0, 1)
               }
             }
           }

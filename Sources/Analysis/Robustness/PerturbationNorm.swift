@@ -38,18 +38,3 @@ public enum PerturbationNorm: String, Sendable, Codable, CaseIterable {
     }
   }
 }
-
-/// ‖v‖₂ of `count` floats at `v`, as `Float` (accumulated in `Double`, like the
-/// reductions of PyTorch's `norm`).
-@inline(__always)
-func l2Norm(_ v: UnsafePointer<Float>, _ count: Int) -> Float {
-  var sum = 0.0
-  for j in 0..<count { sum += Double(v[j]) * Double(v[j]) }
-  return Float(sum.squareRoot())
-}
-
-/// `value` clamped to [low, high] (NaN stays NaN, like `torch.clamp`).
-@inline(__always)
-func clamp(_ value: Float, _ low: Float, _ high: Float) -> Float {
-  value < low ? low : (value > high ? high : value)
-}

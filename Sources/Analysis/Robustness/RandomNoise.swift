@@ -37,19 +37,19 @@ public struct RandomNoise: AdversarialAttack {
           for j in 0..<n { direction[j] = rngs[row].next() & 1 == 0 ? -epsilon : epsilon }
         case .l2:
           for j in 0..<n { direction[j] = Float(rngs[row].normal()) }
-          let scale = epsilon / max(direction.withUnsafeBufferPointer { l2Norm($0.baseAddress!, n) }, 1e-30)
+          let scale = epsilon / max(direction.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, n) }, 1e-30)
           for j in 0..<n { direction[j] *= scale }
         }
-        for j in 0..<n { noisy[row * n + j] = clamp(images[row * n + j] + direction[j], 0, 1) }
+        for j in 0..<n { noisy[row * n + j] = AttackMath.clamp(images[row * n + j] + direction[j], 0, 1) }
       }
       let z = classifier.logits(noisy, count: count)
-      let predicted = predictions(z, classCount: classifier.classCount)
+      let predicted = AttackMath.predictions(z, classCount: classifier.classCount)
       let ce = CrossEntropy(logits: z, labels: labels, classCount: classifier.classCount)
       lossTrace.append(ce.losses.reduce(0, +) / Double(max(count, 1)))
       for row in 0..<count where !fooled[row] {
         let wrong = predicted[row] != labels[row]
         if wrong || ce.losses[row] > losses[row] {
-          copyRow(row, from: noisy, to: &adversarial, width: n)
+          AttackMath.copyRow(row, from: noisy, to: &adversarial, width: n)
           losses[row] = ce.losses[row]
         }
         fooled[row] = wrong

@@ -31,7 +31,7 @@ func attackWithRestarts<Classifier: AttackableClassifier>(
     let restartStream = stream.stream(UInt64(restart))
     let randomness = remaining.map { restartStream.stream(UInt64(examples[$0])) }
     let run = attack.run(
-      on: classifier, images: gatherRows(images, remaining, width: n), labels: remaining.map { labels[$0] },
+      on: classifier, images: AttackMath.gatherRows(images, remaining, width: n), labels: remaining.map { labels[$0] },
       randomness: randomness)
     if restart == 0, let first = run.lossTrace.first, let last = run.lossTrace.last {
       outcome.firstLoss = first

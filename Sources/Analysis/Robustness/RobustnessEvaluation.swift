@@ -58,7 +58,7 @@ public struct RobustnessEvaluation: Sendable {
     on classifier: Classifier, images: [Float], labels: [Int],
     progress: ((Int, Int) -> Void)? = nil,
     adversarial: ((_ epsilonIndex: Int, _ examples: Range<Int>, _ images: [Float]) -> Void)? = nil
-  ) throws(RobustnessInputError) -> RobustnessCurve {
+  ) throws(RobustnessInputError) -> RobustnessReport {
     let n = classifier.inputSize
     guard images.count == labels.count * n else {
       let found = n == 0 ? images.count : images.count / n
@@ -77,7 +77,7 @@ public struct RobustnessEvaluation: Sendable {
     on classifier: Classifier, labels: [Int], images: (Range<Int>) -> [Float],
     progress: ((Int, Int) -> Void)? = nil,
     adversarial: ((_ epsilonIndex: Int, _ examples: Range<Int>, _ images: [Float]) -> Void)? = nil
-  ) throws(RobustnessInputError) -> RobustnessCurve {
+  ) throws(RobustnessInputError) -> RobustnessReport {
     let n = classifier.inputSize
     let classes = classifier.classCount
     try settings.validate(inputSize: n)
@@ -121,7 +121,7 @@ public struct RobustnessEvaluation: Sendable {
     for range in batches {
       let x = try fetch(range)
       let y = Array(labels[range])
-      let predicted = predictions(classifier.logits(x, count: y.count), classCount: classes)
+      let predicted = AttackMath.predictions(classifier.logits(x, count: y.count), classCount: classes)
       let targets = y.indices.filter { predicted[$0] == y[$0] }
       for row in targets { cleanCorrect[range.lowerBound + row] = true }
       for (e, epsilon) in epsilons.enumerated() {
@@ -278,7 +278,7 @@ public struct RobustnessEvaluation: Sendable {
   /// Assembles the curve: accuracies, envelope, intervals and per-class numbers.
   private func curve(
     cleanCorrect: [Bool], robust: [[Bool]], labels: [Int], classes: Int, checks: [SanityCheck]
-  ) -> RobustnessCurve {
+  ) -> RobustnessReport {
     let epsilons = settings.epsilons
     let order = epsilons.indices.sorted { epsilons[$0] < epsilons[$1] }
     var envelope = [[Bool]](repeating: [], count: epsilons.count)
@@ -294,8 +294,8 @@ public struct RobustnessEvaluation: Sendable {
       for (i, label) in labels.enumerated() where correct[i] { hits[label] += 1 }
       return (0..<classes).map { classCounts[$0] == 0 ? nil : Double(hits[$0]) / Double(classCounts[$0]) }
     }
-    return RobustnessCurve(
-      norm: settings.norm, attack: RobustnessCurve.AttackRecord(settings), n: labels.count,
+    return RobustnessReport(
+      norm: settings.norm, attack: RobustnessReport.AttackRecord(settings), n: labels.count,
       cleanAccuracy: fraction(cleanCorrect), eps: epsilons.map(Double.init),
       robustAccuracy: robust.map(fraction), robustAccuracyEnvelope: envelope.map(fraction),
       robustAccuracyCi95: robust.map { wilsonInterval(successes: $0.filter { $0 }.count, trials: $0.count) },

@@ -225,14 +225,14 @@ public struct FeasibilityRecord: Sendable, Equatable {
   }
 }
 
-func percent(_ value: Double) -> String { format(value * 100, digits: 2) + "%" }
+private func percent(_ value: Double) -> String { format(value * 100, digits: 2) + "%" }
 
-func format(_ value: Float) -> String { format(Double(value), digits: 4) }
+private func format(_ value: Float) -> String { format(Double(value), digits: 4) }
 
-func format(_ value: Double) -> String { format(value, digits: 4) }
+private func format(_ value: Double) -> String { format(value, digits: 4) }
 
 /// `value` with up to `digits` decimals, trailing zeros dropped.
-func format(_ value: Double, digits: Int) -> String {
+private func format(_ value: Double, digits: Int) -> String {
   guard value.isFinite else { return String(value) }
   var scale = 1.0
   for _ in 0..<digits { scale *= 10 }

@@ -88,7 +88,7 @@ public struct SquareAttack: AdversarialAttack {
       lossTrace.append(margin.reduce(0.0) { $0 + Double($1) } / Double(max(count, 1)))
     }
     // Like torchattacks, classify the final points by argmax (a margin of exactly 0 is a tie).
-    let predicted = predictions(classifier.logits(best, count: count), classCount: classifier.classCount)
+    let predicted = AttackMath.predictions(classifier.logits(best, count: count), classCount: classifier.classCount)
     return AttackRun(
       adversarial: best, fooled: labels.indices.map { predicted[$0] != labels[$0] },
       losses: margin.map { -Double($0) }, lossTrace: lossTrace, zeroGradientEntries: 0, gradientEntries: 0)
@@ -135,7 +135,7 @@ public struct SquareAttack: AdversarialAttack {
         for i in 0..<height {
           for j in 0..<width {
             let index = (ch * height + i) * width + j
-            point[index] = clamp(x[index] + epsilon * signs[ch * width + j], 0, 1)
+            point[index] = AttackMath.clamp(x[index] + epsilon * signs[ch * width + j], 0, 1)
           }
         }
       }
@@ -160,8 +160,8 @@ public struct SquareAttack: AdversarialAttack {
         }
         top += s
       }
-      let scale = delta.withUnsafeBufferPointer { l2Norm($0.baseAddress!, $0.count) } + 1e-12
-      for j in point.indices { point[j] = clamp(x[j] + delta[j] / scale * epsilon, 0, 1) }
+      let scale = delta.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, $0.count) } + 1e-12
+      for j in point.indices { point[j] = AttackMath.clamp(x[j] + delta[j] / scale * epsilon, 0, 1) }
     }
     return point
   }
@@ -182,7 +182,7 @@ public struct SquareAttack: AdversarialAttack {
           for b in left..<left + s {
             let index = (ch * height + a) * width + b
             let moved = min(max(best[index] + step, x[index] - epsilon), x[index] + epsilon)
-            candidate[index] = clamp(moved, 0, 1)
+            candidate[index] = AttackMath.clamp(moved, 0, 1)
           }
         }
       }
@@ -228,7 +228,7 @@ public struct SquareAttack: AdversarialAttack {
             window[a * s + b] = pattern[a * s + b] * sign + delta[(ch * height + top + a) * width + left + b] / oldNorm
           }
         }
-        let newNorm = window.withUnsafeBufferPointer { l2Norm($0.baseAddress!, s * s) } + 1e-12
+        let newNorm = window.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, s * s) } + 1e-12
         for a in 0..<s {
           for b in 0..<s { window[a * s + b] = window[a * s + b] / newNorm * budget }
         }
@@ -239,8 +239,8 @@ public struct SquareAttack: AdversarialAttack {
           for b in 0..<s { delta[(ch * height + top + a) * width + left + b] = window[a * s + b] }
         }
       }
-      let scale = delta.withUnsafeBufferPointer { l2Norm($0.baseAddress!, $0.count) } + 1e-12
-      for j in candidate.indices { candidate[j] = clamp(x[j] + delta[j] / scale * epsilon, 0, 1) }
+      let scale = delta.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, $0.count) } + 1e-12
+      for j in candidate.indices { candidate[j] = AttackMath.clamp(x[j] + delta[j] / scale * epsilon, 0, 1) }
     }
     return candidate
   }
@@ -257,7 +257,7 @@ public struct SquareAttack: AdversarialAttack {
     for a in 0..<(s - s / 2) {
       for b in 0..<s { pattern[(s / 2 + a) * s + b] = -lower[a * s + b] }
     }
-    let norm = pattern.withUnsafeBufferPointer { l2Norm($0.baseAddress!, $0.count) }
+    let norm = pattern.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, $0.count) }
     for k in pattern.indices { pattern[k] /= norm }
     if rng.uniformFloat() > 0.5 {
       var transposed = pattern
@@ -282,7 +282,7 @@ public struct SquareAttack: AdversarialAttack {
       cornerRow -= 1
       cornerColumn -= 1
     }
-    let norm = grid.withUnsafeBufferPointer { l2Norm($0.baseAddress!, $0.count) }
+    let norm = grid.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, $0.count) }
     return norm > 0 ? grid.map { $0 / norm } : grid
   }
 }

@@ -16,7 +16,7 @@ import TestSupport
   }
 
   static func run(_ settings: RobustnessSettings, _ model: some AttackableClassifier, _ x: [Float], _ y: [Int])
-    throws -> (RobustnessCurve, [[Float]])
+    throws -> (RobustnessReport, [[Float]])
   {
     var adversarial = [[Float]](repeating: [Float](repeating: -1, count: x.count), count: settings.epsilons.count)
     let n = model.inputSize
@@ -121,7 +121,7 @@ import TestSupport
     let dir = TemporaryDirectory()
     let path = dir.file("analysis/robustness-linf.json")
     try curve.write(to: path)
-    #expect(try RobustnessCurve.read(path) == curve)
+    #expect(try RobustnessReport.read(path) == curve)
     let object = try #require(
       try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
     for key in [

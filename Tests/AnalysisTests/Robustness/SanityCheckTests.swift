@@ -77,7 +77,7 @@ import Testing
   static func evaluate(
     _ model: some AttackableClassifier, _ x: [Float], _ y: [Int], norm: PerturbationNorm = .linf,
     epsilons: [Float], steps: Int = 20, image: ImageShape? = nil
-  ) throws -> RobustnessCurve {
+  ) throws -> RobustnessReport {
     let settings = RobustnessSettings(
       norm: norm, epsilons: epsilons, steps: steps, stepSize: .relative(2.5), seed: 3, batchSize: 64,
       checkExamples: 200, imageShape: image, squareQueries: 50)

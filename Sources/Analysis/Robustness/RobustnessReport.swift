@@ -4,7 +4,7 @@ import Foundation
 /// Robust accuracy over an ε grid for one norm, with the sanity checks that say whether
 /// to trust it. Encodes to `analysis/robustness-<norm>.json` (DESIGN.md's format, plus
 /// the envelope, confidence intervals and per-class clean accuracy).
-public struct RobustnessCurve: Sendable, Codable, Equatable {
+public struct RobustnessReport: Sendable, Codable, Equatable {
   /// The attack behind the curve, as recorded in the JSON.
   public struct AttackRecord: Sendable, Codable, Equatable {
     /// "pgd" or "apgd".
@@ -117,10 +117,10 @@ public struct RobustnessCurve: Sendable, Codable, Equatable {
   }
 
   /// Reads a curve written by `write(to:)`.
-  public static func read(_ path: String) throws(FileError) -> RobustnessCurve {
+  public static func read(_ path: String) throws(FileError) -> RobustnessReport {
     let data = try AtomicFile.read(path)
     do {
-      return try JSONDecoder().decode(RobustnessCurve.self, from: data)
+      return try JSONDecoder().decode(RobustnessReport.self, from: data)
     } catch {
       throw FileError(path, "not a robustness curve: \(error)")
     }
