@@ -84,6 +84,10 @@ import TestSupport
       try JSONSerialization.jsonObject(
         with: Data(contentsOf: URL(fileURLWithPath: dir.file("analysis/robustness-l2.json")))) as? [String: Any])
     #expect(curve["eps"] as? [Double] == [0.5, 1.5, 2.5])
+    // The report is what `clens plot robustness` reads from a run directory.
+    let plot = try CommandLineTool.run(["plot", "robustness", dir.path, "--names", "model", "--format", "svg"])
+    #expect(plot.status == 0, "\(plot.stderr)")
+    #expect(FileManager.default.fileExists(atPath: dir.file("figures/robustness.svg")))
   }
 
   @Test func badInputGetsOneClearErrorLine() throws {
