@@ -190,9 +190,9 @@ struct FixtureMLP: AttackableClassifier {
     // Adversarial images of the first k examples, pixel by pixel: runs agree to float
     // rounding (sums accumulate in another order than PyTorch's). An iterate can sit on a
     // knife edge (a gradient entry or a ReLU input within rounding of 0), after which the
-    // two trajectories part; on the ResNet that happens to one of the 8 examples in some
-    // runs (PGD without a random start, APGD l2). `divergentExamples` such examples are
-    // allowed; their verdicts are still checked above.
+    // two trajectories part; on the fixture ResNet that happens to one of the 8 examples
+    // under APGD l2. `divergentExamples` such examples are allowed; their verdicts are
+    // still checked above.
     let diverged = (0..<reference.k).filter { e in
       (0..<n).contains { abs(adversarial[e * n + $0] - expectedImages[e * n + $0]) > 1e-4 }
     }
