@@ -31,7 +31,8 @@ enum PGDBench {
       let model: any Layer
       switch name {
       case "resnet18":
-        model = ResNet(ResNetConfiguration(stem: .cifar, width: 64, inChannels: 3, classes: 10), rng: &rng)
+        model = ResNet(
+          ResNetConfiguration(stem: .cifar, width: 64, inChannels: 3, classes: 10), rng: &rng)
       case "resnet20":
         model = ResNet20(rng: &rng)
       default:
@@ -54,7 +55,8 @@ enum PGDBench {
           _ = make(1).run(on: classifier, images: images, labels: labels, randomness: randomness)
           for _ in 0..<repeats {
             let start = Date()
-            last = make(steps).run(on: classifier, images: images, labels: labels, randomness: randomness)
+            last = make(steps).run(
+              on: classifier, images: images, labels: labels, randomness: randomness)
             seconds.append(Date().timeIntervalSince(start))
           }
         }
@@ -63,8 +65,12 @@ enum PGDBench {
         print("\(label)_median: \(String(format: "%.4f", seconds.sorted()[seconds.count / 2])) s")
         if let last {
           let norm: PerturbationNorm = attackName == "pgd" ? .linf : .l2
-          let largest = norm.perturbationSizes(adversarial: last.adversarial, original: images, inputSize: 3072).max() ?? 0
-          print("# \(label): max |delta|_\(norm == .linf ? "inf" : "2")=\(String(format: "%.4f", largest))")
+          let largest =
+            norm.perturbationSizes(adversarial: last.adversarial, original: images, inputSize: 3072)
+            .max() ?? 0
+          print(
+            "# \(label): max |delta|_\(norm == .linf ? "inf" : "2")=\(String(format: "%.4f", largest))"
+          )
         }
       }
     }

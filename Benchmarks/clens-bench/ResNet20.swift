@@ -53,17 +53,20 @@ final class ResNet20: Layer {
     var inPlanes = 16
     for (stage, planes) in [16, 32, 64].enumerated() {
       for b in 0..<3 {
-        blocks.append(Block(inPlanes: inPlanes, planes: planes, stride: stage > 0 && b == 0 ? 2 : 1, rng: &rng))
+        blocks.append(
+          Block(inPlanes: inPlanes, planes: planes, stride: stage > 0 && b == 0 ? 2 : 1, rng: &rng))
         inPlanes = planes
       }
     }
     self.blocks = blocks
     linear = Linear(inFeatures: 64, outFeatures: classes, rng: &rng)
-    linear.weight.assign(Tensor(randomNormal: [classes, 64], std: (2 / Float(64)).squareRoot(), using: &rng))
+    linear.weight.assign(
+      Tensor(randomNormal: [classes, 64], std: (2 / Float(64)).squareRoot(), using: &rng))
   }
 
   var children: [(name: String, module: any Module)] {
-    [("conv1", conv1), ("bn1", bn1)] + blocks.enumerated().map { ("layers.\($0.offset)", $0.element) }
+    [("conv1", conv1), ("bn1", bn1)]
+      + blocks.enumerated().map { ("layers.\($0.offset)", $0.element) }
       + [("linear", linear)]
   }
 
@@ -75,8 +78,13 @@ final class ResNet20: Layer {
 }
 
 /// A bias-free 3x3 convolution with kaiming_normal_ (fan_in, ReLU gain) weights.
-private func kaimingConv(_ inPlanes: Int, _ planes: Int, stride: Int, rng: inout RandomGenerator) -> Conv2d {
-  let conv = Conv2d(inChannels: inPlanes, outChannels: planes, kernelSize: 3, stride: stride, padding: 1, rng: &rng)
-  conv.weight.assign(Tensor(randomNormal: conv.weight.shape, std: (2 / Float(inPlanes * 9)).squareRoot(), using: &rng))
+private func kaimingConv(_ inPlanes: Int, _ planes: Int, stride: Int, rng: inout RandomGenerator)
+  -> Conv2d
+{
+  let conv = Conv2d(
+    inChannels: inPlanes, outChannels: planes, kernelSize: 3, stride: stride, padding: 1, rng: &rng)
+  conv.weight.assign(
+    Tensor(
+      randomNormal: conv.weight.shape, std: (2 / Float(inPlanes * 9)).squareRoot(), using: &rng))
   return conv
 }

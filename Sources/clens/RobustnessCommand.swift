@@ -44,7 +44,9 @@ struct RobustnessCommand: ParsableCommand {
 
   @OptionGroup(title: "Model") var model: ModelOptions
 
-  @Option(help: "Images as a .npy file: float32 [N, C, H, W] in [0, 1], or uint8 [N, H, W] / [N, H, W, C].")
+  @Option(
+    help:
+      "Images as a .npy file: float32 [N, C, H, W] in [0, 1], or uint8 [N, H, W] / [N, H, W, C].")
   var images: String?
 
   @Option(help: "Labels for --images: an integer .npy file [N].")
@@ -58,7 +60,8 @@ struct RobustnessCommand: ParsableCommand {
   @Option(help: "Comma-separated eps list in pixel units; fractions allowed (2/255,4/255,8/255).")
   var eps: String?
 
-  @Option(help: "A named eps grid instead of --eps: paper (l2 0.5,1.5,2.5; linf 2/255,4/255,8/255).")
+  @Option(
+    help: "A named eps grid instead of --eps: paper (l2 0.5,1.5,2.5; linf 2/255,4/255,8/255).")
   var preset: EpsilonPreset?
 
   @Option(help: "Attack: pgd (torchattacks PGD/PGDL2) or apgd (AutoAttack's APGD-CE).")
@@ -76,10 +79,13 @@ struct RobustnessCommand: ParsableCommand {
   @Option(help: "Runs from fresh random starts; an image is robust only if it survives all.")
   var restarts: Int = 1
 
-  @Flag(inversion: .prefixedNo, help: "PGD's random start (uniform in the l-inf box; torchattacks' l2 start).")
+  @Flag(
+    inversion: .prefixedNo,
+    help: "PGD's random start (uniform in the l-inf box; torchattacks' l2 start).")
   var randomStart = true
 
-  @Flag(help: "Stop moving an image once it is misclassified (faster; never raises robust accuracy).")
+  @Flag(
+    help: "Stop moving an image once it is misclassified (faster; never raises robust accuracy).")
   var earlyExit = false
 
   @Option(help: "Seed of the random starts, the check subset and --limit's sample.")
@@ -109,7 +115,10 @@ struct RobustnessCommand: ParsableCommand {
   @Flag(help: "Also write the adversarial images of every eps as .npy.")
   var saveAdversarial = false
 
-  @Flag(help: "Print one JSON object (norm, n, clean and robust accuracy per eps, failed checks) on stdout.")
+  @Flag(
+    help:
+      "Print one JSON object (norm, n, clean and robust accuracy per eps, failed checks) on stdout."
+  )
   var json = false
 
   @Flag(help: "No progress bar.")
@@ -117,15 +126,27 @@ struct RobustnessCommand: ParsableCommand {
 
   func validate() throws {
     if (eps == nil) == (preset == nil) { throw ValidationError("give either --eps or --preset") }
-    if images != nil && labels == nil { throw ValidationError("--images needs --labels (an integer .npy file)") }
+    if images != nil && labels == nil {
+      throw ValidationError("--images needs --labels (an integer .npy file)")
+    }
     if labels != nil && images == nil { throw ValidationError("--labels goes with --images") }
-    if model.numClasses < 2 { throw ValidationError("robustness needs a classifier: --num-classes must be at least 2") }
+    if model.numClasses < 2 {
+      throw ValidationError("robustness needs a classifier: --num-classes must be at least 2")
+    }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     if attack == .apgd {
       // APGD picks its step sizes, always starts randomly and keeps any misclassified iterate.
-      if stepSize != nil { throw ValidationError("--step-size applies to --attack pgd (APGD adapts its own)") }
-      if !randomStart { throw ValidationError("--no-random-start applies to --attack pgd (APGD always starts randomly)") }
-      if earlyExit { throw ValidationError("--early-exit applies to --attack pgd (APGD keeps any misclassified iterate)") }
+      if stepSize != nil {
+        throw ValidationError("--step-size applies to --attack pgd (APGD adapts its own)")
+      }
+      if !randomStart {
+        throw ValidationError(
+          "--no-random-start applies to --attack pgd (APGD always starts randomly)")
+      }
+      if earlyExit {
+        throw ValidationError(
+          "--early-exit applies to --attack pgd (APGD keeps any misclassified iterate)")
+      }
     }
     do {
       try settings(image: nil).validate(inputSize: nil)
@@ -136,13 +157,16 @@ struct RobustnessCommand: ParsableCommand {
 
   /// The evaluation settings the options describe, for images of shape `image`.
   func settings(image: ImageShape?) throws(RobustnessInputError) -> RobustnessSettings {
-    let epsilons = try eps.map { text throws(RobustnessInputError) in try RobustnessSettings.parseEpsilons(text) }
+    let epsilons =
+      try eps.map { text throws(RobustnessInputError) in try RobustnessSettings.parseEpsilons(text)
+      }
       ?? RobustnessSettings.paperEpsilons(norm)
     return RobustnessSettings(
       norm: norm, epsilons: epsilons, attack: attack, steps: steps,
       stepSize: stepSize.map { .absolute($0) } ?? .relative(stepFactor), restarts: restarts,
       randomStart: randomStart, earlyExit: earlyExit, seed: seed, batchSize: batchSize,
-      checkExamples: checkExamples, noiseDraws: noiseDraws, imageShape: image, squareQueries: squareQueries)
+      checkExamples: checkExamples, noiseDraws: noiseDraws, imageShape: image,
+      squareQueries: squareQueries)
   }
 
   /// The images and their labels, from --images/--labels or the dataset options.
@@ -154,13 +178,18 @@ struct RobustnessCommand: ParsableCommand {
     let source = try ImageSource(npy: images)
     let array = try NPYArray.read(labels)
     guard array.shape.count == 1, let values = array.integers() else {
-      throw FileError(labels, "labels must be a 1-D integer array, found \(array.type) \(array.shape)")
+      throw FileError(
+        labels, "labels must be a 1-D integer array, found \(array.type) \(array.shape)")
     }
     guard values.count == source.count else {
-      throw FileError(labels, "\(values.count) labels for the \(source.count) images of \(images) (label count mismatch)")
+      throw FileError(
+        labels,
+        "\(values.count) labels for the \(source.count) images of \(images) (label count mismatch)")
     }
     if let bad = values.first(where: { $0 < 0 || $0 >= model.numClasses }) {
-      throw FileError(labels, "label \(bad) is not a class of the \(model.numClasses)-class model (--num-classes)")
+      throw FileError(
+        labels, "label \(bad) is not a class of the \(model.numClasses)-class model (--num-classes)"
+      )
     }
     return (source, values)
   }
@@ -169,7 +198,8 @@ struct RobustnessCommand: ParsableCommand {
     let threadCount = threads.map(ThreadCount.init) ?? .available
     let (source, labelValues) = try loadExamples(threads: threadCount)
     if source.channels != model.inChannels {
-      let problem = "images have \(source.channels) channel(s) but the model takes \(model.inChannels) (--in-channels)"
+      let problem =
+        "images have \(source.channels) channel(s) but the model takes \(model.inChannels) (--in-channels)"
       if let images { throw FileError(images, problem) }
       throw ValidationError(problem)
     }
@@ -181,7 +211,8 @@ struct RobustnessCommand: ParsableCommand {
     } catch {
       throw ValidationError(error.problem)
     }
-    let classifier = LayerClassifier(try model.loadModel(), image: image, classCount: model.numClasses)
+    let classifier = LayerClassifier(
+      try model.loadModel(), image: image, classCount: model.numClasses)
 
     let directory = runDirectory.map { $0 + "/analysis" } ?? outDir
     let reportPath = directory + "/robustness-\(norm.rawValue).json"
@@ -189,14 +220,17 @@ struct RobustnessCommand: ParsableCommand {
     let bar = ProgressBar("robustness", unit: "batch", quiet: quiet || json)
     let curve = try withThreads(threadCount) {
       try RobustnessEvaluation(settings: settings).run(
-        on: classifier, labels: labelValues, images: { source.batch($0).scalars }, progress: bar.callback,
+        on: classifier, labels: labelValues, images: { source.batch($0).scalars },
+        progress: bar.callback,
         adversarial: saveAdversarial ? { e, _, images in adversarial[e] += images } : nil)
     }
     try curve.write(to: reportPath)
     for (e, epsilon) in settings.epsilons.enumerated() where saveAdversarial {
       let path = directory + "/robustness-\(norm.rawValue)-eps\(epsilon).npy"
-      try NPYArray(shape: [source.count, image.channels, image.height, image.width], floats: adversarial[e])
-        .write(to: path)
+      try NPYArray(
+        shape: [source.count, image.channels, image.height, image.width], floats: adversarial[e]
+      )
+      .write(to: path)
     }
 
     if json {
@@ -207,17 +241,21 @@ struct RobustnessCommand: ParsableCommand {
     for check in curve.failedWarnings {
       FileHandle.standardError.write(Data("warning: \(check.name): \(check.detail)\n".utf8))
     }
-    if !curve.failedErrors.isEmpty { throw FailedSanityCheck(checks: curve.failedErrors, report: reportPath) }
+    if !curve.failedErrors.isEmpty {
+      throw FailedSanityCheck(checks: curve.failedErrors, report: reportPath)
+    }
   }
 
   /// What `--json` prints: norm, n, clean accuracy, eps, robust accuracy, failed checks.
   static func json(_ curve: RobustnessReport, report: String) throws -> String {
     let object: [String: Any] = [
       "norm": curve.norm.rawValue, "attack": curve.attack.name, "n": curve.n,
-      "clean_accuracy": curve.cleanAccuracy, "eps": curve.eps, "robust_accuracy": curve.robustAccuracy,
+      "clean_accuracy": curve.cleanAccuracy, "eps": curve.eps,
+      "robust_accuracy": curve.robustAccuracy,
       "failed_checks": curve.sanityChecks.filter { !$0.passed }.map(\.name), "report": report,
     ]
-    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    let data = try JSONSerialization.data(
+      withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     return String(decoding: data, as: UTF8.self)
   }
 
@@ -225,7 +263,9 @@ struct RobustnessCommand: ParsableCommand {
   static func text(_ curve: RobustnessReport, report: String) -> String {
     func percent(_ x: Double) -> String { String(format: "%6.2f%%", 100 * x) }
     let a = curve.attack
-    let step = a.stepSize.map { "step \($0)" } ?? a.stepSizeFactor.map { "step \($0)·eps/\(a.steps)" } ?? "adaptive step"
+    let step =
+      a.stepSize.map { "step \($0)" } ?? a.stepSizeFactor.map { "step \($0)·eps/\(a.steps)" }
+      ?? "adaptive step"
     var lines = [
       "\(a.name.uppercased())-\(a.steps) \(curve.norm.rawValue) (\(step), \(a.restarts) restart(s), "
         + "random start \(a.randomStart)) on \(curve.n) images",
@@ -234,7 +274,9 @@ struct RobustnessCommand: ParsableCommand {
     ]
     for (e, eps) in curve.eps.enumerated() {
       let ci = curve.robustAccuracyCi95[e]
-      let label = curve.norm == .linf ? String(format: "%.4f (%.3g/255)", eps, eps * 255) : String(format: "%.4f", eps)
+      let label =
+        curve.norm == .linf
+        ? String(format: "%.4f (%.3g/255)", eps, eps * 255) : String(format: "%.4f", eps)
       lines.append(
         label.padding(toLength: 22, withPad: " ", startingAt: 0) + percent(curve.robustAccuracy[e])
           + "   [\(percent(ci[0])), \(percent(ci[1]))]")

@@ -123,7 +123,9 @@ public struct APGD: AdversarialAttack {
     }
 
     var adversarial = best
-    for e in 0..<count where !robust[e] { AttackMath.copyRow(e, from: bestFooling, to: &adversarial, width: n) }
+    for e in 0..<count where !robust[e] {
+      AttackMath.copyRow(e, from: bestFooling, to: &adversarial, width: n)
+    }
     return AttackRun(
       adversarial: adversarial, fooled: robust.map { !$0 }, losses: bestLoss, lossTrace: lossTrace,
       zeroGradientEntries: zeroEntries, gradientEntries: entries)
@@ -147,7 +149,9 @@ public struct APGD: AdversarialAttack {
         for j in 0..<n { t[j] = Float(rng.normal()) }
         scale = t.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, n) } + 1e-12
       }
-      for j in 0..<n { points[row * n + j] = AttackMath.clamp(points[row * n + j] + epsilon * t[j] / scale, 0, 1) }
+      for j in 0..<n {
+        points[row * n + j] = AttackMath.clamp(points[row * n + j] + epsilon * t[j] / scale, 0, 1)
+      }
     }
   }
 
@@ -176,21 +180,25 @@ public struct APGD: AdversarialAttack {
           result[base + j] = AttackMath.clamp(min(max(mixed, low), high), 0, 1)
         }
       case .l2:
-        let gradientNorm = gradient.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress! + base, n) } + 1e-12
+        let gradientNorm =
+          gradient.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress! + base, n) } + 1e-12
         for j in 0..<n {
           z[j] = current[base + j] + eta * gradient[base + j] / gradientNorm - original[base + j]
         }
         let stepNorm = z.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, n) }
         let stepScale = min(eps, stepNorm)
         for j in 0..<n {
-          let projected = AttackMath.clamp(original[base + j] + z[j] / (stepNorm + 1e-12) * stepScale, 0, 1)
+          let projected = AttackMath.clamp(
+            original[base + j] + z[j] / (stepNorm + 1e-12) * stepScale, 0, 1)
           let xj = current[base + j]
-          z[j] = xj + (projected - xj) * a + (xj - previous[base + j]) * (1 - a) - original[base + j]
+          z[j] =
+            xj + (projected - xj) * a + (xj - previous[base + j]) * (1 - a) - original[base + j]
         }
         let mixNorm = z.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, n) }
         let mixScale = min(eps, mixNorm + 1e-12)
         for j in 0..<n {
-          result[base + j] = AttackMath.clamp(original[base + j] + z[j] / (mixNorm + 1e-12) * mixScale, 0, 1)
+          result[base + j] = AttackMath.clamp(
+            original[base + j] + z[j] / (mixNorm + 1e-12) * mixScale, 0, 1)
         }
       }
     }

@@ -41,7 +41,9 @@ public struct CrossEntropy {
       }
       gradient[base + label] = Float(-others / sum)
       // log(Σ exp) − z_y, as log1p so that confident examples keep their tiny loss.
-      losses[row] = exps[label] > 0 ? log1p(others / exps[label]) : log(sum) + top - Double(logits[base + label])
+      losses[row] =
+        exps[label] > 0
+        ? log1p(others / exps[label]) : log(sum) + top - Double(logits[base + label])
     }
     self.losses = losses
     self.logitGradient = gradient

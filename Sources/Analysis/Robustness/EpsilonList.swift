@@ -20,10 +20,11 @@ extension RobustnessSettings {
       default: value = nil
       }
       guard let value, value.isFinite else {
-        throw RobustnessInputError("'\(entry)' is not an eps (write a number or a fraction such as 8/255)")
+        throw RobustnessInputError(
+          "'\(entry)' is not an eps (write a number or a fraction such as 8/255)")
       }
       result.append(Float(value))
     }
     return result
-}
+  }
 }

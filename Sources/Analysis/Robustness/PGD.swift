@@ -27,7 +27,8 @@ public struct PGD: AdversarialAttack {
     norm: PerturbationNorm, epsilon: Float, stepSize: Float, steps: Int, randomStart: Bool = true,
     earlyExit: Bool = false
   ) {
-    precondition(epsilon >= 0 && stepSize >= 0 && steps >= 0, "PGD: negative epsilon, step size or steps")
+    precondition(
+      epsilon >= 0 && stepSize >= 0 && steps >= 0, "PGD: negative epsilon, step size or steps")
     self.norm = norm
     self.epsilon = epsilon
     self.stepSize = stepSize
@@ -80,7 +81,9 @@ public struct PGD: AdversarialAttack {
             keepRows.append(k)
           }
         }
-        if keep.count != active.count { gradient = AttackMath.gatherRows(gradient, keepRows, width: n) }
+        if keep.count != active.count {
+          gradient = AttackMath.gatherRows(gradient, keepRows, width: n)
+        }
         stepping = keep
         active = keep
       }
@@ -89,7 +92,8 @@ public struct PGD: AdversarialAttack {
 
     // Classify the points the loop moved last (all of them without early exit).
     if !active.isEmpty {
-      let z = classifier.logits(AttackMath.gatherRows(adversarial, active, width: n), count: active.count)
+      let z = classifier.logits(
+        AttackMath.gatherRows(adversarial, active, width: n), count: active.count)
       let activeLabels = active.map { labels[$0] }
       let predicted = AttackMath.predictions(z, classCount: classes)
       let ce = CrossEntropy(logits: z, labels: activeLabels, classCount: classes)
@@ -104,7 +108,8 @@ public struct PGD: AdversarialAttack {
   }
 
   /// Moves `adversarial` to torchattacks' random starting point, clipped to [0, 1].
-  private func start(_ adversarial: inout [Float], randomness: [RandomGenerator], inputSize n: Int) {
+  private func start(_ adversarial: inout [Float], randomness: [RandomGenerator], inputSize n: Int)
+  {
     var delta = [Float](repeating: 0, count: n)
     for row in 0..<randomness.count {
       var rng = randomness[row]
@@ -127,7 +132,8 @@ public struct PGD: AdversarialAttack {
   /// One PGD step and projection for examples `rows`; `gradient` holds their gradients in
   /// the same order.
   private func step(
-    _ adversarial: inout [Float], gradient: [Float], rows: [Int], original: [Float], inputSize n: Int
+    _ adversarial: inout [Float], gradient: [Float], rows: [Int], original: [Float],
+    inputSize n: Int
   ) {
     let alpha = stepSize
     let eps = epsilon

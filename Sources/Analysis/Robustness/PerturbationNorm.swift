@@ -28,12 +28,15 @@ public enum PerturbationNorm: String, Sendable, Codable, CaseIterable {
   }
 
   /// ‖δ‖ of each row of `adversarial − original`, both `[count, inputSize]`.
-  public func perturbationSizes(adversarial: [Float], original: [Float], inputSize: Int) -> [Double] {
+  public func perturbationSizes(adversarial: [Float], original: [Float], inputSize: Int) -> [Double]
+  {
     precondition(adversarial.count == original.count, "perturbationSizes: arrays differ in size")
     let count = inputSize == 0 ? 0 : original.count / inputSize
     var delta = [Float](repeating: 0, count: inputSize)
     return (0..<count).map { row in
-      for j in 0..<inputSize { delta[j] = adversarial[row * inputSize + j] - original[row * inputSize + j] }
+      for j in 0..<inputSize {
+        delta[j] = adversarial[row * inputSize + j] - original[row * inputSize + j]
+      }
       return delta.withUnsafeBufferPointer { measure($0) }
     }
   }

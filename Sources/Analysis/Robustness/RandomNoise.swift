@@ -37,10 +37,15 @@ public struct RandomNoise: AdversarialAttack {
           for j in 0..<n { direction[j] = rngs[row].next() & 1 == 0 ? -epsilon : epsilon }
         case .l2:
           for j in 0..<n { direction[j] = Float(rngs[row].normal()) }
-          let scale = epsilon / max(direction.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, n) }, 1e-30)
+          let scale =
+            epsilon
+            / max(
+              direction.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, n) }, 1e-30)
           for j in 0..<n { direction[j] *= scale }
         }
-        for j in 0..<n { noisy[row * n + j] = AttackMath.clamp(images[row * n + j] + direction[j], 0, 1) }
+        for j in 0..<n {
+          noisy[row * n + j] = AttackMath.clamp(images[row * n + j] + direction[j], 0, 1)
+        }
       }
       let z = classifier.logits(noisy, count: count)
       let predicted = AttackMath.predictions(z, classCount: classifier.classCount)

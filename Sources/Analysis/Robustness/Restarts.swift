@@ -24,14 +24,16 @@ func attackWithRestarts<Classifier: AttackableClassifier>(
   labels: [Int], targets: [Int], examples: [Int], stream: RandomGenerator
 ) -> RestartOutcome {
   let n = classifier.inputSize
-  var outcome = RestartOutcome(fooled: [Bool](repeating: false, count: labels.count), adversarial: images)
+  var outcome = RestartOutcome(
+    fooled: [Bool](repeating: false, count: labels.count), adversarial: images)
   var bestLoss = [Double](repeating: -.infinity, count: labels.count)
   var remaining = targets
   for restart in 0..<restarts where !remaining.isEmpty {
     let restartStream = stream.stream(UInt64(restart))
     let randomness = remaining.map { restartStream.stream(UInt64(examples[$0])) }
     let run = attack.run(
-      on: classifier, images: AttackMath.gatherRows(images, remaining, width: n), labels: remaining.map { labels[$0] },
+      on: classifier, images: AttackMath.gatherRows(images, remaining, width: n),
+      labels: remaining.map { labels[$0] },
       randomness: randomness)
     if restart == 0, let first = run.lossTrace.first, let last = run.lossTrace.last {
       outcome.firstLoss = first

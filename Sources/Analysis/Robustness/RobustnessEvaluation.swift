@@ -62,11 +62,13 @@ public struct RobustnessEvaluation: Sendable {
     let n = classifier.inputSize
     guard images.count == labels.count * n else {
       let found = n == 0 ? images.count : images.count / n
-      throw RobustnessInputError("\(labels.count) labels but \(found) images of \(n) values (label count mismatch)")
+      throw RobustnessInputError(
+        "\(labels.count) labels but \(found) images of \(n) values (label count mismatch)")
     }
     try Self.validate(pixels: images)
     return try run(
-      on: classifier, labels: labels, images: { Array(images[$0.lowerBound * n..<$0.upperBound * n]) },
+      on: classifier, labels: labels,
+      images: { Array(images[$0.lowerBound * n..<$0.upperBound * n]) },
       progress: progress, adversarial: adversarial)
   }
 
@@ -84,7 +86,9 @@ public struct RobustnessEvaluation: Sendable {
     try Self.validate(labels: labels, classCount: classes)
     func fetch(_ range: Range<Int>) throws(RobustnessInputError) -> [Float] {
       let batch = images(range)
-      precondition(batch.count == range.count * n, "RobustnessEvaluation: the image source returned a wrong size")
+      precondition(
+        batch.count == range.count * n,
+        "RobustnessEvaluation: the image source returned a wrong size")
       try Self.validate(pixels: batch)
       return batch
     }
@@ -93,7 +97,9 @@ public struct RobustnessEvaluation: Sendable {
     let root = RandomGenerator(seed: settings.seed)
     let attackStream = root.stream(0)
 
-    let batches = stride(from: 0, to: count, by: settings.batchSize).map { $0..<min($0 + settings.batchSize, count) }
+    let batches = stride(from: 0, to: count, by: settings.batchSize).map {
+      $0..<min($0 + settings.batchSize, count)
+    }
     var subsetRNG = root.stream(1)
     let subset = subsetRNG.permutation(count).prefix(min(settings.checkExamples, count)).sorted()
     let subsetBatches = stride(from: 0, to: subset.count, by: settings.batchSize).map {
@@ -121,7 +127,8 @@ public struct RobustnessEvaluation: Sendable {
     for range in batches {
       let x = try fetch(range)
       let y = Array(labels[range])
-      let predicted = AttackMath.predictions(classifier.logits(x, count: y.count), classCount: classes)
+      let predicted = AttackMath.predictions(
+        classifier.logits(x, count: y.count), classCount: classes)
       let targets = y.indices.filter { predicted[$0] == y[$0] }
       for row in targets { cleanCorrect[range.lowerBound + row] = true }
       for (e, epsilon) in epsilons.enumerated() {
@@ -131,7 +138,8 @@ public struct RobustnessEvaluation: Sendable {
           examples: Array(range), stream: attackStream)
         for row in targets where !outcome.fooled[row] { robust[e][range.lowerBound + row] = true }
         feasibility.record(
-          adversarial: outcome.adversarial, original: x, epsilon: epsilon, norm: settings.norm, inputSize: n)
+          adversarial: outcome.adversarial, original: x, epsilon: epsilon, norm: settings.norm,
+          inputSize: n)
         if epsilon > 0 {
           firstLoss += outcome.firstLoss * Double(outcome.traceExamples)
           lastLoss += outcome.lastLoss * Double(outcome.traceExamples)
@@ -147,7 +155,9 @@ public struct RobustnessEvaluation: Sendable {
     let cleanAccuracy = fraction(cleanCorrect)
     var checks = [SanityCheck]()
     if epsilonZeroInGrid, let zero = epsilons.firstIndex(of: 0) {
-      checks.append(.epsilonZero(cleanAccuracy: cleanAccuracy, attackedAccuracy: fraction(robust[zero]), examples: count))
+      checks.append(
+        .epsilonZero(
+          cleanAccuracy: cleanAccuracy, attackedAccuracy: fraction(robust[zero]), examples: count))
     }
     checks += try runChecks(
       classifier: classifier, images: fetch, labels: labels, subsetBatches: subsetBatches,
@@ -155,26 +165,34 @@ public struct RobustnessEvaluation: Sendable {
       feasibility: &feasibility, root: root, advance: advance)
     checks.append(.monotonicity(epsilons: epsilons, accuracies: robust.map(fraction)))
     let traceWeight = Double(max(traceExamples, 1))
-    checks.append(.lossIncreases(first: firstLoss / traceWeight, last: lastLoss / traceWeight, examples: traceExamples))
-    checks.append(.zeroGradients(fraction: gradientEntries == 0 ? 0 : Double(zeroEntries) / Double(gradientEntries)))
+    checks.append(
+      .lossIncreases(
+        first: firstLoss / traceWeight, last: lastLoss / traceWeight, examples: traceExamples))
+    checks.append(
+      .zeroGradients(
+        fraction: gradientEntries == 0 ? 0 : Double(zeroEntries) / Double(gradientEntries)))
     checks.insert(.feasibility(feasibility), at: 0)
 
-    return curve(cleanCorrect: cleanCorrect, robust: robust, labels: labels, classes: classes, checks: checks)
+    return curve(
+      cleanCorrect: cleanCorrect, robust: robust, labels: labels, classes: classes, checks: checks)
   }
 
   /// The checks that need extra model calls, on the seeded subset: determinism, logits,
   /// ε = 0 through the attack (unless the grid has it), large ε, and per positive ε a
   /// stronger attack, random noise, a single step and (for images) Square Attack.
   private func runChecks<Classifier: AttackableClassifier>(
-    classifier: Classifier, images: (Range<Int>) throws(RobustnessInputError) -> [Float], labels: [Int],
-    subsetBatches: [[Int]], subsetSize: Int, cleanCorrect: [Bool], robust: [[Bool]], positive: [Int],
+    classifier: Classifier, images: (Range<Int>) throws(RobustnessInputError) -> [Float],
+    labels: [Int],
+    subsetBatches: [[Int]], subsetSize: Int, cleanCorrect: [Bool], robust: [[Bool]],
+    positive: [Int],
     feasibility: inout FeasibilityRecord, root: RandomGenerator, advance: () -> Void
   ) throws(RobustnessInputError) -> [SanityCheck] {
     let n = classifier.inputSize
     let norm = settings.norm
     let epsilons = settings.epsilons
     let largeEpsilon = Float(norm.largestEpsilon(inputSize: n) / 2)
-    let strongerRestarts = settings.attack == .pgd && !settings.randomStart ? 1 : settings.restarts + 1
+    let strongerRestarts =
+      settings.attack == .pgd && !settings.randomStart ? 1 : settings.restarts + 1
     var largeSettings = settings
     largeSettings.stepSize = .relative(2.5)
 
@@ -199,41 +217,50 @@ public struct RobustnessEvaluation: Sendable {
       advance()
 
       // Subset rows keep their example index, so their draws match the main run's.
-      func survivors(_ attack: any AdversarialAttack, restarts: Int, stream: RandomGenerator) -> Int {
+      func survivors(_ attack: any AdversarialAttack, restarts: Int, stream: RandomGenerator) -> Int
+      {
         let outcome = attackWithRestarts(
-          attack, restarts: restarts, classifier: classifier, images: x, labels: y, targets: targets,
+          attack, restarts: restarts, classifier: classifier, images: x, labels: y,
+          targets: targets,
           examples: batch, stream: stream)
         feasibility.record(
-          adversarial: outcome.adversarial, original: x, epsilon: attack.epsilon, norm: norm, inputSize: n)
+          adversarial: outcome.adversarial, original: x, epsilon: attack.epsilon, norm: norm,
+          inputSize: n)
         return targets.filter { !outcome.fooled[$0] }.count
       }
 
       if !epsilons.contains(0) {
         zeroSurvivors += survivors(
-          settings.makeAttack(epsilon: 0, steps: settings.steps), restarts: 1, stream: root.stream(0))
+          settings.makeAttack(epsilon: 0, steps: settings.steps), restarts: 1,
+          stream: root.stream(0))
         advance()
       }
       largeSurvivors += survivors(
-        largeSettings.makeAttack(epsilon: largeEpsilon, steps: settings.steps), restarts: 1, stream: root.stream(2))
+        largeSettings.makeAttack(epsilon: largeEpsilon, steps: settings.steps), restarts: 1,
+        stream: root.stream(2))
       advance()
       for e in positive {
         let epsilon = epsilons[e]
         baseSurvivors[e] += batch.filter { robust[e][$0] }.count
         strongerSurvivors[e] += survivors(
-          settings.makeAttack(epsilon: epsilon, steps: 2 * settings.steps), restarts: strongerRestarts,
+          settings.makeAttack(epsilon: epsilon, steps: 2 * settings.steps),
+          restarts: strongerRestarts,
           stream: root.stream(0))
         advance()
         noiseSurvivors[e] += survivors(
-          RandomNoise(norm: norm, epsilon: epsilon, draws: settings.noiseDraws), restarts: 1, stream: root.stream(3))
+          RandomNoise(norm: norm, epsilon: epsilon, draws: settings.noiseDraws), restarts: 1,
+          stream: root.stream(3))
         advance()
         singleStepSurvivors[e] += survivors(
-          PGD(norm: norm, epsilon: epsilon, stepSize: epsilon, steps: 1, randomStart: false), restarts: 1,
+          PGD(norm: norm, epsilon: epsilon, stepSize: epsilon, steps: 1, randomStart: false),
+          restarts: 1,
           stream: root.stream(4))
         advance()
         if let shape = settings.imageShape, settings.runsSquareAttack {
           squareSurvivors[e] += survivors(
             SquareAttack(
-              norm: norm, epsilon: epsilon, queries: settings.squareQueries, channels: shape.channels,
+              norm: norm, epsilon: epsilon, queries: settings.squareQueries,
+              channels: shape.channels,
               height: shape.height, width: shape.width), restarts: 1, stream: root.stream(5))
           advance()
         }
@@ -245,30 +272,37 @@ public struct RobustnessEvaluation: Sendable {
     if !epsilons.contains(0) {
       checks.append(
         .epsilonZero(
-          cleanAccuracy: Double(cleanSurvivors) / size, attackedAccuracy: Double(zeroSurvivors) / size,
+          cleanAccuracy: Double(cleanSurvivors) / size,
+          attackedAccuracy: Double(zeroSurvivors) / size,
           examples: subsetSize))
     }
     checks.append(.deterministic(firstLogits, secondLogits))
     checks.append(.logitsNotProbabilities(firstLogits, classCount: classifier.classCount))
-    checks.append(.largeEpsilon(epsilon: largeEpsilon, accuracy: Double(largeSurvivors) / size, examples: subsetSize))
+    checks.append(
+      .largeEpsilon(
+        epsilon: largeEpsilon, accuracy: Double(largeSurvivors) / size, examples: subsetSize))
     if !positive.isEmpty {
       let grid = positive.map { epsilons[$0] }
       let base = positive.map { Double(baseSurvivors[$0]) / size }
       let stronger = positive.map { Double(strongerSurvivors[$0]) / size }
-      checks.append(.moreEffort(epsilons: grid, base: base, stronger: stronger, examples: subsetSize))
-      checks.append(.converged(epsilons: grid, base: base, stronger: stronger, examples: subsetSize))
+      checks.append(
+        .moreEffort(epsilons: grid, base: base, stronger: stronger, examples: subsetSize))
+      checks.append(
+        .converged(epsilons: grid, base: base, stronger: stronger, examples: subsetSize))
       checks.append(
         .noiseBaseline(
           epsilons: grid, attack: base, noise: positive.map { Double(noiseSurvivors[$0]) / size },
           draws: settings.noiseDraws, examples: subsetSize))
       checks.append(
         .singleStep(
-          epsilons: grid, attack: base, singleStep: positive.map { Double(singleStepSurvivors[$0]) / size },
+          epsilons: grid, attack: base,
+          singleStep: positive.map { Double(singleStepSurvivors[$0]) / size },
           examples: subsetSize))
       if settings.runsSquareAttack {
         checks.append(
           .gradientFree(
-            epsilons: grid, attack: base, square: positive.map { Double(squareSurvivors[$0]) / size },
+            epsilons: grid, attack: base,
+            square: positive.map { Double(squareSurvivors[$0]) / size },
             queries: settings.squareQueries, examples: subsetSize))
       }
     }
@@ -292,13 +326,17 @@ public struct RobustnessEvaluation: Sendable {
     func perClass(_ correct: [Bool]) -> [Double?] {
       var hits = [Int](repeating: 0, count: classes)
       for (i, label) in labels.enumerated() where correct[i] { hits[label] += 1 }
-      return (0..<classes).map { classCounts[$0] == 0 ? nil : Double(hits[$0]) / Double(classCounts[$0]) }
+      return (0..<classes).map {
+        classCounts[$0] == 0 ? nil : Double(hits[$0]) / Double(classCounts[$0])
+      }
     }
     return RobustnessReport(
       norm: settings.norm, attack: RobustnessReport.AttackRecord(settings), n: labels.count,
       cleanAccuracy: fraction(cleanCorrect), eps: epsilons.map(Double.init),
       robustAccuracy: robust.map(fraction), robustAccuracyEnvelope: envelope.map(fraction),
-      robustAccuracyCi95: robust.map { wilsonInterval(successes: $0.filter { $0 }.count, trials: $0.count) },
+      robustAccuracyCi95: robust.map {
+        wilsonInterval(successes: $0.filter { $0 }.count, trials: $0.count)
+      },
       perClassRobustAccuracy: robust.map(perClass), perClassCleanAccuracy: perClass(cleanCorrect),
       classCounts: classCounts, sanityChecks: checks)
   }

@@ -42,9 +42,15 @@ public struct RobustnessReport: Sendable, Codable, Equatable {
       loss = "cross_entropy"
       steps = settings.steps
       switch (settings.attack, settings.stepSize) {
-      case (.apgd, _): stepSize = nil; stepSizeFactor = nil
-      case (.pgd, .absolute(let alpha)): stepSize = Double(alpha); stepSizeFactor = nil
-      case (.pgd, .relative(let factor)): stepSize = nil; stepSizeFactor = Double(factor)
+      case (.apgd, _):
+        stepSize = nil
+        stepSizeFactor = nil
+      case (.pgd, .absolute(let alpha)):
+        stepSize = Double(alpha)
+        stepSizeFactor = nil
+      case (.pgd, .relative(let factor)):
+        stepSize = nil
+        stepSizeFactor = Double(factor)
       }
       restarts = settings.restarts
       switch (settings.attack, settings.norm, settings.randomStart) {
@@ -94,9 +100,13 @@ public struct RobustnessReport: Sendable, Codable, Equatable {
   }
 
   /// The checks that failed with severity `error`: the curve's numbers are wrong.
-  public var failedErrors: [SanityCheck] { sanityChecks.filter { !$0.passed && $0.severity == .error } }
+  public var failedErrors: [SanityCheck] {
+    sanityChecks.filter { !$0.passed && $0.severity == .error }
+  }
   /// The checks that failed with severity `warning`: the curve may overstate robustness.
-  public var failedWarnings: [SanityCheck] { sanityChecks.filter { !$0.passed && $0.severity == .warning } }
+  public var failedWarnings: [SanityCheck] {
+    sanityChecks.filter { !$0.passed && $0.severity == .warning }
+  }
 
   /// The curve as JSON with sorted keys (fails only on a non-finite number).
   public func jsonData() throws -> Data {

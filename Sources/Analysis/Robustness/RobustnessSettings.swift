@@ -121,9 +121,12 @@ public struct RobustnessSettings: Sendable {
   /// any, in a sentence that names the option.
   public func validate(inputSize: Int?) throws(RobustnessInputError) {
     if epsilons.isEmpty { throw RobustnessInputError("no eps given") }
-    let largest = inputSize.map { norm.largestEpsilon(inputSize: $0) } ?? (norm == .linf ? 1 : .infinity)
+    let largest =
+      inputSize.map { norm.largestEpsilon(inputSize: $0) } ?? (norm == .linf ? 1 : .infinity)
     for eps in epsilons {
-      guard eps.isFinite, eps >= 0 else { throw RobustnessInputError("eps \(eps) is negative or not a number") }
+      guard eps.isFinite, eps >= 0 else {
+        throw RobustnessInputError("eps \(eps) is negative or not a number")
+      }
       guard Double(eps) <= largest else {
         let bound = norm == .linf ? "1" : "√\(inputSize ?? 0) ≈ \(Float(largest))"
         throw RobustnessInputError(
@@ -140,15 +143,21 @@ public struct RobustnessSettings: Sendable {
     }
     if restarts < 1 { throw RobustnessInputError("restarts must be at least 1") }
     if restarts > 1 && attack == .pgd && !randomStart {
-      throw RobustnessInputError("restarts above 1 need a random start (without one every restart is the same run)")
+      throw RobustnessInputError(
+        "restarts above 1 need a random start (without one every restart is the same run)")
     }
     if batchSize < 1 { throw RobustnessInputError("batch size must be at least 1") }
-    if checkExamples < 1 { throw RobustnessInputError("the sanity checks need at least one example") }
+    if checkExamples < 1 {
+      throw RobustnessInputError("the sanity checks need at least one example")
+    }
     if noiseDraws < 1 { throw RobustnessInputError("noise draws must be at least 1") }
     if squareQueries < 1 { throw RobustnessInputError("square queries must be at least 1") }
-    if let shape = imageShape, let inputSize, shape.channels * shape.height * shape.width != inputSize {
+    if let shape = imageShape, let inputSize,
+      shape.channels * shape.height * shape.width != inputSize
+    {
       throw RobustnessInputError(
-        "image shape \(shape.channels)x\(shape.height)x\(shape.width) does not match the model's \(inputSize) inputs")
+        "image shape \(shape.channels)x\(shape.height)x\(shape.width) does not match the model's \(inputSize) inputs"
+      )
     }
   }
 }

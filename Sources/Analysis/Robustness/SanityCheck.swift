@@ -30,10 +30,14 @@ public struct SanityCheck: Sendable, Codable, Equatable {
   }
 
   /// ε = 0 through the attack must give exactly the clean accuracy.
-  public static func epsilonZero(cleanAccuracy: Double, attackedAccuracy: Double, examples: Int) -> SanityCheck {
+  public static func epsilonZero(cleanAccuracy: Double, attackedAccuracy: Double, examples: Int)
+    -> SanityCheck
+  {
     SanityCheck(
-      name: "epsilon_zero_equals_clean", passed: cleanAccuracy == attackedAccuracy, severity: .error,
-      detail: "clean accuracy \(percent(cleanAccuracy)), attack at eps 0 \(percent(attackedAccuracy)) "
+      name: "epsilon_zero_equals_clean", passed: cleanAccuracy == attackedAccuracy,
+      severity: .error,
+      detail:
+        "clean accuracy \(percent(cleanAccuracy)), attack at eps 0 \(percent(attackedAccuracy)) "
         + "on \(examples) examples")
   }
 
@@ -53,13 +57,16 @@ public struct SanityCheck: Sendable, Codable, Equatable {
     let order = epsilons.indices.sorted { epsilons[$0] < epsilons[$1] }
     var rises = [String]()
     for (a, b) in zip(order, order.dropFirst()) where accuracies[b] > accuracies[a] {
-      rises.append("\(format(epsilons[a]))→\(format(epsilons[b])): \(percent(accuracies[a]))→\(percent(accuracies[b]))")
+      rises.append(
+        "\(format(epsilons[a]))→\(format(epsilons[b])): \(percent(accuracies[a]))→\(percent(accuracies[b]))"
+      )
     }
     return SanityCheck(
       name: "accuracy_non_increasing_in_eps", passed: rises.isEmpty, severity: .warning,
       detail: rises.isEmpty
         ? "robust accuracy never rises with eps"
-        : "robust accuracy rises with eps (\(rises.joined(separator: "; "))); see robust_accuracy_envelope")
+        : "robust accuracy rises with eps (\(rises.joined(separator: "; "))); see robust_accuracy_envelope"
+    )
   }
 
   /// A stronger attack (twice the steps, one more restart) must not leave the model more
@@ -92,7 +99,8 @@ public struct SanityCheck: Sendable, Codable, Equatable {
     epsilons: [Float], attack: [Double], noise: [Double], draws: Int, examples: Int
   ) -> SanityCheck {
     notStronger(
-      "random_noise_not_stronger", other: "random noise (\(draws) draws on the eps-sphere)", epsilons: epsilons,
+      "random_noise_not_stronger", other: "random noise (\(draws) draws on the eps-sphere)",
+      epsilons: epsilons,
       attack: attack, otherAccuracy: noise, examples: examples,
       verdict: "noise beats the attack: gradient masking suspected")
   }
@@ -115,20 +123,23 @@ public struct SanityCheck: Sendable, Codable, Equatable {
   ) -> SanityCheck {
     notStronger(
       "single_step_not_stronger", other: "single step", epsilons: epsilons, attack: attack,
-      otherAccuracy: singleStep, examples: examples, verdict: "the single step wins: attack bug or masking suspected")
+      otherAccuracy: singleStep, examples: examples,
+      verdict: "the single step wins: attack bug or masking suspected")
   }
 
   /// A weaker attack (`other`) leaving lower accuracy than the curve's attack, by more than
   /// `maskingTolerance`, at any ε.
   private static func notStronger(
-    _ name: String, other: String, epsilons: [Float], attack: [Double], otherAccuracy: [Double], examples: Int,
+    _ name: String, other: String, epsilons: [Float], attack: [Double], otherAccuracy: [Double],
+    examples: Int,
     verdict: String
   ) -> SanityCheck {
     let tolerance = maskingTolerance(examples: examples)
     let beaten = epsilons.indices.filter { otherAccuracy[$0] < attack[$0] - tolerance }
     return SanityCheck(
       name: name, passed: beaten.isEmpty, severity: .warning,
-      detail: "on \(examples) examples, attack / \(other): " + pairs(epsilons, attack, otherAccuracy)
+      detail: "on \(examples) examples, attack / \(other): "
+        + pairs(epsilons, attack, otherAccuracy)
         + (beaten.isEmpty ? "" : "; " + verdict))
   }
 
@@ -156,7 +167,9 @@ public struct SanityCheck: Sendable, Codable, Equatable {
   public static func zeroGradients(fraction: Double) -> SanityCheck {
     SanityCheck(
       name: "gradients_not_zero", passed: fraction <= 0.1, severity: .warning,
-      detail: "\(percent(fraction)) of input-gradient entries were exactly zero (sign(0) never moves a pixel)")
+      detail:
+        "\(percent(fraction)) of input-gradient entries were exactly zero (sign(0) never moves a pixel)"
+    )
   }
 
   /// The model must return logits, not probabilities (cross-entropy on probabilities
@@ -174,7 +187,8 @@ public struct SanityCheck: Sendable, Codable, Equatable {
       name: "outputs_are_logits", passed: passed, severity: .warning,
       detail: passed
         ? "model outputs are not probability vectors"
-        : "every output row lies in [0, 1] and sums to 1: the model returns probabilities, not logits")
+        : "every output row lies in [0, 1] and sums to 1: the model returns probabilities, not logits"
+    )
   }
 
   /// Two clean passes over the same batches must give identical logits.
@@ -214,7 +228,8 @@ public struct FeasibilityRecord: Sendable, Equatable {
     for value in adversarial {
       if value.isNaN { notANumber += 1 } else if value < 0 || value > 1 { outsideBox += 1 }
     }
-    let sizes = norm.perturbationSizes(adversarial: adversarial, original: original, inputSize: inputSize)
+    let sizes = norm.perturbationSizes(
+      adversarial: adversarial, original: original, inputSize: inputSize)
     examples += sizes.count
     let rounding = 0x1p-23 * (norm == .linf ? 1 : Double(inputSize).squareRoot())
     let bound = Double(epsilon) * (1 + 1e-6) + rounding

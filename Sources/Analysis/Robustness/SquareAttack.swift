@@ -48,7 +48,9 @@ public struct SquareAttack: AdversarialAttack {
   static func margins(_ logits: [Float], labels: [Int], classCount: Int) -> [Float] {
     labels.indices.map { row in
       var other = -Float.infinity
-      for c in 0..<classCount where c != labels[row] { other = max(other, logits[row * classCount + c]) }
+      for c in 0..<classCount where c != labels[row] {
+        other = max(other, logits[row * classCount + c])
+      }
       return logits[row * classCount + labels[row]] - other
     }
   }
@@ -58,7 +60,8 @@ public struct SquareAttack: AdversarialAttack {
   ) -> AttackRun {
     let n = classifier.inputSize
     let count = labels.count
-    precondition(n == channels * height * width, "SquareAttack: image shape does not match the classifier")
+    precondition(
+      n == channels * height * width, "SquareAttack: image shape does not match the classifier")
     precondition(x.count == count * n, "SquareAttack: images do not match labels")
     var rngs = randomness
     var best = x
@@ -80,7 +83,8 @@ public struct SquareAttack: AdversarialAttack {
         for j in 0..<n { candidates[k * n + j] = candidate[j] }
       }
       let z = classifier.logits(candidates, count: active.count)
-      let newMargins = Self.margins(z, labels: active.map { labels[$0] }, classCount: classifier.classCount)
+      let newMargins = Self.margins(
+        z, labels: active.map { labels[$0] }, classCount: classifier.classCount)
       for (k, row) in active.enumerated() where newMargins[k] < margin[row] || newMargins[k] <= 0 {
         margin[row] = newMargins[k]
         for j in 0..<n { best[row * n + j] = candidates[k * n + j] }
@@ -88,10 +92,12 @@ public struct SquareAttack: AdversarialAttack {
       lossTrace.append(margin.reduce(0.0) { $0 + Double($1) } / Double(max(count, 1)))
     }
     // Like torchattacks, classify the final points by argmax (a margin of exactly 0 is a tie).
-    let predicted = AttackMath.predictions(classifier.logits(best, count: count), classCount: classifier.classCount)
+    let predicted = AttackMath.predictions(
+      classifier.logits(best, count: count), classCount: classifier.classCount)
     return AttackRun(
       adversarial: best, fooled: labels.indices.map { predicted[$0] != labels[$0] },
-      losses: margin.map { -Double($0) }, lossTrace: lossTrace, zeroGradientEntries: 0, gradientEntries: 0)
+      losses: margin.map { -Double($0) }, lossTrace: lossTrace, zeroGradientEntries: 0,
+      gradientEntries: 0)
   }
 
   /// AutoAttack's window fraction p at query `query`, on a schedule rescaled to `queries`.
@@ -160,14 +166,19 @@ public struct SquareAttack: AdversarialAttack {
         }
         top += s
       }
-      let scale = delta.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, $0.count) } + 1e-12
-      for j in point.indices { point[j] = AttackMath.clamp(x[j] + delta[j] / scale * epsilon, 0, 1) }
+      let scale =
+        delta.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, $0.count) } + 1e-12
+      for j in point.indices {
+        point[j] = AttackMath.clamp(x[j] + delta[j] / scale * epsilon, 0, 1)
+      }
     }
     return point
   }
 
   /// The candidate of one query for one example.
-  private func propose(original x: [Float], best: [Float], query: Int, rng: inout RandomGenerator) -> [Float] {
+  private func propose(original x: [Float], best: [Float], query: Int, rng: inout RandomGenerator)
+    -> [Float]
+  {
     // p·n/c as torchattacks computes it (n = C·H·W features).
     let pixels = Double(channels * height * width) / Double(channels)
     var candidate = best
@@ -194,8 +205,12 @@ public struct SquareAttack: AdversarialAttack {
       let top2 = Self.randomInt(below: height - s, &rng)
       let left2 = Self.randomInt(below: width - s, &rng)
       var delta = zip(best, x).map { $0 - $1 }
-      func inFirst(_ a: Int, _ b: Int) -> Bool { a >= top && a < top + s && b >= left && b < left + s }
-      func inSecond(_ a: Int, _ b: Int) -> Bool { a >= top2 && a < top2 + s && b >= left2 && b < left2 + s }
+      func inFirst(_ a: Int, _ b: Int) -> Bool {
+        a >= top && a < top + s && b >= left && b < left + s
+      }
+      func inSecond(_ a: Int, _ b: Int) -> Bool {
+        a >= top2 && a < top2 + s && b >= left2 && b < left2 + s
+      }
       var imageSquares = 0.0
       var windowSquares = 0.0
       for ch in 0..<channels {
@@ -209,7 +224,9 @@ public struct SquareAttack: AdversarialAttack {
       }
       let imageNorm = Float(imageSquares.squareRoot())
       let windowNorm = Float(windowSquares.squareRoot())
-      let budget = (max(epsilon * epsilon - imageNorm * imageNorm, 0) / Float(channels) + windowNorm * windowNorm)
+      let budget =
+        (max(epsilon * epsilon - imageNorm * imageNorm, 0) / Float(channels) + windowNorm
+        * windowNorm)
         .squareRoot()
       let pattern = eta(s, &rng)
       var window = [Float](repeating: 0, count: s * s)
@@ -225,10 +242,13 @@ public struct SquareAttack: AdversarialAttack {
         let oldNorm = Float(oldSquares.squareRoot()) + 1e-12
         for a in 0..<s {
           for b in 0..<s {
-            window[a * s + b] = pattern[a * s + b] * sign + delta[(ch * height + top + a) * width + left + b] / oldNorm
+            window[a * s + b] =
+              pattern[a * s + b] * sign + delta[(ch * height + top + a) * width + left + b]
+              / oldNorm
           }
         }
-        let newNorm = window.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, s * s) } + 1e-12
+        let newNorm =
+          window.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, s * s) } + 1e-12
         for a in 0..<s {
           for b in 0..<s { window[a * s + b] = window[a * s + b] / newNorm * budget }
         }
@@ -239,8 +259,11 @@ public struct SquareAttack: AdversarialAttack {
           for b in 0..<s { delta[(ch * height + top + a) * width + left + b] = window[a * s + b] }
         }
       }
-      let scale = delta.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, $0.count) } + 1e-12
-      for j in candidate.indices { candidate[j] = AttackMath.clamp(x[j] + delta[j] / scale * epsilon, 0, 1) }
+      let scale =
+        delta.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, $0.count) } + 1e-12
+      for j in candidate.indices {
+        candidate[j] = AttackMath.clamp(x[j] + delta[j] / scale * epsilon, 0, 1)
+      }
     }
     return candidate
   }
@@ -277,7 +300,9 @@ public struct SquareAttack: AdversarialAttack {
     for k in 0..<max(rows / 2 + 1, columns / 2 + 1) {
       let weight = 1 / Float((k + 1) * (k + 1))
       for a in max(cornerRow, 0)..<min(cornerRow + 2 * k + 1, rows) {
-        for b in max(cornerColumn, 0)..<min(cornerColumn + 2 * k + 1, columns) { grid[a * columns + b] += weight }
+        for b in max(cornerColumn, 0)..<min(cornerColumn + 2 * k + 1, columns) {
+          grid[a * columns + b] += weight
+        }
       }
       cornerRow -= 1
       cornerColumn -= 1

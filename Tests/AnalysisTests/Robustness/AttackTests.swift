@@ -23,11 +23,15 @@ import Testing
     let (model, x, y) = Self.centred(count: count, inputSize: n)
     let l2 = PGD(norm: .l2, epsilon: 0.2, stepSize: 0, steps: 0).run(
       on: model, images: x, labels: y, randomness: Self.streams(count))
-    let radii = PerturbationNorm.l2.perturbationSizes(adversarial: l2.adversarial, original: x, inputSize: n)
-      .map { $0 / 0.2 }
+    let radii = PerturbationNorm.l2.perturbationSizes(
+      adversarial: l2.adversarial, original: x, inputSize: n
+    )
+    .map { $0 / 0.2 }
     let mean = radii.reduce(0, +) / Double(count)
     let belowQuarter = Double(radii.filter { $0 < 0.25 }.count) / Double(count)
-    #expect(abs(mean - 0.5) < 0.015 && abs(belowQuarter - 0.25) < 0.025, "mean \(mean), P(r < 1/4) \(belowQuarter)")
+    #expect(
+      abs(mean - 0.5) < 0.015 && abs(belowQuarter - 0.25) < 0.025,
+      "mean \(mean), P(r < 1/4) \(belowQuarter)")
     #expect(radii.allSatisfy { $0 <= 1 + 1e-6 })
 
     let linf = PGD(norm: .linf, epsilon: 0.1, stepSize: 0, steps: 0).run(
@@ -43,13 +47,16 @@ import Testing
   /// l2 step moves by α along g/‖g‖ and rescales to the sphere.
   @Test func singleStepsByHand() {
     // logits [0, w·x] with w = (1, −2, 0): for label 0 the CE gradient is σ(w·x)·w.
-    let model = LinearClassifier(weights: [0, 0, 0, 1, -2, 0], bias: [0, 0], classCount: 2, inputSize: 3)
+    let model = LinearClassifier(
+      weights: [0, 0, 0, 1, -2, 0], bias: [0, 0], classCount: 2, inputSize: 3)
     let x: [Float] = [0.5, 0.99, 0.3]
     let linf = PGD(norm: .linf, epsilon: 0.05, stepSize: 0.03, steps: 2, randomStart: false)
       .run(on: model, images: x, labels: [0], randomness: Self.streams(1))
     // Step 1: (0.53, 0.96, 0.3); step 2: (0.56, 0.93, 0.3) projected to the ball of 0.05:
     // (0.55, 0.94, 0.3); the third pixel has g = 0 and never moves.
-    #expect(zip(linf.adversarial, [Float(0.55), 0.94, 0.3]).allSatisfy { abs($0 - $1) < 1e-6 }, "\(linf.adversarial)")
+    #expect(
+      zip(linf.adversarial, [Float(0.55), 0.94, 0.3]).allSatisfy { abs($0 - $1) < 1e-6 },
+      "\(linf.adversarial)")
     let up = PGD(norm: .linf, epsilon: 0.05, stepSize: 0.03, steps: 2, randomStart: false)
       .run(on: model, images: x, labels: [1], randomness: Self.streams(1))
     // Label 1 pushes pixel 2 up: 0.99 + 0.03 clips to the box at 1.

@@ -1,24 +1,30 @@
 import Analysis
 import Engine
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The robustness evaluation as a whole: determinism, batching, restarts, input checks
 /// and the JSON file.
 @Suite struct EvaluationTests {
-  static func settings(_ norm: PerturbationNorm = .linf, batch: Int = 64, restarts: Int = 1, seed: UInt64 = 5)
+  static func settings(
+    _ norm: PerturbationNorm = .linf, batch: Int = 64, restarts: Int = 1, seed: UInt64 = 5
+  )
     -> RobustnessSettings
   {
     RobustnessSettings(
-      norm: norm, epsilons: norm == .linf ? [0.004, 0.008, 0] : [0.02, 0.05], steps: 10, restarts: restarts,
+      norm: norm, epsilons: norm == .linf ? [0.004, 0.008, 0] : [0.02, 0.05], steps: 10,
+      restarts: restarts,
       seed: seed, batchSize: batch, checkExamples: 40)
   }
 
-  static func run(_ settings: RobustnessSettings, _ model: some AttackableClassifier, _ x: [Float], _ y: [Int])
+  static func run(
+    _ settings: RobustnessSettings, _ model: some AttackableClassifier, _ x: [Float], _ y: [Int]
+  )
     throws -> (RobustnessReport, [[Float]])
   {
-    var adversarial = [[Float]](repeating: [Float](repeating: -1, count: x.count), count: settings.epsilons.count)
+    var adversarial = [[Float]](
+      repeating: [Float](repeating: -1, count: x.count), count: settings.epsilons.count)
     let n = model.inputSize
     let curve = try RobustnessEvaluation(settings: settings).run(
       on: model, images: x, labels: y,
@@ -71,7 +77,8 @@ import TestSupport
     let (model, x, y) = OracleData.binary(count: 10, inputSize: 4, seed: 34)
     func problem(_ settings: RobustnessSettings, _ images: [Float], _ labels: [Int]) -> String? {
       do {
-        _ = try RobustnessEvaluation(settings: settings).run(on: model, images: images, labels: labels)
+        _ = try RobustnessEvaluation(settings: settings).run(
+          on: model, images: images, labels: labels)
         return nil
       } catch {
         return error.problem
@@ -105,11 +112,14 @@ import TestSupport
     let (model, x, y) = OracleData.binary(count: 60, inputSize: 8, seed: 36)
     let evaluation = RobustnessEvaluation(settings: Self.settings(.linf, batch: 16))
     let whole = try evaluation.run(on: model, images: x, labels: y)
-    let onDemand = try evaluation.run(on: model, labels: y, images: { Array(x[$0.lowerBound * 8..<$0.upperBound * 8]) })
+    let onDemand = try evaluation.run(
+      on: model, labels: y, images: { Array(x[$0.lowerBound * 8..<$0.upperBound * 8]) })
     #expect(onDemand == whole)
     #expect(throws: RobustnessInputError.self) {
       try evaluation.run(on: model, labels: y) { range in
-        Array(x[range.lowerBound * 8..<range.upperBound * 8]).map { range.lowerBound >= 32 ? $0 + 1 : $0 }
+        Array(x[range.lowerBound * 8..<range.upperBound * 8]).map {
+          range.lowerBound >= 32 ? $0 + 1 : $0
+        }
       }
     }
   }
@@ -123,25 +133,32 @@ import TestSupport
     try curve.write(to: path)
     #expect(try RobustnessReport.read(path) == curve)
     let object = try #require(
-      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
+        as? [String: Any])
     for key in [
-      "norm", "attack", "n", "clean_accuracy", "eps", "robust_accuracy", "per_class_robust_accuracy",
+      "norm", "attack", "n", "clean_accuracy", "eps", "robust_accuracy",
+      "per_class_robust_accuracy",
       "sanity_checks",
     ] {
       #expect(object[key] != nil, "missing \(key)")
     }
     #expect(object["norm"] as? String == "linf" && object["n"] as? Int == 60)
     let checks = try #require(object["sanity_checks"] as? [[String: Any]])
-    #expect(checks.allSatisfy { $0["name"] is String && $0["passed"] is Bool && $0["detail"] is String })
+    #expect(
+      checks.allSatisfy { $0["name"] is String && $0["passed"] is Bool && $0["detail"] is String })
   }
 }
 
 @Suite struct EpsilonListTests {
   @Test func parsesDecimalsAndFractions() throws {
     #expect(try RobustnessSettings.parseEpsilons("0.5,1.5, 2.5") == [0.5, 1.5, 2.5])
-    #expect(try RobustnessSettings.parseEpsilons("2/255,4/255,8/255") == [Float(2.0 / 255), Float(4.0 / 255), Float(8.0 / 255)])
+    #expect(
+      try RobustnessSettings.parseEpsilons("2/255,4/255,8/255") == [
+        Float(2.0 / 255), Float(4.0 / 255), Float(8.0 / 255),
+      ])
     #expect(try RobustnessSettings.parseEpsilons("0") == [0])
-    #expect(try RobustnessSettings.parseEpsilons("-0.1") == [-0.1])  // the sign is the settings' check to reject
+    // Parsing keeps the sign; rejecting a negative eps is the settings' check.
+    #expect(try RobustnessSettings.parseEpsilons("-0.1") == [-0.1])
   }
 
   @Test(arguments: ["", "0.5,", "abc", "8/0", "1/2/3", "nan"])

@@ -9,7 +9,8 @@ import Testing
   static let count = 400
 
   func robustFlags(
-    _ attack: some AdversarialAttack, _ model: some AttackableClassifier, _ images: [Float], _ labels: [Int]
+    _ attack: some AdversarialAttack, _ model: some AttackableClassifier, _ images: [Float],
+    _ labels: [Int]
   ) -> [Bool] {
     let clean = model.logits(images, count: labels.count)
     let randomness = labels.indices.map { RandomGenerator(seed: 11).stream(UInt64($0)) }
@@ -26,9 +27,12 @@ import Testing
     let (model, x, y) = OracleData.binary(count: Self.count, inputSize: 20, seed: 1)
     let exact = accuracy(model.exactlyRobust(x, labels: y, epsilon: Double(epsilon), norm: .linf))
     for randomStart in [false, true] {
-      let pgd = PGD(norm: .linf, epsilon: epsilon, stepSize: epsilon / 4, steps: 20, randomStart: randomStart)
+      let pgd = PGD(
+        norm: .linf, epsilon: epsilon, stepSize: epsilon / 4, steps: 20, randomStart: randomStart)
       let found = accuracy(robustFlags(pgd, model, x, y))
-      #expect(abs(found - exact) <= 1.0 / Double(Self.count), "random start \(randomStart): \(found) vs \(exact)")
+      #expect(
+        abs(found - exact) <= 1.0 / Double(Self.count),
+        "random start \(randomStart): \(found) vs \(exact)")
     }
     let apgd = accuracy(robustFlags(APGD(norm: .linf, epsilon: epsilon, steps: 20), model, x, y))
     #expect(abs(apgd - exact) <= 1.0 / Double(Self.count), "APGD \(apgd) vs \(exact)")
@@ -39,12 +43,15 @@ import Testing
   func binaryLinearL2(epsilon: Float) {
     let (model, x, y) = OracleData.binary(count: Self.count, inputSize: 20, seed: 2)
     let exact = accuracy(model.exactlyRobust(x, labels: y, epsilon: Double(epsilon), norm: .l2))
-    let fixedStart = PGD(norm: .l2, epsilon: epsilon, stepSize: epsilon / 4, steps: 20, randomStart: false)
+    let fixedStart = PGD(
+      norm: .l2, epsilon: epsilon, stepSize: epsilon / 4, steps: 20, randomStart: false)
     #expect(abs(accuracy(robustFlags(fixedStart, model, x, y)) - exact) <= 1.0 / Double(Self.count))
     // From torchattacks' random start the iterate approaches the optimal point only in
     // the limit (the start's orthogonal part shrinks by the projection each step).
-    let randomStart = PGD(norm: .l2, epsilon: epsilon, stepSize: epsilon / 4, steps: 40, randomStart: true)
-    #expect(abs(accuracy(robustFlags(randomStart, model, x, y)) - exact) <= 2.0 / Double(Self.count))
+    let randomStart = PGD(
+      norm: .l2, epsilon: epsilon, stepSize: epsilon / 4, steps: 40, randomStart: true)
+    #expect(
+      abs(accuracy(robustFlags(randomStart, model, x, y)) - exact) <= 2.0 / Double(Self.count))
     let apgd = accuracy(robustFlags(APGD(norm: .l2, epsilon: epsilon, steps: 20), model, x, y))
     #expect(abs(apgd - exact) <= 2.0 / Double(Self.count), "APGD \(apgd) vs \(exact)")
     #expect(exact > 0.05 && exact < 0.95)
@@ -60,8 +67,10 @@ import Testing
     let z = model.logits(x, count: y.count)
     let labels = y.indices.map { z[2 * $0 + 1] > 0 ? 1 : 0 }
     for (norm, epsilon) in [(PerturbationNorm.linf, Float(0.003)), (.l2, 0.03)] {
-      let exact = accuracy(model.exactlyRobust(x, labels: labels, epsilon: Double(epsilon), norm: norm))
-      let pgd = PGD(norm: norm, epsilon: epsilon, stepSize: epsilon / 4, steps: 20, randomStart: false)
+      let exact = accuracy(
+        model.exactlyRobust(x, labels: labels, epsilon: Double(epsilon), norm: norm))
+      let pgd = PGD(
+        norm: norm, epsilon: epsilon, stepSize: epsilon / 4, steps: 20, randomStart: false)
       #expect(abs(accuracy(robustFlags(pgd, model, x, labels)) - exact) <= 1.0 / Double(Self.count))
       #expect(exact > 0.05 && exact < 0.95)
     }
@@ -75,7 +84,8 @@ import Testing
   /// leaves PGD and APGD-CE about 4 points above the exact value.
   @Test(arguments: [PerturbationNorm.linf, .l2])
   func multiclassLinear(norm: PerturbationNorm) {
-    let (model, x, y) = OracleData.multiclass(count: Self.count, inputSize: 16, classCount: 4, seed: 4)
+    let (model, x, y) = OracleData.multiclass(
+      count: Self.count, inputSize: 16, classCount: 4, seed: 4)
     let epsilon: Float = norm == .linf ? 0.01 : 0.04
     let exact = accuracy(model.exactlyRobust(x, labels: y, epsilon: Double(epsilon), norm: norm))
     let pgd = accuracy(
@@ -105,7 +115,8 @@ import Testing
     let z = model.logits(x, count: Self.count)
     let y = (0..<Self.count).map { i in (z[2 * i + 1] > 0 ? 1 : 0) ^ (rng.bernoulli(0.05) ? 1 : 0) }
     let exact = accuracy(model.exactlyRobustLinf(x, labels: y, epsilon: Double(epsilon)))
-    let pgd = PGD(norm: .linf, epsilon: epsilon, stepSize: epsilon / 4, steps: 30, randomStart: false)
+    let pgd = PGD(
+      norm: .linf, epsilon: epsilon, stepSize: epsilon / 4, steps: 30, randomStart: false)
     let found = accuracy(robustFlags(pgd, model, x, y))
     #expect(abs(found - exact) <= 1.0 / Double(Self.count), "\(found) vs \(exact)")
     #expect(exact > 0.05 && exact < 0.95)

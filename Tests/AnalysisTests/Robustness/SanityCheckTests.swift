@@ -15,20 +15,27 @@ import Testing
   @Test func feasibility() {
     var record = FeasibilityRecord()
     let original: [Float] = [0.5, 0.5, 0.5, 0.5]
-    record.record(adversarial: [0.6, 0.4, 0.5, 0.55], original: original, epsilon: 0.1, norm: .linf, inputSize: 2)
+    record.record(
+      adversarial: [0.6, 0.4, 0.5, 0.55], original: original, epsilon: 0.1, norm: .linf,
+      inputSize: 2)
     #expect(SanityCheck.feasibility(record).passed)
     #expect(record.examples == 2 && abs(record.largestRatio - 1) < 1e-6)
     var outside = record
-    outside.record(adversarial: [0.7, 0.5, 0.5, 0.5], original: original, epsilon: 0.1, norm: .linf, inputSize: 2)
+    outside.record(
+      adversarial: [0.7, 0.5, 0.5, 0.5], original: original, epsilon: 0.1, norm: .linf, inputSize: 2
+    )
     #expect(!SanityCheck.feasibility(outside).passed && outside.outsideBall == 1)
     var l2 = FeasibilityRecord()
     // ‖(0.06, 0.08)‖₂ = 0.1: on the sphere passes, beyond it fails.
-    l2.record(adversarial: [0.56, 0.58], original: [0.5, 0.5], epsilon: 0.1, norm: .l2, inputSize: 2)
+    l2.record(
+      adversarial: [0.56, 0.58], original: [0.5, 0.5], epsilon: 0.1, norm: .l2, inputSize: 2)
     #expect(SanityCheck.feasibility(l2).passed)
-    l2.record(adversarial: [0.57, 0.58], original: [0.5, 0.5], epsilon: 0.1, norm: .l2, inputSize: 2)
+    l2.record(
+      adversarial: [0.57, 0.58], original: [0.5, 0.5], epsilon: 0.1, norm: .l2, inputSize: 2)
     #expect(!SanityCheck.feasibility(l2).passed)
     var box = FeasibilityRecord()
-    box.record(adversarial: [1.01, .nan], original: [0.99, 0.5], epsilon: 0.1, norm: .linf, inputSize: 2)
+    box.record(
+      adversarial: [1.01, .nan], original: [0.99, 0.5], epsilon: 0.1, norm: .linf, inputSize: 2)
     #expect(box.outsideBox == 1 && box.notANumber == 1)
     #expect(!SanityCheck.feasibility(box).passed && SanityCheck.feasibility(box).severity == .error)
   }
@@ -41,22 +48,52 @@ import Testing
 
   @Test func moreEffortAndConvergence() {
     let grid: [Float] = [0.1, 0.2]
-    #expect(SanityCheck.moreEffort(epsilons: grid, base: [0.5, 0.3], stronger: [0.5, 0.29], examples: 100).passed)
-    #expect(!SanityCheck.moreEffort(epsilons: grid, base: [0.5, 0.3], stronger: [0.51, 0.3], examples: 100).passed)
-    #expect(SanityCheck.converged(epsilons: grid, base: [0.5, 0.3], stronger: [0.5, 0.29], examples: 100).passed)
-    #expect(!SanityCheck.converged(epsilons: grid, base: [0.5, 0.3], stronger: [0.45, 0.3], examples: 100).passed)
+    #expect(
+      SanityCheck.moreEffort(
+        epsilons: grid, base: [0.5, 0.3], stronger: [0.5, 0.29], examples: 100
+      ).passed)
+    #expect(
+      !SanityCheck.moreEffort(
+        epsilons: grid, base: [0.5, 0.3], stronger: [0.51, 0.3], examples: 100
+      ).passed)
+    #expect(
+      SanityCheck.converged(
+        epsilons: grid, base: [0.5, 0.3], stronger: [0.5, 0.29], examples: 100
+      ).passed)
+    #expect(
+      !SanityCheck.converged(
+        epsilons: grid, base: [0.5, 0.3], stronger: [0.45, 0.3], examples: 100
+      ).passed)
   }
 
   @Test func noiseSingleStepAndLargeEpsilon() {
     let grid: [Float] = [0.1]
-    #expect(SanityCheck.noiseBaseline(epsilons: grid, attack: [0.4], noise: [0.399], draws: 8, examples: 1000).passed)
-    #expect(!SanityCheck.noiseBaseline(epsilons: grid, attack: [0.4], noise: [0.39], draws: 8, examples: 1000).passed)
-    #expect(SanityCheck.singleStep(epsilons: grid, attack: [0.4], singleStep: [0.6], examples: 100).passed)
+    #expect(
+      SanityCheck.noiseBaseline(
+        epsilons: grid, attack: [0.4], noise: [0.399], draws: 8, examples: 1000
+      ).passed)
+    #expect(
+      !SanityCheck.noiseBaseline(
+        epsilons: grid, attack: [0.4], noise: [0.39], draws: 8, examples: 1000
+      ).passed)
+    #expect(
+      SanityCheck.singleStep(epsilons: grid, attack: [0.4], singleStep: [0.6], examples: 100).passed
+    )
     // One example of a small subset is tolerated, two are not.
-    #expect(SanityCheck.singleStep(epsilons: grid, attack: [0.4], singleStep: [0.39], examples: 100).passed)
-    #expect(!SanityCheck.singleStep(epsilons: grid, attack: [0.4], singleStep: [0.38], examples: 100).passed)
-    #expect(SanityCheck.gradientFree(epsilons: grid, attack: [0.4], square: [0.399], queries: 9, examples: 1000).passed)
-    #expect(!SanityCheck.gradientFree(epsilons: grid, attack: [0.4], square: [0.39], queries: 9, examples: 1000).passed)
+    #expect(
+      SanityCheck.singleStep(epsilons: grid, attack: [0.4], singleStep: [0.39], examples: 100)
+        .passed)
+    #expect(
+      !SanityCheck.singleStep(epsilons: grid, attack: [0.4], singleStep: [0.38], examples: 100)
+        .passed)
+    #expect(
+      SanityCheck.gradientFree(
+        epsilons: grid, attack: [0.4], square: [0.399], queries: 9, examples: 1000
+      ).passed)
+    #expect(
+      !SanityCheck.gradientFree(
+        epsilons: grid, attack: [0.4], square: [0.39], queries: 9, examples: 1000
+      ).passed)
     #expect(SanityCheck.largeEpsilon(epsilon: 0.5, accuracy: 0.01, examples: 100).passed)
     #expect(!SanityCheck.largeEpsilon(epsilon: 0.5, accuracy: 0.05, examples: 100).passed)
   }
@@ -79,7 +116,8 @@ import Testing
     epsilons: [Float], steps: Int = 20, image: ImageShape? = nil
   ) throws -> RobustnessReport {
     let settings = RobustnessSettings(
-      norm: norm, epsilons: epsilons, steps: steps, stepSize: .relative(2.5), seed: 3, batchSize: 64,
+      norm: norm, epsilons: epsilons, steps: steps, stepSize: .relative(2.5), seed: 3,
+      batchSize: 64,
       checkExamples: 200, imageShape: image, squareQueries: 50)
     return try RobustnessEvaluation(settings: settings).run(on: model, images: x, labels: y)
   }
@@ -91,14 +129,17 @@ import Testing
     let (model, x, y) = OracleData.binary(count: 300, inputSize: 25, seed: 8)
     let epsilons: [Float] = norm == .linf ? [0, 0.002, 0.005, 0.01] : [0, 0.01, 0.03, 0.06]
     let curve = try Self.evaluate(
-      model, x, y, norm: norm, epsilons: epsilons, steps: 40, image: ImageShape(channels: 1, height: 5, width: 5))
+      model, x, y, norm: norm, epsilons: epsilons, steps: 40,
+      image: ImageShape(channels: 1, height: 5, width: 5))
     for check in curve.sanityChecks { #expect(check.passed, "\(check.name): \(check.detail)") }
     #expect(Set(curve.sanityChecks.map(\.name)).count == 13)
     #expect(curve.robustAccuracy[0] == curve.cleanAccuracy)
     #expect(curve.robustAccuracy == curve.robustAccuracyEnvelope)
     for (e, epsilon) in epsilons.enumerated() {
       let exact = accuracy(model.exactlyRobust(x, labels: y, epsilon: Double(epsilon), norm: norm))
-      #expect(abs(curve.robustAccuracy[e] - exact) <= 2.0 / 300, "eps \(epsilon): \(curve.robustAccuracy[e]) vs \(exact)")
+      #expect(
+        abs(curve.robustAccuracy[e] - exact) <= 2.0 / 300,
+        "eps \(epsilon): \(curve.robustAccuracy[e]) vs \(exact)")
       // Per-class accuracies weighted by class size give the overall accuracy.
       let weighted = zip(curve.perClassRobustAccuracy[e], curve.classCounts).reduce(0.0) {
         $0 + ($1.0 ?? 0) * Double($1.1)
@@ -130,7 +171,8 @@ import Testing
   /// attack no longer reproduces the clean accuracy (an error).
   @Test func randomisedModelIsFlagged() throws {
     let (inner, x, y) = OracleData.binary(count: 200, inputSize: 20, seed: 10)
-    let curve = try Self.evaluate(NoisyClassifier(inner: inner, scale: 0.3), x, y, epsilons: [0, 0.005])
+    let curve = try Self.evaluate(
+      NoisyClassifier(inner: inner, scale: 0.3), x, y, epsilons: [0, 0.005])
     #expect(curve.failedWarnings.map(\.name).contains("model_deterministic"))
     #expect(curve.failedErrors.map(\.name) == ["epsilon_zero_equals_clean"])
   }

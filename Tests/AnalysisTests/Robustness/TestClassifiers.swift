@@ -18,7 +18,8 @@ struct LinearClassifier: AttackableClassifier {
       for c in 0..<classCount {
         var sum = Double(bias[c])
         for j in 0..<inputSize {
-          sum += Double(weights[c * inputSize + j]) * Double((images[row * inputSize + j] - mean) / std)
+          sum +=
+            Double(weights[c * inputSize + j]) * Double((images[row * inputSize + j] - mean) / std)
         }
         z[row * classCount + c] = Float(sum)
       }
@@ -35,7 +36,9 @@ struct LinearClassifier: AttackableClassifier {
     for row in 0..<count {
       for j in 0..<inputSize {
         var sum = 0.0
-        for c in 0..<classCount { sum += Double(dz[row * classCount + c]) * Double(weights[c * inputSize + j]) }
+        for c in 0..<classCount {
+          sum += Double(dz[row * classCount + c]) * Double(weights[c * inputSize + j])
+        }
         g[row * inputSize + j] = Float(sum) / std
       }
     }
@@ -44,7 +47,9 @@ struct LinearClassifier: AttackableClassifier {
 
   /// The margin of each example in the pixel space: for class y against class c,
   /// (z_y − z_c) and the dual norm of the pixel-space weight difference (w_y − w_c)/std.
-  func exactlyRobust(_ images: [Float], labels: [Int], epsilon: Double, norm: PerturbationNorm) -> [Bool] {
+  func exactlyRobust(_ images: [Float], labels: [Int], epsilon: Double, norm: PerturbationNorm)
+    -> [Bool]
+  {
     let z = logits(images, count: labels.count)
     return labels.indices.map { row in
       let y = labels[row]
@@ -208,32 +213,40 @@ struct ProbabilityClassifier: AttackableClassifier {
 enum OracleData {
   /// A binary linear problem in the spec's oracle setting: pixels in [0.4, 0.6] (the box
   /// never binds for small ε), logits [0, w·x + b] with b centring the classes, 5% label noise.
-  static func binary(count: Int, inputSize: Int, seed: UInt64) -> (LinearClassifier, [Float], [Int]) {
+  static func binary(count: Int, inputSize: Int, seed: UInt64) -> (LinearClassifier, [Float], [Int])
+  {
     var rng = RandomGenerator(seed: seed)
     let w = (0..<inputSize).map { _ in Float(rng.normal()) }
     let b = -0.5 * w.reduce(0, +)
     let model = LinearClassifier(
-      weights: [Float](repeating: 0, count: inputSize) + w, bias: [0, b], classCount: 2, inputSize: inputSize)
+      weights: [Float](repeating: 0, count: inputSize) + w, bias: [0, b], classCount: 2,
+      inputSize: inputSize)
     let images = (0..<count * inputSize).map { _ in 0.4 + 0.2 * rng.uniformFloat() }
-    let predicted = model.logits(images, count: count).enumerated().compactMap { i, z in i % 2 == 1 ? (z > 0 ? 1 : 0) : nil }
+    let predicted = model.logits(images, count: count).enumerated().compactMap { i, z in
+      i % 2 == 1 ? (z > 0 ? 1 : 0) : nil
+    }
     let labels = predicted.map { rng.bernoulli(0.05) ? 1 - $0 : $0 }
     return (model, images, labels)
   }
 
   /// A `classCount`-class linear problem with pixels in [0.3, 0.7] and labels from the
   /// model itself, 5% noisy.
-  static func multiclass(count: Int, inputSize: Int, classCount: Int, seed: UInt64) -> (LinearClassifier, [Float], [Int]) {
+  static func multiclass(count: Int, inputSize: Int, classCount: Int, seed: UInt64) -> (
+    LinearClassifier, [Float], [Int]
+  ) {
     var rng = RandomGenerator(seed: seed)
     let w = (0..<classCount * inputSize).map { _ in Float(rng.normal()) }
     var model = LinearClassifier(
-      weights: w, bias: [Float](repeating: 0, count: classCount), classCount: classCount, inputSize: inputSize)
+      weights: w, bias: [Float](repeating: 0, count: classCount), classCount: classCount,
+      inputSize: inputSize)
     // Centre the classes at the middle image so that all of them occur.
     let middle = [Float](repeating: 0.5, count: inputSize)
     model.bias = model.logits(middle, count: 1).map { -$0 }
     let images = (0..<count * inputSize).map { _ in 0.3 + 0.4 * rng.uniformFloat() }
     let z = model.logits(images, count: count)
     let labels = (0..<count).map { row -> Int in
-      let predicted = (0..<classCount).max { z[row * classCount + $0] < z[row * classCount + $1] } ?? 0
+      let predicted =
+        (0..<classCount).max { z[row * classCount + $0] < z[row * classCount + $1] } ?? 0
       return rng.bernoulli(0.05) ? rng.int(below: classCount) : predicted
     }
     return (model, images, labels)

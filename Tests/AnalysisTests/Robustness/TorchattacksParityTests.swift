@@ -1,8 +1,8 @@
 import Analysis
 import Engine
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The fixture folder written by scripts/fixtures/pgd.py.
 func pgdFixture(_ name: String) throws -> String {
@@ -65,7 +65,9 @@ struct FixtureMLP: AttackableClassifier {
     for row in 0..<count {
       for k in 0..<hidden {
         var sum = 0.0
-        for c in 0..<classCount { sum += Double(dz[row * classCount + c]) * Double(w2[c * hidden + k]) }
+        for c in 0..<classCount {
+          sum += Double(dz[row * classCount + c]) * Double(w2[c * hidden + k])
+        }
         dh[k] = h[row * hidden + k] > 0 ? sum : 0
       }
       for j in 0..<inputSize {
@@ -104,7 +106,9 @@ struct FixtureMLP: AttackableClassifier {
     var weights: String?
   }
 
-  static let attacks = ["pgd_linf", "pgd_l2", "pgd_linf_start", "pgd_l2_start", "apgd_linf", "apgd_l2"]
+  static let attacks = [
+    "pgd_linf", "pgd_l2", "pgd_linf_start", "pgd_l2_start", "apgd_linf", "apgd_l2",
+  ]
 
   static func reference(_ tag: String) throws -> Reference {
     let data = try Data(contentsOf: URL(fileURLWithPath: try pgdFixture("pgd_\(tag).json")))
@@ -121,11 +125,13 @@ struct FixtureMLP: AttackableClassifier {
   static func resnet(_ reference: Reference) throws -> LayerClassifier {
     var rng = RandomGenerator(seed: 0)
     let configuration = ResNetConfiguration(
-      depth: .resnet18, stem: .cifar, width: try #require(reference.width), inChannels: 1, classes: 10,
+      depth: .resnet18, stem: .cifar, width: try #require(reference.width), inChannels: 1,
+      classes: 10,
       normalization: (mean: [Float(reference.mean)], std: [Float(reference.std)]))
     let model = ResNet(configuration, rng: &rng)
     try model.loadWeights(from: pgdFixture(try #require(reference.weights)))
-    return LayerClassifier(model, image: ImageShape(channels: 1, height: 28, width: 28), classCount: 10)
+    return LayerClassifier(
+      model, image: ImageShape(channels: 1, height: 28, width: 28), classCount: 10)
   }
 
   @Test(arguments: attacks)
@@ -138,17 +144,22 @@ struct FixtureMLP: AttackableClassifier {
   @Test(arguments: attacks)
   func resnetMatchesTorchattacks(name: String) throws {
     let reference = try Self.reference("resnet")
-    try Self.check(name, tag: "resnet", model: try Self.resnet(reference), reference: reference, divergentExamples: 1)
+    try Self.check(
+      name, tag: "resnet", model: try Self.resnet(reference), reference: reference,
+      divergentExamples: 1)
   }
 
   static func check(
-    _ name: String, tag: String, model: some AttackableClassifier, reference: Reference, divergentExamples: Int
+    _ name: String, tag: String, model: some AttackableClassifier, reference: Reference,
+    divergentExamples: Int
   ) throws {
     let (images, labels) = try data()
     let settings = try #require(reference.attacks[name])
     let norm = try #require(PerturbationNorm(rawValue: settings.norm))
     let epsilon = Float(settings.eps)
-    let expectedFooled = try NPYArray.read(pgdFixture("pgd_\(tag)_\(name)_fooled.npy")).bytes.map { $0 != 0 }
+    let expectedFooled = try NPYArray.read(pgdFixture("pgd_\(tag)_\(name)_fooled.npy")).bytes.map {
+      $0 != 0
+    }
     let expectedImages = try NPYArray.read(pgdFixture("pgd_\(tag)_\(name)_adv.npy")).floats()
     let root = RandomGenerator(seed: reference.seed)
     let n = model.inputSize
@@ -174,16 +185,20 @@ struct FixtureMLP: AttackableClassifier {
       }
     } else {
       let attack = PGD(
-        norm: norm, epsilon: epsilon, stepSize: Float(try #require(settings.alpha)), steps: settings.steps,
+        norm: norm, epsilon: epsilon, stepSize: Float(try #require(settings.alpha)),
+        steps: settings.steps,
         randomStart: settings.random_start ?? false)
       let run = attack.run(
-        on: model, images: images, labels: labels, randomness: labels.indices.map { root.stream(UInt64($0)) })
+        on: model, images: images, labels: labels,
+        randomness: labels.indices.map { root.stream(UInt64($0)) })
       fooled = run.fooled
       adversarial = run.adversarial
     }
 
     let robust = 1 - accuracy(fooled)
-    #expect(abs(robust - settings.robust_accuracy) <= 1.0 / Double(reference.n), "\(robust) vs \(settings.robust_accuracy)")
+    #expect(
+      abs(robust - settings.robust_accuracy) <= 1.0 / Double(reference.n),
+      "\(robust) vs \(settings.robust_accuracy)")
     let disagreements = zip(fooled, expectedFooled).filter { $0 != $1 }.count
     #expect(disagreements <= 1, "\(disagreements) examples disagree")
 
@@ -224,9 +239,13 @@ struct FixtureMLP: AttackableClassifier {
     let settings = try #require(reference.square[name])
     let model = try FixtureMLP(mean: Float(reference.mean), std: Float(reference.std))
     let count = settings.n
-    let images = Array(try NPYArray.read(pgdFixture("pgd_images.npy")).floats().map { $0 / 255 }[0..<count * 784])
-    let labels = Array(try #require(try NPYArray.read(pgdFixture("pgd_labels.npy")).integers())[0..<count])
-    let expectedFooled = try NPYArray.read(pgdFixture("pgd_mlp_\(name)_fooled.npy")).bytes.map { $0 != 0 }
+    let images = Array(
+      try NPYArray.read(pgdFixture("pgd_images.npy")).floats().map { $0 / 255 }[0..<count * 784])
+    let labels = Array(
+      try #require(try NPYArray.read(pgdFixture("pgd_labels.npy")).integers())[0..<count])
+    let expectedFooled = try NPYArray.read(pgdFixture("pgd_mlp_\(name)_fooled.npy")).bytes.map {
+      $0 != 0
+    }
     let expectedImages = try NPYArray.read(pgdFixture("pgd_mlp_\(name)_adv.npy")).floats()
 
     let attack = SquareAttack(
@@ -234,7 +253,8 @@ struct FixtureMLP: AttackableClassifier {
       queries: settings.queries, channels: 1, height: 28, width: 28)
     let root = RandomGenerator(seed: reference.seed)
     let run = attack.run(
-      on: model, images: images, labels: labels, randomness: (0..<count).map { root.stream(UInt64($0)) })
+      on: model, images: images, labels: labels,
+      randomness: (0..<count).map { root.stream(UInt64($0)) })
     #expect(run.fooled == expectedFooled)
     #expect(expectedFooled.contains(true) && expectedFooled.contains(false))
     let largest = zip(run.adversarial, expectedImages).map { abs($0 - $1) }.max() ?? .infinity
