@@ -58,7 +58,7 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
     .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "TestSupport"]),
+    .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "PlottingTests", dependencies: ["Plotting", "CCairo", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CLITests", dependencies: ["clens", "TestSupport"]),

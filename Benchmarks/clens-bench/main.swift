@@ -5,5 +5,6 @@ switch arguments.first {
 case "augment": try AugmentBench.run(Array(arguments.dropFirst()))
 case "plot": PlotBench.main(Array(arguments.dropFirst()))
 case "train": try TrainBench.run(Array(arguments.dropFirst()))
-default: print("usage: clens-bench <area> [options]\nareas: augment, plot, train")
+case "pgd": try PGDBench.run(Array(arguments.dropFirst()))
+default: print("usage: clens-bench <area> [options]\nareas: augment, pgd, plot, train")
 }
