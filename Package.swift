@@ -39,7 +39,7 @@ let package = Package(
       swiftSettings: fastMath
     ),
     .target(name: "Analysis", dependencies: ["Engine"], swiftSettings: fastMath),
-    .target(name: "Plotting", dependencies: ["CCairo"], swiftSettings: fastMath),
+    .target(name: "Plotting", dependencies: ["CCairo", "CZlib", "Engine"], swiftSettings: fastMath),
     .executableTarget(
       name: "clens",
       dependencies: [
@@ -58,8 +58,9 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
     .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "TestSupport"]),
-    .testTarget(name: "PlottingTests", dependencies: ["Plotting", "TestSupport"]),
+    .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "PlottingTests", dependencies: ["Plotting", "CCairo", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CLITests", dependencies: ["clens", "TestSupport"]),
   ]
 )

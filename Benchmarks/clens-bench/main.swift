@@ -1,7 +1,10 @@
-// Benchmarks live here, one file per area; the first argument picks the area.
+// Benchmarks, one area per first argument: `clens-bench <area> [options]`.
+// Each prints `name: value unit` lines, like the Python peers in ../shared/peers.
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "augment": try AugmentBench.run(Array(arguments.dropFirst()))
+case "plot": PlotBench.main(Array(arguments.dropFirst()))
 case "train": try TrainBench.run(Array(arguments.dropFirst()))
-default: print("usage: clens-bench augment|train ...")
+case "pgd": try PGDBench.run(Array(arguments.dropFirst()))
+default: print("usage: clens-bench <area> [options]\nareas: augment, pgd, plot, train")
 }

@@ -57,6 +57,7 @@ public enum Split: String, CaseIterable, Sendable {
 /// let train = try source.load(.train)      // 60,000 x 1 x 28 x 28
 /// ```
 public struct DatasetSource: Sendable {
+  /// Which dataset (and so which file format).
   public var kind: DatasetKind
   /// The folder holding the files; nil uses `kind.defaultDirectory` (or the bundled
   /// copy for `digits`).
@@ -64,6 +65,7 @@ public struct DatasetSource: Sendable {
   /// For CIFAR-100: use the 20 superclasses instead of the 100 classes.
   public var coarseLabels: Bool
 
+  /// The dataset `kind` in `directory` (nil: the default location).
   public init(_ kind: DatasetKind, directory: String? = nil, coarseLabels: Bool = false) {
     self.kind = kind
     self.directory = directory
@@ -82,33 +84,29 @@ public struct DatasetSource: Sendable {
   /// Reads one split. Errors name the file or folder and what is wrong with it.
   public func load(_ split: Split, threads: ThreadCount = .available) throws(FileError) -> ImageSet
   {
-    if kind == .digits { return try loadDigits(split) }
-    guard let folder = resolvedDirectory else {
-      throw FileError(
-        "--data-dir",
-        "\(kind.rawValue) needs --data-dir: the folder holding \(expectedFiles(split).joined(separator: ", "))"
-      )
-    }
-    try requireFolder(folder)
     switch kind {
+    case .digits:
+      return try loadDigits(split)
     case .fashionMNIST, .mnist:
+      let folder = try dataFolder(split)
       let prefix = split == .train ? "train" : "t10k"
       let classes = kind == .mnist ? (0..<10).map(String.init) : DatasetSource.fashionMNISTClasses
       return try readIDXImageSet(
         images: try findFile(in: folder, names: idxNames(prefix, "images", 3)),
         labels: try findFile(in: folder, names: idxNames(prefix, "labels", 1)), classNames: classes)
     case .cifar10:
-      let base = subfolder(folder, "cifar-10-batches-bin")
+      let base = subfolder(try dataFolder(split), "cifar-10-batches-bin")
       let names = split == .train ? (1...5).map { "data_batch_\($0).bin" } : ["test_batch.bin"]
       var paths = [String]()
       for name in names { paths.append(try findFile(in: base, names: [name])) }
       return try CIFARBinary.read(paths, layout: .cifar10)
     case .cifar100:
-      let base = subfolder(folder, "cifar-100-binary")
+      let base = subfolder(try dataFolder(split), "cifar-100-binary")
       return try CIFARBinary.read(
         [try findFile(in: base, names: ["\(split.rawValue).bin"])],
         layout: .cifar100(coarse: coarseLabels))
     case .folder:
+      let folder = try dataFolder(split)
       let root = folder + "/" + split.rawValue
       guard FileManager.default.fileExists(atPath: root) else {
         throw FileError(
@@ -118,14 +116,26 @@ public struct DatasetSource: Sendable {
       }
       return try ImageFolder.read(root, threads: threads)
     case .npy:
-      return try loadNumpy(folder, split)
-    case .digits:
-      return try loadDigits(split)
+      return try loadNumpy(try dataFolder(split), split)
     }
   }
 
-  /// The UCI digits have no official split: the last fifth (359 images, by writers not
-  /// seen in training) is the test split, the first 1,438 the training split.
+  /// The existing folder the files of `split` are read from.
+  private func dataFolder(_ split: Split) throws(FileError) -> String {
+    guard let folder = resolvedDirectory else {
+      throw FileError(
+        "--data-dir",
+        "\(kind.rawValue) needs --data-dir: the folder holding \(expectedFiles(split).joined(separator: ", "))"
+      )
+    }
+    try requireFolder(folder)
+    return folder
+  }
+
+  /// The bundled digits (the UCI test file as scikit-learn ships it) have no split of
+  /// their own: the last fifth, 359 images in file order, is the test split and the
+  /// first 1,438 the training split. The file records no writers, so nothing says the
+  /// two splits' writers differ.
   private func loadDigits(_ split: Split) throws(FileError) -> ImageSet {
     let path: String
     if let directory {

@@ -12,8 +12,11 @@ public struct ImageSet: Sendable, Equatable {
   public var pixels: [UInt8]
   /// One class index in `0..<classCount` per image.
   public var labels: [Int]
+  /// 1 (greyscale) or 3 (RGB).
   public var channels: Int
+  /// Image height in pixels.
   public var height: Int
+  /// Image width in pixels.
   public var width: Int
   /// Human-readable class names, `classCount` of them.
   public var classNames: [String]
@@ -25,6 +28,8 @@ public struct ImageSet: Sendable, Equatable {
   /// Number of classes (the labels lie in `0..<classCount`).
   public var classCount: Int { classNames.count }
 
+  /// A set of `labels.count` images; `pixels` must hold that many images of the given
+  /// shape and every label must index `classNames`.
   public init(
     pixels: [UInt8], labels: [Int], channels: Int, height: Int, width: Int, classNames: [String]
   ) {

@@ -35,9 +35,11 @@ public enum LabelSubset: Sendable, Equatable, CustomStringConvertible {
 }
 
 extension Double {
-  /// Shortest decimal text ("1", "12.5").
+  /// Shortest decimal text ("1", "12.5"), rounded to 1e-9 so that a percentage that went
+  /// through a fraction ("7%" is 0.07, and 0.07 * 100 = 7.000000000000001) reads as typed.
   fileprivate func formatted() -> String {
-    self == rounded() ? String(Int(self)) : String(self)
+    let value = (self * 1e9).rounded() / 1e9
+    return value == value.rounded() ? String(Int(value)) : String(value)
   }
 }
 

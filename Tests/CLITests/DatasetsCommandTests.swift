@@ -33,14 +33,31 @@ struct DatasetsCommandTests {
     #expect(images.count == 100 && images.classCounts.allSatisfy { $0 >= 9 && $0 <= 11 })
   }
 
-  @Test func badOptionsAreValidationErrors() {
-    #expect(throws: (any Error).self) { try DatasetsCommand.parse(["--dataset", "cifar10"]) }
-    #expect(throws: (any Error).self) { try DatasetsCommand.parse(["--dataset", "imagenet"]) }
-    #expect(throws: (any Error).self) { try DatasetsCommand.parse(["--labelled", "ten"]) }
-    #expect(throws: (any Error).self) { try DatasetsCommand.parse(["--limit", "0"]) }
-    #expect(throws: (any Error).self) {
-      try DatasetsCommand.parse(["--dataset", "mnist", "--data-dir", "/x", "--coarse-labels"])
+  /// The message `clens datasets ARGUMENTS` prints for its parse or validation error
+  /// (nil when the arguments are fine).
+  static func error(_ arguments: [String]) -> String? {
+    do {
+      _ = try DatasetsCommand.parse(arguments)
+      return nil
+    } catch {
+      return DatasetsCommand.message(for: error)
     }
+  }
+
+  @Test func badOptionsAreValidationErrors() {
+    #expect(
+      Self.error(["--dataset", "cifar10"])
+        == "--dataset cifar10 needs --data-dir (the folder holding its files)")
+    #expect(Self.error(["--dataset", "imagenet"])?.contains("'imagenet' is invalid") == true)
+    #expect(
+      Self.error(["--labelled", "ten"])?.contains("'ten' is invalid for '--labelled") == true)
+    #expect(Self.error(["--labelled", "150%"])?.contains("'150%' is invalid") == true)
+    #expect(Self.error(["--limit", "0"]) == "--limit must be at least 1")
+    #expect(Self.error(["--threads", "0"]) == "--threads must be at least 1")
+    #expect(
+      Self.error(["--dataset", "mnist", "--data-dir", "/x", "--coarse-labels"])
+        == "--coarse-labels applies only to --dataset cifar100")
+    #expect(Self.error(["--dataset", "cifar100", "--data-dir", "/x", "--coarse-labels"]) == nil)
     #expect(
       DatasetsCommand.message(for: FileError("/x/a.bin", "truncated")) == "/x/a.bin: truncated")
   }

@@ -63,17 +63,41 @@ struct BatchLoaderTests {
     #expect(augmented.view(0) != augmented.view(1))
   }
 
-  @Test func stoppingEarlyEndsTheWorkers() {
-    let many = BatchLoader(
-      images: Self.set, batchSize: 1, views: 2,
-      transform: AugmentationRecipe.mocoV2.transform(height: 8, width: 8, normalization: nil),
-      seed: 0, threads: ThreadCount(2), prefetch: 2)
-    var seen = 0
-    for batch in many.batches(epoch: 0) {
-      seen += batch.count
-      if seen == 3 { break }
+  /// A transform that passes images through and holds `token`: the token lives as long
+  /// as any copy of the loader, and so as long as any batch worker thread.
+  struct Tracked: ImageTransform {
+    final class Token: Sendable {}
+    let token: Token
+    let inner: Compose
+
+    func callAsFunction(_ image: Image, using rng: inout RandomGenerator) -> Image {
+      inner(image, using: &rng)
     }
-    #expect(seen == 3)
+  }
+
+  @Test func stoppingEarlyEndsTheWorkers() throws {
+    weak var token: Tracked.Token?
+    do {
+      let strong = Tracked.Token()
+      token = strong
+      let many = BatchLoader(
+        images: Self.set, batchSize: 1, views: 2,
+        transform: Tracked(
+          token: strong,
+          inner: AugmentationRecipe.mocoV2.transform(height: 8, width: 8, normalization: nil)),
+        seed: 0, threads: ThreadCount(2), prefetch: 2)
+      var seen = 0
+      for batch in many.batches(epoch: 0) {
+        seen += batch.count
+        if seen == 3 { break }
+      }
+      #expect(seen == 3)
+    }
+    // The workers were blocked waiting for room in the queue; dropping the sequence
+    // must wake them and let them exit rather than leave them parked forever.
+    let deadline = Date().addingTimeInterval(10)
+    while token != nil && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+    #expect(token == nil, "a batch worker thread outlived the sequence it worked for")
   }
 }
 
@@ -104,16 +128,29 @@ struct TransformTests {
     let jitter = ColorJitter(brightness: 0.4, contrast: 0.8, saturation: 0, hue: 0.1)
     var rng = RandomGenerator(seed: 3)
     var orders = Set<[ColorJitter.Adjustment]>()
+    var brightness = [Float]()
+    var contrast = [Float]()
+    var hue = [Float]()
     for _ in 0..<2000 {
       let p = jitter.sampleParameters(using: &rng)
       orders.insert(p.order)
       #expect(Set(p.order) == Set(ColorJitter.Adjustment.allCases))
-      #expect(
-        p.brightness.map { $0 >= 0.6 && $0 <= 1.4 } == true
-          && p.contrast.map { $0 >= 0.2 && $0 <= 1.8 } == true)
-      #expect(p.saturation == nil && p.hue.map { abs($0) <= 0.1 } == true)
+      #expect(p.saturation == nil)
+      brightness.append(p.brightness ?? .nan)
+      contrast.append(p.contrast ?? .nan)
+      hue.append(p.hue ?? .nan)
     }
     #expect(orders.count == 24)
+    // Each factor is uniform over torchvision's range: it stays inside and reaches
+    // both ends (2000 draws come within 0.5 % of each end), centred on the middle.
+    for (values, low, high) in [(brightness, 0.6, 1.4), (contrast, 0.2, 1.8), (hue, -0.1, 0.1)] {
+      let (low, high) = (Float(low), Float(high))
+      let margin = (high - low) * 0.005
+      #expect(values.allSatisfy { $0 >= low && $0 <= high })
+      #expect((values.min() ?? .nan) < low + margin && (values.max() ?? .nan) > high - margin)
+      let mean = values.reduce(0, +) / Float(values.count)
+      #expect(abs(mean - (low + high) / 2) < (high - low) * 0.03)
+    }
   }
 
   @Test func probabilitiesAndGreyscaleImages() {

@@ -101,6 +101,11 @@ struct LabelSubsetTests {
     #expect(LabelSubset("0") == nil && LabelSubset("150%") == nil && LabelSubset("ten") == nil)
     #expect(
       LabelSubset.fraction(0.01).description == "1%" && LabelSubset.perClass(4).description == "4")
+    // Percentages print as typed, not with the fraction's rounding error.
+    #expect(
+      ["7%", "12.5%", "0.1%", "29%", "all"].map { LabelSubset($0)?.description } == [
+        "7%", "12.5%", "0.1%", "29%", "all",
+      ])
   }
 
   @Test func subsetsAreClassBalancedAndSeeded() {

@@ -98,6 +98,19 @@ struct IDXTests {
         try readIDXImageSet(images: labels2, labels: images2, classNames: names)
       }?.problem
         == "expected images of dimensions [count, height, width], found [3]")
+    // Well-formed files that hold no images, or images without pixels.
+    for (dimensions, expected) in [
+      ([0, 28, 28], "holds no images"),
+      ([2, 0, 3], "images of 0x3 pixels (height and width must be positive)"),
+    ] {
+      let empty = directory.file("empty-idx3-ubyte")
+      try Data(IDXArray(dimensions: dimensions, bytes: []).encoded()).write(
+        to: URL(fileURLWithPath: empty))
+      #expect(
+        fileError { () throws(FileError) in
+          try readIDXImageSet(images: empty, labels: labels2, classNames: names)
+        } == FileError(empty, expected))
+    }
   }
 
   @Test func fashionMNISTFromDebian() throws {

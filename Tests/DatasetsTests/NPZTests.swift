@@ -66,6 +66,61 @@ struct NPZTests {
       problem(writer.finish())
         == "member m.npy: truncated data: shape [8] of uint8 needs 8 bytes, file has 5")
   }
+
+  /// Little-endian bytes of `value`.
+  static func le(_ value: UInt64, _ count: Int) -> [UInt8] {
+    (0..<count).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) }
+  }
+
+  /// Offsets and sizes near Int.max in zip64 fields are errors, not overflow traps.
+  @Test func hugeZip64FieldsAreErrors() {
+    let huge: UInt64 = 0x7FFF_FFFF_FFFF_FFF0
+    let plain = NPZ.encode(["a": NPYArray(shape: [2], uint8s: [1, 2])])
+    func problem(_ bytes: [UInt8]) -> String? {
+      fileError { () throws(FileError) in try NPZ.decode(bytes, path: "x.npz") }?.problem
+    }
+    // The end record says zip64; a zip64 record (at `recordAt`) holds the directory.
+    func zip64(size: UInt64, offset: UInt64, recordAt: UInt64? = nil) -> [UInt8] {
+      var bytes = Array(plain.dropLast(22))
+      let record = UInt64(bytes.count)
+      bytes += Self.le(0x0606_4B50, 4) + Self.le(44, 8) + Self.le(45, 4) + Self.le(0, 8)
+      bytes += Self.le(1, 8) + Self.le(1, 8) + Self.le(size, 8) + Self.le(offset, 8)
+      bytes +=
+        Self.le(0x0706_4B50, 4) + Self.le(0, 4) + Self.le(recordAt ?? record, 8) + Self.le(1, 4)
+      bytes += Self.le(0x0605_4B50, 4) + Self.le(0, 4) + Self.le(0xFFFF_FFFF, 4)
+      return bytes + Self.le(0xFFFF_FFFF, 4) + Self.le(0xFFFF_FFFF, 4) + Self.le(0, 2)
+    }
+    #expect(
+      problem(zip64(size: 10, offset: 0, recordAt: huge))
+        == "corrupt zip64 archive: bad end-of-central-directory record")
+    let pastTheEnd = "truncated zip: the central directory lies past the end of the file"
+    #expect(problem(zip64(size: 100, offset: huge)) == pastTheEnd)
+    #expect(problem(zip64(size: huge, offset: 100)) == pastTheEnd)
+    // A directory entry whose zip64 extra field replaces its local header offset (bytes
+    // 42..<46) or its compressed size (bytes 20..<24).
+    for (field, expected) in [
+      (42, "corrupt zip: bad local header of member a.npy"),
+      (20, "truncated zip: member a.npy is cut off"),
+    ] {
+      let directory = plain.count - 22 - 46 - 5
+      var bytes = plain
+      #expect(bytes.le32(directory) == 0x0201_4B50)
+      for k in field..<field + 4 { bytes[directory + k] = 0xFF }
+      let extra = Self.le(1, 2) + Self.le(8, 2) + Self.le(huge, 8)
+      bytes[directory + 30] = UInt8(extra.count)
+      bytes.insert(contentsOf: extra, at: directory + 46 + 5)
+      bytes[bytes.count - 22 + 12] += UInt8(extra.count)  // the directory's size
+      #expect(problem(bytes) == expected)
+    }
+    // A deflated member claiming more bytes than deflate can expand to.
+    var writer = ZipWriter()
+    writer.add(
+      name: "a.npy", contents: NPYArray(shape: [2], uint8s: [1, 2]).encoded(), compressed: true)
+    var claim = writer.finish()
+    let directory = claim.count - 22 - 46 - 5
+    for k in 24..<28 { claim[directory + k] = 0xFF }
+    #expect(problem(claim)?.hasPrefix("recorded size 4294967295 bytes is impossible") == true)
+  }
 }
 
 struct NumpyImagesTests {
@@ -117,5 +172,23 @@ struct NumpyImagesTests {
           images: NPYArray(shape: [2, 5, 5, 5], uint8s: Array(repeating: 0, count: 250)),
           labels: labels, imagesPath: "i", labelsPath: "l")
       }?.problem.hasPrefix("expected images of shape") == true)
+    for (shape, expected) in [
+      ([0, 2, 2], "holds no images"),
+      ([2, 2, 0], "images of 2x0 pixels (height and width must be positive)"),
+    ] {
+      #expect(
+        fileError { () throws(FileError) in
+          try NumpyImages.imageSet(
+            images: NPYArray(shape: shape, uint8s: []), labels: labels, imagesPath: "i",
+            labelsPath: "l")
+        } == FileError("i", expected))
+    }
+    // Without class names a corrupt huge label must not make a billion classes.
+    #expect(
+      fileError { () throws(FileError) in
+        try NumpyImages.imageSet(
+          images: good, labels: NPYArray(shape: [2], int64s: [0, 1 << 40]), imagesPath: "i",
+          labelsPath: "l")
+      }?.problem.hasPrefix("label 1099511627776 would make 1099511627777 classes") == true)
   }
 }

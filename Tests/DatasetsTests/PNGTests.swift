@@ -98,6 +98,19 @@ struct PNGTests {
     #expect(set.image(0) == colour)
     #expect(set.imageBytes(2).allSatisfy { $0 == 102 })
 
+    // PNGs in folders below a class folder belong to that class, after its own files
+    // (torchvision walks the tree); links back up are an error, not an endless walk.
+    try PNGFile.write(grey, to: directory.file("ant/deeper/d.png"))
+    try PNGFile.write(colour, to: directory.file("ant/deeper/still/e.png"))
+    let nested = try ImageFolder.read(directory.path, threads: ThreadCount(2))
+    #expect(nested.labels == [0, 0, 0, 0, 1] && nested.image(3) == colour)
+    try FileManager.default.createSymbolicLink(
+      atPath: directory.file("ant/deeper/up"), withDestinationPath: directory.file("ant"))
+    #expect(
+      fileError { () throws(FileError) in try ImageFolder.read(directory.path) }?.problem
+        == "is a link to a folder that was already read (a loop or a duplicate)")
+    try FileManager.default.removeItem(atPath: directory.file("ant/deeper"))
+
     let exported = TemporaryDirectory()
     try ImageFolder.write(set, to: exported.path)
     #expect(try ImageFolder.read(exported.path) == set)

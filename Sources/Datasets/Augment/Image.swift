@@ -4,11 +4,14 @@
 public struct Image: Sendable, Equatable {
   /// 1 (greyscale) or 3 (RGB).
   public var channels: Int
+  /// Rows.
   public var height: Int
+  /// Columns.
   public var width: Int
   /// `channels * height * width` values, channel planes one after another.
   public var pixels: [Float]
 
+  /// An image of the given shape; `pixels` must hold `channels * height * width` values.
   public init(channels: Int, height: Int, width: Int, pixels: [Float]) {
     precondition(
       pixels.count == channels * height * width, "Image: pixel count does not match the shape")

@@ -17,6 +17,7 @@ public struct Compose: ImageTransform {
   /// The transforms, in the order they run.
   public var transforms: [any ImageTransform]
 
+  /// Runs `transforms` in order.
   public init(_ transforms: [any ImageTransform]) { self.transforms = transforms }
 
   public func callAsFunction(_ image: Image, using rng: inout RandomGenerator) -> Image {
@@ -34,6 +35,7 @@ public struct RandomApply: ImageTransform {
   /// What is applied, in order.
   public var transforms: Compose
 
+  /// Applies `transforms` with `probability` in [0, 1].
   public init(probability: Double, _ transforms: [any ImageTransform]) {
     precondition(probability >= 0 && probability <= 1, "RandomApply probability must lie in [0, 1]")
     self.probability = probability
@@ -47,11 +49,16 @@ public struct RandomApply: ImageTransform {
 
 /// A crop window: top-left corner and size, in pixels.
 public struct CropBox: Sendable, Equatable {
+  /// The first row.
   public var top: Int
+  /// The first column.
   public var left: Int
+  /// Rows in the window.
   public var height: Int
+  /// Columns in the window.
   public var width: Int
 
+  /// The window of `height x width` pixels at (`top`, `left`).
   public init(top: Int, left: Int, height: Int, width: Int) {
     self.top = top
     self.left = left
@@ -63,14 +70,18 @@ public struct CropBox: Sendable, Equatable {
 /// Crops a random window of random area and aspect ratio and resizes it to a fixed size
 /// (torchvision's `RandomResizedCrop`, antialiased).
 public struct RandomResizedCrop: ImageTransform {
+  /// Output height.
   public var height: Int
+  /// Output width.
   public var width: Int
   /// The range of the window's area as a fraction of the image's.
   public var scale: ClosedRange<Double>
   /// The range of the window's width / height.
   public var ratio: ClosedRange<Double>
+  /// The filter the window is resized with.
   public var interpolation: Interpolation
 
+  /// A crop to `height x width`; sizes, the smallest scale and ratio must be positive.
   public init(
     height: Int, width: Int, scale: ClosedRange<Double> = 0.08...1,
     ratio: ClosedRange<Double> = 0.75...(4.0 / 3.0),
@@ -132,13 +143,16 @@ public struct RandomResizedCrop: ImageTransform {
 /// Pads the image, then crops a uniformly placed window (torchvision's `RandomCrop`
 /// with `padding`; the CIFAR recipe is 32 with padding 4).
 public struct RandomCrop: ImageTransform {
+  /// Output height.
   public var height: Int
+  /// Output width.
   public var width: Int
   /// Pixels added on every side before cropping.
   public var padding: Int
   /// How the added border is filled.
   public var paddingMode: PaddingMode
 
+  /// A `height x width` crop after padding by `padding` (non-negative) on every side.
   public init(height: Int, width: Int, padding: Int = 0, paddingMode: PaddingMode = .constant(0)) {
     precondition(height > 0 && width > 0 && padding >= 0, "RandomCrop: bad parameters")
     self.height = height
@@ -179,9 +193,12 @@ public struct RandomCrop: ImageTransform {
 
 /// The central window (torchvision's `CenterCrop`).
 public struct CenterCrop: ImageTransform {
+  /// Output height.
   public var height: Int
+  /// Output width.
   public var width: Int
 
+  /// The central `height x width` window (zero-padded when the image is smaller).
   public init(height: Int, width: Int) {
     self.height = height
     self.width = width
@@ -207,6 +224,7 @@ public struct Resize: ImageTransform {
   /// The resampling filter.
   public var interpolation: Interpolation
 
+  /// Resizes to `target` with `interpolation`.
   public init(_ target: Target, interpolation: Interpolation = .bilinear) {
     self.target = target
     self.interpolation = interpolation
@@ -232,8 +250,10 @@ public struct Resize: ImageTransform {
 /// Mirrors left to right with probability `probability` (torchvision's
 /// `RandomHorizontalFlip`).
 public struct RandomHorizontalFlip: ImageTransform {
+  /// The chance of mirroring.
   public var probability: Double
 
+  /// Mirrors with `probability` (torchvision's default 0.5).
   public init(probability: Double = 0.5) { self.probability = probability }
 
   public func callAsFunction(_ image: Image, using rng: inout RandomGenerator) -> Image {
@@ -252,12 +272,18 @@ public struct ColorJitter: ImageTransform {
 
   /// Sampled parameters: the order, and a factor for each adjustment that is on.
   public struct Parameters: Sendable, Equatable {
+    /// The order the adjustments run in (a permutation of all four).
     public var order: [Adjustment]
+    /// The brightness factor; nil skips the adjustment.
     public var brightness: Float?
+    /// The contrast factor; nil skips the adjustment.
     public var contrast: Float?
+    /// The saturation factor; nil skips the adjustment.
     public var saturation: Float?
+    /// The hue shift in turns, in [-0.5, 0.5]; nil skips the adjustment.
     public var hue: Float?
 
+    /// Fixed parameters, for applying a known jitter.
     public init(
       order: [Adjustment], brightness: Float?, contrast: Float?, saturation: Float?, hue: Float?
     ) {
@@ -278,6 +304,7 @@ public struct ColorJitter: ImageTransform {
   /// Strength h in [0, 0.5]: hue shift ~ U(-h, h) turns.
   public var hue: Double
 
+  /// A jitter with the given strengths (non-negative; hue at most 0.5).
   public init(brightness: Double = 0, contrast: Double = 0, saturation: Double = 0, hue: Double = 0)
   {
     precondition(
@@ -326,8 +353,10 @@ public struct ColorJitter: ImageTransform {
 /// Converts to greyscale with probability `probability`, keeping the channel count
 /// (torchvision's `RandomGrayscale`); greyscale images pass unchanged.
 public struct RandomGrayscale: ImageTransform {
+  /// The chance of converting.
   public var probability: Double
 
+  /// Converts with `probability` (torchvision's default 0.1).
   public init(probability: Double = 0.1) { self.probability = probability }
 
   public func callAsFunction(_ image: Image, using rng: inout RandomGenerator) -> Image {
@@ -343,6 +372,7 @@ public struct GaussianBlur: ImageTransform {
   /// The range σ is drawn from, in pixels.
   public var sigma: ClosedRange<Float>
 
+  /// A blur with an odd `kernelSize` and σ drawn from `sigma` (positive).
   public init(kernelSize: Int, sigma: ClosedRange<Float> = 0.1...2.0) {
     precondition(
       kernelSize > 0 && kernelSize % 2 == 1 && sigma.lowerBound > 0,
@@ -371,6 +401,7 @@ public struct PILGaussianBlur: ImageTransform {
   /// The range PIL's radius (its σ) is drawn from, in pixels.
   public var radius: ClosedRange<Float>
 
+  /// A blur with radius drawn from `radius` (non-negative; MoCo v2's 0.1...2).
   public init(radius: ClosedRange<Float> = 0.1...2.0) {
     precondition(radius.lowerBound >= 0, "PILGaussianBlur: the radius must be non-negative")
     self.radius = radius
@@ -394,6 +425,7 @@ public struct RandomRotation: ImageTransform {
   /// The value of pixels rotated in from outside.
   public var fill: Float
 
+  /// Rotations up to `degrees` either way, `fill` in the corners.
   public init(degrees: Double, fill: Float = 0) {
     self.degrees = degrees
     self.fill = fill
@@ -417,6 +449,7 @@ public struct Normalize: ImageTransform {
   /// Per-channel standard deviations (or one for all channels).
   public var std: [Float]
 
+  /// Normalisation by `mean` and `std` (as many of each; every std positive).
   public init(mean: [Float], std: [Float]) {
     precondition(
       mean.count == std.count && !mean.isEmpty && std.allSatisfy { $0 > 0 },

@@ -8,6 +8,7 @@ public struct IDXArray: Sendable, Equatable {
   /// The elements, row-major.
   public var bytes: [UInt8]
 
+  /// An array of the given dimensions; `bytes` must hold their product of elements.
   public init(dimensions: [Int], bytes: [UInt8]) {
     precondition(
       dimensions.reduce(1, *) == bytes.count, "IDXArray: byte count does not match dimensions")
@@ -93,6 +94,9 @@ public func readIDXImageSet(
       imagesPath, "expected images of dimensions [count, height, width], found \(images.dimensions)"
     )
   }
+  try checkedImageShape(
+    count: images.dimensions[0], height: images.dimensions[1], width: images.dimensions[2],
+    path: imagesPath)
   guard labels.dimensions.count == 1 else {
     throw FileError(labelsPath, "expected labels of dimensions [count], found \(labels.dimensions)")
   }
@@ -116,6 +120,16 @@ func checkedLabels(_ labels: [Int], classCount: Int, path: String) throws(FileEr
     throw FileError(path, "label \(labels[bad]) of image \(bad) is outside 0..<\(classCount)")
   }
   return labels
+}
+
+/// Throws unless the file holds at least one image of positive height and width: an
+/// empty set or zero-sized images read fine but would stop training with a crash in the
+/// first crop.
+func checkedImageShape(count: Int, height: Int, width: Int, path: String) throws(FileError) {
+  guard count > 0 else { throw FileError(path, "holds no images") }
+  guard height > 0, width > 0 else {
+    throw FileError(path, "images of \(height)x\(width) pixels (height and width must be positive)")
+  }
 }
 
 /// Bytes as space-free hex, for error messages.

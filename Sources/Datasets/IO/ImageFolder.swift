@@ -2,8 +2,9 @@ import Engine
 import Foundation
 
 /// Folders of PNG images, one sub-folder per class (torchvision's `ImageFolder`
-/// layout): `root/<class name>/<any name>.png`. Classes are the sub-folders in sorted
-/// order; hidden files and folders are skipped.
+/// layout): `root/<class name>/[<folders>/]<any name>.png`. Classes are the sub-folders
+/// in sorted order; a class's images are all PNGs below its folder, in torchvision's
+/// order (by folder, then by name); hidden files and folders are skipped.
 public enum ImageFolder {
   /// Reads every PNG under `root`'s class folders. All images must have the same size;
   /// greyscale images are replicated to RGB when any image of the set is in colour.
@@ -16,15 +17,7 @@ public enum ImageFolder {
     }
     var files = [(path: String, label: Int)]()
     for (label, name) in classNames.enumerated() {
-      let folder = root + "/" + name
-      for entry in try visibleEntries(folder) {
-        let path = folder + "/" + entry
-        if isDirectory(path) { continue }
-        guard entry.lowercased().hasSuffix(".png") else {
-          throw FileError(path, "not a PNG file name (class folders may hold only .png images)")
-        }
-        files.append((path, label))
-      }
+      for path in try imageFiles(below: root + "/" + name) { files.append((path, label)) }
     }
     guard !files.isEmpty else { throw FileError(root, "the class folders hold no .png images") }
 
@@ -76,6 +69,36 @@ public enum ImageFolder {
     for i in 0..<images.count {
       let path = "\(root)/\(folders[images.labels[i]])/\(i).png"
       try PNGFile.write(images.image(i), to: path)
+    }
+  }
+
+  /// The PNG files below `folder`, at any depth, sorted by folder and then by name as
+  /// torchvision's `sorted(os.walk(folder))` visits them.
+  private static func imageFiles(below folder: String) throws(FileError) -> [String] {
+    var found = [(folder: String, name: String)]()
+    var pending = [folder]
+    var visited = Set<String>()
+    while let current = pending.popLast() {
+      // A symbolic link back to a folder above would otherwise be walked forever, and
+      // two links to one folder would read its images twice.
+      guard visited.insert(URL(fileURLWithPath: current).resolvingSymlinksInPath().path).inserted
+      else {
+        throw FileError(
+          current, "is a link to a folder that was already read (a loop or a duplicate)")
+      }
+      for entry in try visibleEntries(current) {
+        let path = current + "/" + entry
+        if isDirectory(path) {
+          pending.append(path)
+        } else if entry.lowercased().hasSuffix(".png") {
+          found.append((current, entry))
+        } else {
+          throw FileError(path, "not a PNG file name (class folders may hold only .png images)")
+        }
+      }
+    }
+    return found.sorted { ($0.folder, $0.name) < ($1.folder, $1.name) }.map {
+      $0.folder + "/" + $0.name
     }
   }
 

@@ -82,15 +82,17 @@ enum ZipDirectory {
         throw FileError(path, "corrupt zip64 archive: no end-of-central-directory locator")
       }
       let record = Int(truncatingIfNeeded: file.le64(locator + 8))
-      guard record >= 0, record + 56 <= file.count, file.le32(record) == 0x0606_4B50 else {
+      // Offsets and sizes read from the file are compared by subtraction, so that a
+      // corrupt value near Int.max is an error rather than an overflow trap.
+      guard record >= 0, record <= file.count - 56, file.le32(record) == 0x0606_4B50 else {
         throw FileError(path, "corrupt zip64 archive: bad end-of-central-directory record")
       }
       count = Int(truncatingIfNeeded: file.le64(record + 32))
       directorySize = Int(truncatingIfNeeded: file.le64(record + 40))
       directoryOffset = Int(truncatingIfNeeded: file.le64(record + 48))
     }
-    guard count >= 0, directoryOffset >= 0, directorySize >= 0,
-      directoryOffset + directorySize <= file.count
+    guard count >= 0, directoryOffset >= 0, directorySize >= 0, directoryOffset <= file.count,
+      directorySize <= file.count - directoryOffset
     else {
       throw FileError(path, "truncated zip: the central directory lies past the end of the file")
     }
@@ -148,11 +150,11 @@ enum ZipDirectory {
   static func contents(of entry: Entry, in file: [UInt8], path: String) throws(FileError) -> [UInt8]
   {
     let header = entry.localHeaderOffset
-    guard header >= 0, header + 30 <= file.count, file.le32(header) == 0x0403_4B50 else {
+    guard header >= 0, header <= file.count - 30, file.le32(header) == 0x0403_4B50 else {
       throw FileError(path, "corrupt zip: bad local header of member \(entry.name)")
     }
     let start = header + 30 + Int(file.le16(header + 26)) + Int(file.le16(header + 28))
-    guard entry.compressedSize >= 0, start + entry.compressedSize <= file.count else {
+    guard entry.compressedSize >= 0, entry.compressedSize <= file.count - start else {
       throw FileError(path, "truncated zip: member \(entry.name) is cut off")
     }
     let body = file[start..<start + entry.compressedSize]

@@ -2,6 +2,10 @@ import Engine
 
 /// Images and labels saved from Python with NumPy, turned into an `ImageSet`.
 public enum NumpyImages {
+  /// The most classes "0" ... "K-1" made up from the labels alone; a larger label is
+  /// almost surely corruption, and would otherwise allocate a name per class.
+  public static let maximumImplicitClasses = 100_000
+
   /// Builds an `ImageSet` from an image array and a label array.
   ///
   /// Images may be `[N, H, W]`, channels-first `[N, C, H, W]` or channels-last
@@ -34,6 +38,7 @@ public enum NumpyImages {
         "expected images of shape [N, H, W], [N, C, H, W] or [N, H, W, C] with C = 1 or 3, found \(shape)"
       )
     }
+    try checkedImageShape(count: n, height: height, width: width, path: imagesPath)
     guard labels.shape == [n] else {
       throw FileError(
         labelsPath,
@@ -42,7 +47,14 @@ public enum NumpyImages {
     guard let values = labels.integers() else {
       throw FileError(labelsPath, "labels must be whole numbers")
     }
-    let names = classNames ?? (0..<((values.max() ?? -1) + 1)).map(String.init)
+    let largest = values.max() ?? -1
+    guard classNames != nil || largest < maximumImplicitClasses else {
+      throw FileError(
+        labelsPath,
+        "label \(largest) would make \(largest + 1) classes (more than \(maximumImplicitClasses) need a classes.txt)"
+      )
+    }
+    let names = classNames ?? (0..<(largest + 1)).map(String.init)
     let checked = try checkedLabels(values, classCount: names.count, path: labelsPath)
 
     var bytes: [UInt8]

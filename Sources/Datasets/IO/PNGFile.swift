@@ -9,7 +9,9 @@ public enum PNGFile {
   public struct Decoded: Sendable, Equatable {
     /// 1 (greyscale) or 3 (RGB).
     public var channels: Int
+    /// Rows.
     public var height: Int
+    /// Columns.
     public var width: Int
     /// `height * width * channels` bytes.
     public var samples: [UInt8]

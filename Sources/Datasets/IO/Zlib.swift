@@ -15,8 +15,7 @@ public enum Zlib {
         Int(compressed[n - 4]) | Int(compressed[n - 3]) << 8 | Int(compressed[n - 2]) << 16 | Int(
           compressed[n - 1]) << 24
     }
-    // Deflate cannot expand more than about 1032:1, so a larger claim is corruption.
-    sizeHint = min(sizeHint, compressed.count * 1032 + 4096)
+    sizeHint = min(sizeHint, largestInflatedSize(compressed.count))
     return try inflate(
       compressed[...], windowBits: 15 + 32, sizeHint: sizeHint, multiMember: true, path: path)
   }
@@ -25,6 +24,10 @@ public enum Zlib {
   public static func inflateRaw(_ compressed: ArraySlice<UInt8>, size: Int, path: String)
     throws(FileError) -> [UInt8]
   {
+    guard size >= 0, size <= largestInflatedSize(compressed.count) else {
+      throw FileError(
+        path, "recorded size \(size) bytes is impossible for \(compressed.count) compressed bytes")
+    }
     let output = try inflate(
       compressed, windowBits: -15, sizeHint: size, multiMember: false, path: path)
     guard output.count == size else {
@@ -32,6 +35,12 @@ public enum Zlib {
         path, "decompressed size \(output.count) differs from the recorded \(size) bytes")
     }
     return output
+  }
+
+  /// Deflate cannot expand data more than about 1032:1, so a size claim above this
+  /// bound is corruption (and must not become a huge reservation).
+  private static func largestInflatedSize(_ compressedCount: Int) -> Int {
+    compressedCount * 1032 + 4096
   }
 
   private static func inflate(

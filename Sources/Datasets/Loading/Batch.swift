@@ -10,9 +10,13 @@ public struct Batch: Sendable, Equatable {
   public var labels: [Int]
   /// Each image's index in the `ImageSet` it came from.
   public var indices: [Int]
+  /// Views per image (the buffer holds `views * count` images).
   public var views: Int
+  /// The shape of one image.
   public var channels: Int
+  /// Image height in pixels.
   public var height: Int
+  /// Image width in pixels.
   public var width: Int
 
   /// Images in the batch (not counting views).
@@ -22,6 +26,7 @@ public struct Batch: Sendable, Equatable {
   /// Values per image.
   public var imageSize: Int { channels * height * width }
 
+  /// A batch; `pixels` must hold `views * labels.count` images of the given shape.
   public init(
     pixels: [Float], labels: [Int], indices: [Int], views: Int, channels: Int, height: Int,
     width: Int

@@ -15,19 +15,26 @@ import Engine
 /// for batch in loader.batches(epoch: 0) { ... }   // prepared on background threads
 /// ```
 public struct BatchLoader: Sendable {
+  /// The images batches are drawn from.
   public let images: ImageSet
+  /// Images per batch (the last batch of an epoch may be smaller unless `dropLast`).
   public let batchSize: Int
+  /// Augmented views made of every image (2 for SimCLR/SupCon, 2 + S for FNC).
   public let views: Int
+  /// The augmentation each view goes through; it must give every image one size.
   public let transform: any ImageTransform
+  /// Visit the images in a seeded random order each epoch (else in index order).
   public let shuffle: Bool
   /// Drop the last batch when it would be smaller than `batchSize`.
   public let dropLast: Bool
+  /// The seed every order and every augmentation derives from.
   public let seed: UInt64
   /// Worker threads preparing batches in the background.
   public let threads: ThreadCount
   /// How many batches may wait ready ahead of the consumer.
   public let prefetch: Int
 
+  /// A loader of `images`; `batchSize`, `views` and `prefetch` must be positive.
   public init(
     images: ImageSet, batchSize: Int, views: Int = 1, transform: any ImageTransform = Compose([]),
     shuffle: Bool = true,
