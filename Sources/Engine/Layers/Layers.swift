@@ -115,12 +115,17 @@ public final class BatchNorm: Layer {
   }
 
   /// The forward pass.
-  public func callAsFunction(_ input: Tensor) -> Tensor {
+  public func callAsFunction(_ input: Tensor) -> Tensor { callAsFunction(input, adding: nil, relu: false) }
+
+  /// Normalisation followed, in the same pass, by `+ residual` and ReLU (a residual
+  /// block's `relu(bn(x) + shortcut)`, or `relu(bn(x))` without a residual).
+  public func callAsFunction(_ input: Tensor, adding residual: Tensor?, relu: Bool) -> Tensor {
     if !isTraining, let runningMean, let runningVariance {
       return input.batchNormalized(mean: runningMean.value, variance: runningVariance.value,
-        weight: weight?.value, bias: bias?.value, eps: eps)
+        weight: weight?.value, bias: bias?.value, eps: eps, adding: residual, relu: relu)
     }
-    let (output, statistics) = input.batchNormalized(weight: weight?.value, bias: bias?.value, eps: eps)
+    let (output, statistics) = input.batchNormalized(
+      weight: weight?.value, bias: bias?.value, eps: eps, adding: residual, relu: relu)
     if isTraining, let runningMean, let runningVariance, let batchesTracked {
       let tracked = batchesTracked.value.scalar + 1
       batchesTracked.value = Tensor(tracked)

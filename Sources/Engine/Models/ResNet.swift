@@ -101,8 +101,8 @@ public final class BasicBlock: Layer {
 
   /// relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)).
   public func callAsFunction(_ x: Tensor) -> Tensor {
-    let out = bn2(conv2(bn1(conv1(x)).relu()))
-    return (out + (downsample?(x) ?? x)).relu()
+    let h = bn1(conv1(x), adding: nil, relu: true)
+    return bn2(conv2(h), adding: downsample?(x) ?? x, relu: true)
   }
 }
 
@@ -138,8 +138,8 @@ public final class Bottleneck: Layer {
 
   /// relu(bn3(conv3(…)) + shortcut(x)).
   public func callAsFunction(_ x: Tensor) -> Tensor {
-    let out = bn3(conv3(bn2(conv2(bn1(conv1(x)).relu())).relu()))
-    return (out + (downsample?(x) ?? x)).relu()
+    let h = bn2(conv2(bn1(conv1(x), adding: nil, relu: true)), adding: nil, relu: true)
+    return bn3(conv3(h), adding: downsample?(x) ?? x, relu: true)
   }
 }
 
@@ -238,7 +238,7 @@ public final class ResNet: Layer {
   public func stem(_ x: Tensor) -> Tensor {
     precondition(x.rank == 4 && x.shape[1] == configuration.inChannels,
       "ResNet: input \(x.shape) is not NCHW with \(configuration.inChannels) channels")
-    let y = bn1(conv1(normalize(x))).relu()
+    let y = bn1(conv1(normalize(x)), adding: nil, relu: true)
     return configuration.stem == .imagenet ? y.maxPool2d(kernelSize: 3, stride: 2, padding: 1) : y
   }
 

@@ -176,8 +176,12 @@ struct ConvGeometry: Sendable {
 /// Scratch memory owned by one worker for the duration of one convolution call.
 private final class Scratch {
   let pointer: UnsafeMutablePointer<Float>
-  init(_ count: Int) { pointer = .allocate(capacity: max(count, 1)) }
-  deinit { pointer.deallocate() }
+  let count: Int
+  init(_ count: Int) {
+    self.count = max(count, 1)
+    pointer = BufferPool.shared.take(self.count * 4).bindMemory(to: Float.self, capacity: self.count)
+  }
+  deinit { BufferPool.shared.give(UnsafeMutableRawPointer(pointer), count * 4) }
 }
 
 /// How a convolution's batch is split: per-worker image ranges with single-threaded
