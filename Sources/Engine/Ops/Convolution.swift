@@ -249,9 +249,34 @@ private func convolutionForward(_ geo: ConvGeometry, x: ConstPointer, w: ConstPo
   }
 }
 
+/// W'[i, o, y, x] = W[o, i, kh − 1 − y, kw − 1 − x]: the kernel of the transposed
+/// convolution that maps output gradients back to input gradients.
+private func flippedTransposedKernel(_ w: Tensor) -> Tensor {
+  let (o, i, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+  let out = TensorStorage(uninitializedCount: w.count)
+  let src = w.storage.pointer
+  for a in 0..<o {
+    for b in 0..<i {
+      for y in 0..<kh {
+        for x in 0..<kw {
+          out.pointer[((b * o + a) * kh + y) * kw + x] = src[((a * i + b) * kh + (kh - 1 - y)) * kw + (kw - 1 - x)]
+        }
+      }
+    }
+  }
+  return Tensor(shape: [i, o, kh, kw], storage: out)
+}
+
 private func convolutionBackward(
   _ geo: ConvGeometry, x: Tensor, w: Tensor, dy: Tensor, needInput: Bool, needWeight: Bool
 ) -> (Tensor?, Tensor?) {
+  // Stride-1 "same" convolutions: the input gradient is itself a convolution of dy
+  // with the flipped, transposed kernel, which avoids col2im's scatter-add.
+  if needInput && geo.isShiftedCopy && geo.kernelHeight == geo.kernelWidth && !geo.isPointwise {
+    let dx = dy.conv2d(flippedTransposedKernel(w), stride: 1, padding: geo.padding)
+    let (_, dw) = convolutionBackward(geo, x: x, w: w, dy: dy, needInput: false, needWeight: needWeight)
+    return (dx, dw)
+  }
   let plan = ConvPlan(batch: geo.batch)
   let k = geo.patchSize
   let plane = geo.outputPlane
