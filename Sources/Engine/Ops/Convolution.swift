@@ -86,9 +86,9 @@ struct ConvGeometry: Sendable {
             for g in 0..<count {
               let plane = x + ((image + g) * inChannels + c) * inputPlane
               let out = row + g * outputPlane
-              if span.lowerBound > 0 { out.initialize(repeating: 0, count: span.lowerBound) }
-              (out + span.lowerBound).update(from: plane + span.lowerBound + offset, count: span.count)
-              if span.upperBound < outputPlane { (out + span.upperBound).initialize(repeating: 0, count: outputPlane - span.upperBound) }
+              if span.lowerBound > 0 { memset(out, 0, span.lowerBound &* 4) }
+              memcpy(out + span.lowerBound, plane + (span.lowerBound &+ offset), span.count &* 4)
+              if span.upperBound < outputPlane { memset(out + span.upperBound, 0, (outputPlane &- span.upperBound) &* 4) }
               zeroBorders(out, dx: dx, rows: rows)
             }
             continue
@@ -102,12 +102,12 @@ struct ConvGeometry: Sendable {
               let out = row + g * outputPlane + oy * outWidth
               let iy = oy * stride - padding + ky
               if iy < 0 || iy >= height || first >= last {
-                for ox in 0..<outWidth { out[ox] = 0 }
+                memset(out, 0, outWidth &* 4)
                 continue
               }
-              let source = plane + iy * width - padding + kx
+              let source = plane + (iy &* width &- padding &+ kx)
               for ox in 0..<first { out[ox] = 0 }
-              for ox in first..<last { out[ox] = source[ox * stride] }
+              for ox in first..<last { out[ox] = source[ox &* stride] }
               for ox in last..<outWidth { out[ox] = 0 }
             }
           }
