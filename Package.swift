@@ -29,7 +29,7 @@ let package = Package(
 
     .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: fastMath),
     .target(name: "Datasets", dependencies: ["Engine"], swiftSettings: fastMath),
-    .target(name: "Analysis", dependencies: ["Engine"], swiftSettings: fastMath),
+    .target(name: "Analysis", dependencies: ["Engine", "CBLAS"], swiftSettings: fastMath),
     .target(name: "Plotting", dependencies: ["CCairo"], swiftSettings: fastMath),
     .executableTarget(
       name: "clens",
