@@ -6,6 +6,7 @@ import Foundation
 /// `clens-bench tsne fit X.npy [method] [threads] [out.npy]`: one t-SNE fit with timings.
 enum TSNEBench {
   static func run(_ args: [String]) throws {
+    if args.first == "knn" { return try knn(Array(args.dropFirst())) }
     guard args.count >= 2, args[0] == "fit" else {
       print("usage: clens-bench tsne fit X.npy [auto|exact|bh|fft] [threads] [out.npy]")
       return
@@ -24,5 +25,29 @@ enum TSNEBench {
     if args.count > 4 {
       try NPYArray(shape: [data.rows, 2], floats: result.embedding.map { Float($0) }).write(to: args[4])
     }
+  }
+
+  /// `knn X.npy [k] [threads]`: exact and approximate search times and the recall of the
+  /// approximate graph.
+  static func knn(_ args: [String]) throws {
+    let data = try FeatureMatrix.read(args[0])
+    let k = args.count > 1 ? Int(args[1]) ?? 90 : 90
+    let threads = ThreadCount(args.count > 2 ? Int(args[2]) ?? 2 : 2)
+    var start = DispatchTime.now()
+    func lap() -> Double {
+      let now = DispatchTime.now()
+      defer { start = now }
+      return Double(now.uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+    let exact = ExactNeighbors.search(data, k: k, threads: threads)
+    print("exact_knn_seconds: \(lap())")
+    let approximate = ApproximateNeighbors.search(data, k: k, seed: 0, threads: threads)
+    print("approximate_knn_seconds: \(lap())")
+    var hits = 0
+    for i in 0..<data.rows {
+      let truth = Set(exact.indices[i * k..<(i + 1) * k])
+      for j in approximate.indices[i * k..<(i + 1) * k] where truth.contains(j) { hits += 1 }
+    }
+    print("approximate_knn_recall: \(Double(hits) / Double(data.rows * k))")
   }
 }

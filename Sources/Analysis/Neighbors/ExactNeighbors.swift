@@ -74,17 +74,9 @@ public enum ExactNeighbors {
                       -2, qp.baseAddress! + r0 * d, Int32(d), rp.baseAddress! + c0 * d, Int32(d),
                       0, product, Int32(cols))
                     for row in 0..<rows {
-                      let base = product + row * cols
-                      let own = qn[r0 + row]
-                      let selfIndex = excludeSelf ? r0 + row : -1
-                      var threshold = Float(heaps[row].threshold)
-                      for c in 0..<cols {
-                        let dist = base[c] + own + rn[c0 + c]
-                        if dist <= threshold && c0 + c != selfIndex {
-                          heaps[row].offer(Double(dist), Int32(c0 + c))
-                          threshold = Float(heaps[row].threshold)
-                        }
-                      }
+                      scan(
+                        product + row * cols, norms: rn.baseAddress! + c0, count: cols, offset: c0,
+                        own: qn[r0 + row], skip: excludeSelf ? r0 + row : -1, heap: &heaps[row])
                     }
                     c0 += cols
                   }
@@ -110,6 +102,42 @@ public enum ExactNeighbors {
       }
     }
     return NeighborGraph(count: nq, k: k, indices: indices, squaredDistances: distances)
+  }
+
+  /// Offers the columns of one product row whose distance ‖q‖² + ‖r‖² − 2q·r beats the
+  /// heap's threshold; eight columns are tested at once, and only a block with a winner
+  /// is looked at one by one.
+  @inline(__always)
+  static func scan(
+    _ product: UnsafePointer<Float>, norms: UnsafePointer<Float>, count: Int, offset: Int,
+    own: Float, skip: Int, heap: inout NeighborHeap
+  ) {
+    var threshold = Float(heap.threshold) - own
+    var c = 0
+    let raw = UnsafeRawPointer(product)
+    let rawNorms = UnsafeRawPointer(norms)
+    while c + 8 <= count {
+      let d = raw.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
+        + rawNorms.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
+      // Smallest lane by pointwise minima (`any` on a mask compiles to a slow loop).
+      let half = pointwiseMin(d.lowHalf, d.highHalf)
+      let quarter = pointwiseMin(half.lowHalf, half.highHalf)
+      if min(quarter[0], quarter[1]) <= threshold {
+        for t in 0..<8 where d[t] <= threshold && offset + c + t != skip {
+          heap.offer(Double(d[t] + own), Int32(offset + c + t))
+          threshold = Float(heap.threshold) - own
+        }
+      }
+      c += 8
+    }
+    while c < count {
+      let d = product[c] + norms[c]
+      if d <= threshold && offset + c != skip {
+        heap.offer(Double(d + own), Int32(offset + c))
+        threshold = Float(heap.threshold) - own
+      }
+      c += 1
+    }
   }
 
   /// The exact squared distance of two rows, summed in Double.
