@@ -49,7 +49,7 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
     .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
-    .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "TestSupport"]),
+    .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "PlottingTests", dependencies: ["Plotting", "TestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["clens", "TestSupport"]),
   ]
