@@ -27,7 +27,7 @@ enum TSNEBench {
     }
   }
 
-  /// `knn X.npy [k] [threads]`: exact and approximate search times and the recall of the
+  /// `knn X.npy [k] [threads] [trees] [leaf factor] [sample] [rounds]`: exact and approximate search times and the recall of the
   /// approximate graph.
   static func knn(_ args: [String]) throws {
     let data = try FeatureMatrix.read(args[0])
@@ -41,7 +41,12 @@ enum TSNEBench {
     }
     let exact = ExactNeighbors.search(data, k: k, threads: threads)
     print("exact_knn_seconds: \(lap())")
-    let approximate = ApproximateNeighbors.search(data, k: k, seed: 0, threads: threads)
+    var settings = ApproximateNeighbors.Settings()
+    if args.count > 3, let v = Int(args[3]) { settings.trees = v }
+    if args.count > 4, let v = Double(args[4]) { settings.leafFactor = v }
+    if args.count > 5, let v = Int(args[5]) { settings.sample = v }
+    if args.count > 6, let v = Int(args[6]) { settings.rounds = v }
+    let approximate = ApproximateNeighbors.search(data, k: k, seed: 0, settings: settings, threads: threads)
     print("approximate_knn_seconds: \(lap())")
     var hits = 0
     for i in 0..<data.rows {

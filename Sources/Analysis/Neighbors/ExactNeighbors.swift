@@ -105,7 +105,7 @@ public enum ExactNeighbors {
   }
 
   /// Offers the columns of one product row whose distance ‖q‖² + ‖r‖² − 2q·r beats the
-  /// heap's threshold; eight columns are tested at once, and only a block with a winner
+  /// heap's threshold; sixteen columns are tested at once, and only a block with a winner
   /// is looked at one by one.
   @inline(__always)
   static func scan(
@@ -116,19 +116,26 @@ public enum ExactNeighbors {
     var c = 0
     let raw = UnsafeRawPointer(product)
     let rawNorms = UnsafeRawPointer(norms)
-    while c + 8 <= count {
-      let d = raw.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
+    while c + 16 <= count {
+      let a = raw.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
         + rawNorms.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
-      // Smallest lane by pointwise minima (`any` on a mask compiles to a slow loop).
-      let half = pointwiseMin(d.lowHalf, d.highHalf)
-      let quarter = pointwiseMin(half.lowHalf, half.highHalf)
-      if min(quarter[0], quarter[1]) <= threshold {
-        for t in 0..<8 where d[t] <= threshold && offset + c + t != skip {
-          heap.offer(Double(d[t] + own), Int32(offset + c + t))
-          threshold = Float(heap.threshold) - own
+      let b = raw.loadUnaligned(fromByteOffset: 4 * c + 32, as: SIMD8<Float>.self)
+        + rawNorms.loadUnaligned(fromByteOffset: 4 * c + 32, as: SIMD8<Float>.self)
+      let limit = SIMD8<Float>(repeating: threshold)
+      // OR the comparison masks as integers: `any` on a mask compiles to a slow loop.
+      let hits = unsafeBitCast(a .<= limit, to: SIMD8<Int32>.self) | unsafeBitCast(b .<= limit, to: SIMD8<Int32>.self)
+      let half = hits.lowHalf | hits.highHalf
+      let quarter = half.lowHalf | half.highHalf
+      if quarter[0] | quarter[1] != 0 {
+        for t in 0..<16 {
+          let d = t < 8 ? a[t] : b[t - 8]
+          if d <= threshold && offset + c + t != skip {
+            heap.offer(Double(d + own), Int32(offset + c + t))
+            threshold = Float(heap.threshold) - own
+          }
         }
       }
-      c += 8
+      c += 16
     }
     while c < count {
       let d = product[c] + norms[c]
@@ -143,12 +150,7 @@ public enum ExactNeighbors {
   /// The exact squared distance of two rows, summed in Double.
   @inline(__always)
   static func exactSquaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Double {
-    var sum = 0.0
-    for j in 0..<d {
-      let t = Double(a[j]) - Double(b[j])
-      sum += t * t
-    }
-    return sum
+    Distances.exact(a, b, d)
   }
 
   static func columnMeans(_ m: FeatureMatrix) -> [Double] {

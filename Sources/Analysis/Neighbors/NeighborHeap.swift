@@ -23,6 +23,9 @@ struct NeighborHeap {
     distances[a] > distances[b] || (distances[a] == distances[b] && indices[a] > indices[b])
   }
 
+  /// The index stored at heap position `position` (< count).
+  func index(at position: Int) -> Int32 { indices[position] }
+
   /// True when `index` is already kept (linear scan; k is small).
   func contains(_ index: Int32) -> Bool {
     for i in 0..<count where indices[i] == index { return true }
@@ -68,13 +71,31 @@ struct NeighborHeap {
     indices[b] = j
   }
 
-  /// Sorts the kept pairs in place, nearest first (ties by index).
+  /// Sorts the kept pairs in place, nearest first (ties by index): heapsort, popping
+  /// the largest to the back. It heapifies first, so it is also right after distances
+  /// were overwritten. The heap is empty (count 0) afterwards; its storage holds the
+  /// sorted pairs.
   mutating func sortAscending() {
-    var pairs = (0..<count).map { (distances[$0], indices[$0]) }
-    pairs.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
-    for (i, p) in pairs.enumerated() {
-      distances[i] = p.0
-      indices[i] = p.1
+    for start in stride(from: count / 2 - 1, through: 0, by: -1) { siftDown(start, limit: count) }
+    var end = count - 1
+    while end > 0 {
+      swapAt(0, end)
+      siftDown(0, limit: end)
+      end -= 1
+    }
+    count = 0
+  }
+
+  private func siftDown(_ start: Int, limit: Int) {
+    var i = start
+    while true {
+      let left = 2 * i + 1
+      if left >= limit { break }
+      var largest = left
+      if left + 1 < limit && greater(left + 1, left) { largest = left + 1 }
+      guard greater(largest, i) else { break }
+      swapAt(i, largest)
+      i = largest
     }
   }
 }
