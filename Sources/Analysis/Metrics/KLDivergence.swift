@@ -21,7 +21,7 @@ public enum KLDivergence {
       }
     }
     let z = exactNormalizer(y, dof: dof, threads: threads)
-    return sparse + mass * log(z)
+    return Attraction.entropyTerm(p) + sparse + mass * log(z)
   }
 
   /// Z = Σ_{i≠j} (1 + ‖y_i − y_j‖²/α)^(−α), summed in fixed chunks (thread-count independent).

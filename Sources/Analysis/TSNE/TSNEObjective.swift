@@ -13,11 +13,14 @@ struct TSNEObjective {
   let dof: Double
   let threads: ThreadCount
   var repulsion: any Repulsion
+  /// Σ p ln p, the part of KL that does not depend on the embedding.
+  let entropyTerm: Double
 
   init(affinities: SparseAffinities, method: TSNEMethod, options: TSNEOptions) {
     self.affinities = affinities
     dof = options.degreesOfFreedom
     threads = options.threads
+    entropyTerm = Attraction.entropyTerm(affinities)
     switch method.resolved(for: affinities.count) {
     case .exact, .auto:
       repulsion = ExactRepulsion(dof: dof, threads: threads)
@@ -47,6 +50,6 @@ struct TSNEObjective {
     }
     let inverseZ = 1 / z
     for e in 0..<y.count { gradient[e] -= repulsive[e] * inverseZ }
-    return (z, evaluateKL ? klPart + mass * log(z) : nil)
+    return (z, evaluateKL ? entropyTerm + klPart + mass * log(z) : nil)
   }
 }
