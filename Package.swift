@@ -34,7 +34,7 @@ let package = Package(
     .executableTarget(
       name: "clens",
       dependencies: [
-        "Engine", "Datasets", "Analysis", "Plotting",
+        "Engine", "Datasets", "Analysis", "Plotting", "CBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: fastMath

@@ -7,6 +7,7 @@ import Foundation
 enum TSNEBench {
   static func run(_ args: [String]) throws {
     if args.first == "knn" { return try knn(Array(args.dropFirst())) }
+    if args.first == "scale" { return try scale(Array(args.dropFirst())) }
     guard args.count >= 2, args[0] == "fit" else {
       print("usage: clens-bench tsne fit X.npy [auto|exact|bh|fft] [threads] [out.npy]")
       return
@@ -54,5 +55,42 @@ enum TSNEBench {
       for j in approximate.indices[i * k..<(i + 1) * k] where truth.contains(j) { hits += 1 }
     }
     print("approximate_knn_recall: \(Double(hits) / Double(data.rows * k))")
+  }
+
+  /// `scale N1,N2,... [threads] [neighbors]`: t-SNE of synthetic data (a mixture of 10
+  /// Gaussians in 50-D, seeded) at each size, with stage times and peak memory.
+  static func scale(_ args: [String]) throws {
+    let sizes = (args.first ?? "10000,100000").split(separator: ",").compactMap { Int($0) }
+    let threads = ThreadCount(args.count > 1 ? Int(args[1]) ?? 2 : 2)
+    let neighbors = args.count > 2 ? NeighborMethod(rawValue: args[2]) ?? .auto : .auto
+    for n in sizes {
+      let data = mixture(n, dimension: 50, clusters: 10, seed: 0)
+      var options = TSNEOptions()
+      options.threads = threads
+      options.neighbors = neighbors
+      let start = DispatchTime.now()
+      let result = try TSNE.fit(data, options: options)
+      let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+      var usage = rusage()
+      getrusage(RUSAGE_SELF.rawValue, &usage)
+      let t = result.timings
+      let line = String(
+        format: "scale n=%d method=%@ neighbors=%@ seconds=%.1f knn=%.1f affinities=%.1f optimization=%.1f per_iteration_ms=%.1f kl=%.4f peak_rss_gib=%.2f",
+        n, result.method.rawValue, result.neighborMethod.rawValue, seconds, t.neighbors, t.affinities, t.optimization,
+        1000 * t.optimization / Double(result.iterations), result.klDivergence, Double(usage.ru_maxrss) / 1_048_576)
+      FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+  }
+
+  /// n points from 10 Gaussian clusters (centres N(0, 5²), unit spread) in `dimension` dims.
+  static func mixture(_ n: Int, dimension: Int, clusters: Int, seed: UInt64) -> FeatureMatrix {
+    var rng = RandomGenerator(seed: seed)
+    let centres = (0..<clusters * dimension).map { _ in rng.normal(mean: 0, std: 5) }
+    var values = [Float](repeating: 0, count: n * dimension)
+    for i in 0..<n {
+      let c = rng.int(below: clusters)
+      for j in 0..<dimension { values[i * dimension + j] = Float(centres[c * dimension + j] + rng.normal()) }
+    }
+    return FeatureMatrix(rows: n, columns: dimension, values: values)
   }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CBLAS
 import Engine
 import Foundation
 
@@ -76,4 +77,11 @@ func printWarning(_ message: String) {
 func jsonText(_ object: [String: Any]) throws -> String {
   let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
   return String(decoding: data, as: UTF8.self)
+}
+
+/// Analysis parallelises over its own blocks (parallelFor with --threads) and calls BLAS
+/// inside them; OpenBLAS's own thread pool on top would oversubscribe the cores, so the
+/// analysis commands run it single-threaded.
+func useSingleThreadedBLAS() {
+  openblas_set_num_threads(1)
 }

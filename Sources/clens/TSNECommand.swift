@@ -122,6 +122,7 @@ struct TSNECommand: ParsableCommand {
   }
 
   func run() throws {
+    useSingleThreadedBLAS()
     let files = try input.resolve()
     let options = self.options
     var features = try FeatureMatrix.read(files.features)
@@ -135,7 +136,7 @@ struct TSNECommand: ParsableCommand {
       }
       let start = DispatchTime.now()
       let fitted = PCA(fitting: features, components: pca, seed: seed, threads: options.threads)
-      features = fitted.transform(features)
+      features = fitted.transform(features, threads: options.threads)
       projection = fitted
       report["pca_components"] = pca
       report["pca_explained_variance_ratio"] = fitted.explainedVariance.reduce(0, +) / fitted.totalVariance
@@ -197,7 +198,7 @@ struct TSNECommand: ParsableCommand {
       guard newPoints.columns == (projection?.dimension ?? features.columns) else {
         throw FileError(transform, "has \(newPoints.columns) features, the embedded set \(projection?.dimension ?? features.columns)")
       }
-      if let projection { newPoints = projection.transform(newPoints) }
+      if let projection { newPoints = projection.transform(newPoints, threads: options.threads) }
       var transformOptions = TransformOptions()
       transformOptions.degreesOfFreedom = dof
       transformOptions.threads = options.threads

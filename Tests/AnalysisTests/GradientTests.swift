@@ -84,6 +84,13 @@ import Testing
       #expect(abs(z - zExact) / zExact < 1e-2)
       previous = error
     }
+    // Other node counts use the general Lagrange weights.
+    options.boxWidth = 1
+    for points in [2, 4] {
+      options.interpolationPoints = points
+      let (fft, _) = GradientTests.repulsion(p, y, .fft, options)
+      #expect(GradientTests.relativeError(fft, exact) < 5e-2, "\(points) points per box")
+    }
   }
 
   /// KL reported with the method's own Z equals the exact KL when Z is exact.

@@ -31,7 +31,7 @@ public struct PCA: Sendable {
     precondition(k >= 1 && k <= min(n, d), "PCA: need 1 <= K <= min(N, D)")
     dimension = d
     mean = ExactNeighbors.columnMeans(data)
-    let covariance = PCA.covariance(data, mean: mean)
+    let covariance = PCA.covariance(data, mean: mean, threads: threads)
     totalVariance = (0..<d).reduce(0.0) { $0 + covariance[$1 * d + $1] }
     let block = min(d, max(2 * k, k + 10))
     var values: [Double]
@@ -55,44 +55,67 @@ public struct PCA: Sendable {
   }
 
   /// Projects rows onto the components: (x − mean)·Vᵀ, computed in Double.
-  public func transform(_ data: FeatureMatrix) -> FeatureMatrix {
+  public func transform(_ data: FeatureMatrix, threads: ThreadCount = .available) -> FeatureMatrix {
     precondition(data.columns == dimension, "PCA.transform: dimension \(data.columns), fitted on \(dimension)")
     let n = data.rows
     let d = dimension
     let k = count
     var out = [Float](repeating: 0, count: n * k)
-    let blockRows = 4096
-    var centred = [Double](repeating: 0, count: min(n, blockRows) * d)
-    var product = [Double](repeating: 0, count: min(n, blockRows) * k)
-    var r0 = 0
-    while r0 < n {
-      let rows = min(blockRows, n - r0)
-      for i in 0..<rows {
-        for j in 0..<d { centred[i * d + j] = Double(data.values[(r0 + i) * d + j]) - mean[j] }
+    let blockRows = 2048
+    let components = self.components
+    let mean = self.mean
+    out.withUnsafeMutableBufferPointer { ob in
+      let result = SendablePointer(ob.baseAddress!)
+      parallelFor(chunks: (n + blockRows - 1) / blockRows, threads: threads) { block in
+        let r0 = block * blockRows
+        let rows = min(blockRows, n - r0)
+        var centred = [Double](repeating: 0, count: rows * d)
+        var product = [Double](repeating: 0, count: rows * k)
+        data.values.withUnsafeBufferPointer { v in
+          for i in 0..<rows {
+            for j in 0..<d { centred[i * d + j] = Double(v[(r0 + i) * d + j]) - mean[j] }
+          }
+        }
+        cblas_dgemm(
+          CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(k), Int32(d),
+          1, centred, Int32(d), components, Int32(d), 0, &product, Int32(k))
+        for e in 0..<rows * k { result[r0 * k + e] = Float(product[e]) }
       }
-      cblas_dgemm(
-        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(k), Int32(d),
-        1, centred, Int32(d), components, Int32(d), 0, &product, Int32(k))
-      for e in 0..<rows * k { out[r0 * k + e] = Float(product[e]) }
-      r0 += rows
     }
     return FeatureMatrix(rows: n, columns: k, values: out)
   }
 
-  static func covariance(_ data: FeatureMatrix, mean: [Double]) -> [Double] {
+  /// The covariance, accumulated by `cblas_dsyrk` over blocks of 2048 centred rows. Eight
+  /// partial sums each take every eighth block and are added in order, so the result does
+  /// not depend on the thread count.
+  static func covariance(_ data: FeatureMatrix, mean: [Double], threads: ThreadCount) -> [Double] {
     let n = data.rows
     let d = data.columns
-    var c = [Double](repeating: 0, count: d * d)
     let blockRows = 2048
-    var centred = [Double](repeating: 0, count: min(n, blockRows) * d)
-    var r0 = 0
-    while r0 < n {
-      let rows = min(blockRows, n - r0)
-      for i in 0..<rows {
-        for j in 0..<d { centred[i * d + j] = Double(data.values[(r0 + i) * d + j]) - mean[j] }
+    let blocks = (n + blockRows - 1) / blockRows
+    let lanes = min(8, blocks)
+    var partial = [[Double]](repeating: [], count: lanes)
+    partial.withUnsafeMutableBufferPointer { pb in
+      let out = SendablePointer(pb.baseAddress!)
+      parallelFor(chunks: lanes, threads: threads) { lane in
+        var c = [Double](repeating: 0, count: d * d)
+        var centred = [Double](repeating: 0, count: blockRows * d)
+        data.values.withUnsafeBufferPointer { v in
+          for block in stride(from: lane, to: blocks, by: lanes) {
+            let r0 = block * blockRows
+            let rows = min(blockRows, n - r0)
+            for i in 0..<rows {
+              for j in 0..<d { centred[i * d + j] = Double(v[(r0 + i) * d + j]) - mean[j] }
+            }
+            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(rows), 1, centred, Int32(d), 1, &c, Int32(d))
+          }
+        }
+        out[lane] = c
       }
-      cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(rows), 1, centred, Int32(d), 1, &c, Int32(d))
-      r0 += rows
+    }
+    var c = partial[0]
+    for lane in 1..<lanes {
+      for e in 0..<d * d { c[e] += partial[lane][e] }
     }
     let scale = 1 / Double(max(n - 1, 1))
     for i in 0..<d {

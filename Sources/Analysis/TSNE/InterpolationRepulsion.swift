@@ -54,6 +54,14 @@ struct InterpolationGeometry: Equatable {
     let box = max(0, min(boxes - 1, Int(t.rounded(.down))))
     let u = t - Double(box)
     let p = points
+    if p == 3 {
+      // Nodes 1/6, 1/2, 5/6: denominators (t_k − t_j) products are 2/9, −1/9, 2/9.
+      let a = u - 1.0 / 6, b = u - 0.5, c = u - 5.0 / 6
+      weights[0] = 4.5 * b * c
+      weights[1] = -9 * a * c
+      weights[2] = 4.5 * a * b
+      return box
+    }
     let invP = 1 / Double(p)
     for k in 0..<p {
       let tk = (Double(k) + 0.5) * invP

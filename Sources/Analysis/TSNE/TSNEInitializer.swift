@@ -14,7 +14,7 @@ enum TSNEInitializer {
     case .pca:
       var seeds = root.stream(2)
       let pca = PCA(fitting: data, components: 2, seed: seeds.next(), threads: threads)
-      var y = pca.transform(data).values.map(Double.init)
+      var y = pca.transform(data, threads: threads).values.map(Double.init)
       let std = columnStd(y, column: 0)
       guard std > 1e-12 else { return [] }
       let scale = 1e-4 / std
