@@ -19,12 +19,17 @@ enum TSNEBench {
     let start = DispatchTime.now()
     let result = try TSNE.fit(data, options: options)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-    print("n: \(data.rows) method: \(result.method) neighbors: \(result.neighborMethod) k: \(result.neighbors)")
+    print(
+      "n: \(data.rows) method: \(result.method) neighbors: \(result.neighborMethod) k: \(result.neighbors)"
+    )
     print("kl: \(result.klDivergence) seconds: \(seconds)")
-    print("timings: knn \(result.timings.neighbors) aff \(result.timings.affinities) init \(result.timings.initialization) opt \(result.timings.optimization)")
+    print(
+      "timings: knn \(result.timings.neighbors) aff \(result.timings.affinities) init \(result.timings.initialization) opt \(result.timings.optimization)"
+    )
     for r in result.klTrace { print("  it \(r.iteration) kl \(r.value)") }
     if args.count > 4 {
-      try NPYArray(shape: [data.rows, 2], floats: result.embedding.map { Float($0) }).write(to: args[4])
+      try NPYArray(shape: [data.rows, 2], floats: result.embedding.map { Float($0) }).write(
+        to: args[4])
     }
   }
 
@@ -47,7 +52,8 @@ enum TSNEBench {
     if args.count > 4, let v = Double(args[4]) { settings.leafFactor = v }
     if args.count > 5, let v = Int(args[5]) { settings.sample = v }
     if args.count > 6, let v = Int(args[6]) { settings.rounds = v }
-    let approximate = ApproximateNeighbors.search(data, k: k, seed: 0, settings: settings, threads: threads)
+    let approximate = ApproximateNeighbors.search(
+      data, k: k, seed: 0, settings: settings, threads: threads)
     print("approximate_knn_seconds: \(lap())")
     var hits = 0
     for i in 0..<data.rows {
@@ -75,9 +81,12 @@ enum TSNEBench {
       getrusage(RUSAGE_SELF.rawValue, &usage)
       let t = result.timings
       let line = String(
-        format: "scale n=%d method=%@ neighbors=%@ seconds=%.1f knn=%.1f affinities=%.1f optimization=%.1f per_iteration_ms=%.1f kl=%.4f peak_rss_gib=%.2f",
-        n, result.method.rawValue, result.neighborMethod.rawValue, seconds, t.neighbors, t.affinities, t.optimization,
-        1000 * t.optimization / Double(result.iterations), result.klDivergence, Double(usage.ru_maxrss) / 1_048_576)
+        format:
+          "scale n=%d method=%@ neighbors=%@ seconds=%.1f knn=%.1f affinities=%.1f optimization=%.1f per_iteration_ms=%.1f kl=%.4f peak_rss_gib=%.2f",
+        n, result.method.rawValue, result.neighborMethod.rawValue, seconds, t.neighbors,
+        t.affinities, t.optimization,
+        1000 * t.optimization / Double(result.iterations), result.klDivergence,
+        Double(usage.ru_maxrss) / 1_048_576)
       FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
   }
@@ -89,7 +98,9 @@ enum TSNEBench {
     var values = [Float](repeating: 0, count: n * dimension)
     for i in 0..<n {
       let c = rng.int(below: clusters)
-      for j in 0..<dimension { values[i * dimension + j] = Float(centres[c * dimension + j] + rng.normal()) }
+      for j in 0..<dimension {
+        values[i * dimension + j] = Float(centres[c * dimension + j] + rng.normal())
+      }
     }
     return FeatureMatrix(rows: n, columns: dimension, values: values)
   }

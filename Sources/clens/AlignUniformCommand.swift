@@ -53,7 +53,9 @@ struct AlignUniformCommand: ParsableCommand {
     if alpha <= 0 { throw ValidationError("--alpha must be positive") }
     if t <= 0 { throw ValidationError("--t must be positive") }
     if knn < 0 { throw ValidationError("--knn must not be negative") }
-    if input.run != nil && positives != nil { throw ValidationError("with --run the positives come from features/<tag>.positives.npy") }
+    if input.run != nil && positives != nil {
+      throw ValidationError("with --run the positives come from features/<tag>.positives.npy")
+    }
   }
 
   func run() throws {
@@ -62,41 +64,59 @@ struct AlignUniformCommand: ParsableCommand {
     let threadCount = threads.map(ThreadCount.init) ?? .available
     let features = try FeatureMatrix.read(files.features)
     let positivesPath = positives ?? files.positives
-    let positiveFeatures = try positivesPath.map { path throws(FileError) in try FeatureMatrix.read(path) }
-    let labels = try files.labels.map { path throws(FileError) in try LabelVector.read(path, expectedCount: features.rows) }
-    if let positiveFeatures, let positivesPath, positiveFeatures.rows != features.rows || positiveFeatures.columns != features.columns {
-      throw FileError(positivesPath, "has shape [\(positiveFeatures.rows), \(positiveFeatures.columns)] but the features have [\(features.rows), \(features.columns)]")
+    let positiveFeatures = try positivesPath.map { path throws(FileError) in
+      try FeatureMatrix.read(path)
+    }
+    let labels = try files.labels.map { path throws(FileError) in
+      try LabelVector.read(path, expectedCount: features.rows)
+    }
+    if let positiveFeatures, let positivesPath,
+      positiveFeatures.rows != features.rows || positiveFeatures.columns != features.columns
+    {
+      throw FileError(
+        positivesPath,
+        "has shape [\(positiveFeatures.rows), \(positiveFeatures.columns)] but the features have [\(features.rows), \(features.columns)]"
+      )
     }
     let progress = StagedProgress(quiet: quiet)
     let start = DispatchTime.now()
     let metrics: HypersphereMetrics
     do {
       metrics = try HypersphereMetrics.measure(
-        features: features, positives: positiveFeatures, labels: labels, alpha: alpha, t: t, threads: threadCount,
+        features: features, positives: positiveFeatures, labels: labels, alpha: alpha, t: t,
+        threads: threadCount,
         progress: progress.callback("uniformity", unit: "blocks"))
     } catch {
       throw FileError(files.features, error.problem)
     }
     var report: [String: Any] = [
       "uniformity": metrics.uniformity, "uniformity_bound": metrics.uniformityBound,
-      "n": metrics.n, "dim": metrics.dimension, "alpha": alpha, "t": t, "threads": threadCount.value,
+      "n": metrics.n, "dim": metrics.dimension, "alpha": alpha, "t": t,
+      "threads": threadCount.value,
     ]
-    if let a = metrics.alignment { report["alignment"] = a } else if positivesPath == nil {
-      printWarning("no positives given, so no alignment (pass --positives or write features/<tag>.positives.npy)")
+    if let a = metrics.alignment {
+      report["alignment"] = a
+    } else if positivesPath == nil {
+      printWarning(
+        "no positives given, so no alignment (pass --positives or write features/<tag>.positives.npy)"
+      )
     }
     if let labels {
-      report["per_class_uniformity"] = Dictionary(uniqueKeysWithValues: metrics.perClassUniformity.map { (String($0.key), $0.value) })
+      report["per_class_uniformity"] = Dictionary(
+        uniqueKeysWithValues: metrics.perClassUniformity.map { (String($0.key), $0.value) })
       report["intra_class_distance"] = metrics.intraClassDistance
       report["inter_class_distance"] = metrics.interClassDistance
       report["tolerance"] = metrics.tolerance
       report["tolerance_unconditional"] = metrics.toleranceUnconditional
       do {
         if knn > 0 && knn < features.rows {
-          report["knn_accuracy"] = try NeighborAccuracy.cosine(features, labels: labels, k: knn, threads: threadCount)
+          report["knn_accuracy"] = try NeighborAccuracy.cosine(
+            features, labels: labels, k: knn, threads: threadCount)
           report["knn_neighbors"] = knn
         }
         if probe && Set(labels).count >= 2 && features.rows >= 10 {
-          report["linear_probe_accuracy"] = try LinearProbe.holdOutAccuracy(features, labels: labels, seed: seed)
+          report["linear_probe_accuracy"] = try LinearProbe.holdOutAccuracy(
+            features, labels: labels, seed: seed)
           report["linear_probe_test_fraction"] = 0.2
         }
       } catch {
@@ -113,11 +133,17 @@ struct AlignUniformCommand: ParsableCommand {
     if json {
       print(text)
     } else {
-      var lines = ["uniformity \(format(metrics.uniformity)) (uniform sphere: \(format(metrics.uniformityBound))) over \(metrics.n) points in \(metrics.dimension) dimensions"]
+      var lines = [
+        "uniformity \(format(metrics.uniformity)) (uniform sphere: \(format(metrics.uniformityBound))) over \(metrics.n) points in \(metrics.dimension) dimensions"
+      ]
       if let a = metrics.alignment { lines.append("alignment \(format(a))") }
       if let tolerance = metrics.tolerance { lines.append("tolerance \(format(tolerance))") }
-      if let v = report["knn_accuracy"] as? Double { lines.append("\(knn)-NN accuracy (cosine, leave-one-out) \(format(v))") }
-      if let v = report["linear_probe_accuracy"] as? Double { lines.append("linear probe accuracy \(format(v))") }
+      if let v = report["knn_accuracy"] as? Double {
+        lines.append("\(knn)-NN accuracy (cosine, leave-one-out) \(format(v))")
+      }
+      if let v = report["linear_probe_accuracy"] as? Double {
+        lines.append("linear probe accuracy \(format(v))")
+      }
       print(lines.joined(separator: "\n"))
     }
   }

@@ -26,7 +26,9 @@ struct FeatureInputOptions: ParsableArguments {
     default: break
     }
     if run == nil && tag != nil { throw ValidationError("--tag only applies with --run") }
-    if run != nil && labels != nil { throw ValidationError("with --run the labels come from features/<tag>.labels.npy") }
+    if run != nil && labels != nil {
+      throw ValidationError("with --run the labels come from features/<tag>.labels.npy")
+    }
   }
 
   /// The resolved input files.
@@ -41,25 +43,34 @@ struct FeatureInputOptions: ParsableArguments {
   }
 
   func resolve() throws -> Resolved {
-    if let features { return Resolved(features: features, labels: labels, positives: nil, run: nil) }
+    if let features {
+      return Resolved(features: features, labels: labels, positives: nil, run: nil)
+    }
     guard let run else { throw ValidationError("give --features FILE.npy or --run DIR") }
     let directory = (run as NSString).appendingPathComponent("features")
     var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory),
+      isDirectory.boolValue
+    else {
       throw FileError(directory, "no such directory (is \(run) a run directory?)")
     }
     let tag = try tag ?? onlyTag(in: directory)
     let base = (directory as NSString).appendingPathComponent(tag)
-    func existing(_ path: String) -> String? { FileManager.default.fileExists(atPath: path) ? path : nil }
+    func existing(_ path: String) -> String? {
+      FileManager.default.fileExists(atPath: path) ? path : nil
+    }
     return Resolved(
-      features: base + ".npy", labels: existing(base + ".labels.npy"), positives: existing(base + ".positives.npy"),
+      features: base + ".npy", labels: existing(base + ".labels.npy"),
+      positives: existing(base + ".positives.npy"),
       run: (run, tag))
   }
 
   private func onlyTag(in directory: String) throws -> String {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-    let tags = names.filter { $0.hasSuffix(".npy") && !$0.hasSuffix(".labels.npy") && !$0.hasSuffix(".positives.npy") }
-      .map { String($0.dropLast(4)) }.sorted()
+    let tags = names.filter {
+      $0.hasSuffix(".npy") && !$0.hasSuffix(".labels.npy") && !$0.hasSuffix(".positives.npy")
+    }
+    .map { String($0.dropLast(4)) }.sorted()
     guard tags.count == 1, let tag = tags.first else {
       let found = tags.isEmpty ? "none" : tags.joined(separator: ", ")
       throw FileError(directory, "choose a feature set with --tag (found: \(found))")
@@ -75,7 +86,8 @@ func printWarning(_ message: String) {
 
 /// One JSON object, keys sorted, as `--json` prints and analysis/*.json stores it.
 func jsonText(_ object: [String: Any]) throws -> String {
-  let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+  let data = try JSONSerialization.data(
+    withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
   return String(decoding: data, as: UTF8.self)
 }
 

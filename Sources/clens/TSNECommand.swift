@@ -94,8 +94,12 @@ struct TSNECommand: ParsableCommand {
     if let pca, pca < 2 { throw ValidationError("--pca needs at least 2 components") }
     if metricNeighbors < 1 { throw ValidationError("--metric-neighbors must be at least 1") }
     if trustSample < 4 { throw ValidationError("--trust-sample must be at least 4") }
-    if input.features != nil && out == nil { throw ValidationError("--out is required with --features") }
-    if (transform == nil) != (transformOut == nil) { throw ValidationError("--transform and --transform-out go together") }
+    if input.features != nil && out == nil {
+      throw ValidationError("--out is required with --features")
+    }
+    if (transform == nil) != (transformOut == nil) {
+      throw ValidationError("--transform and --transform-out go together")
+    }
     do {
       try options.validate()
     } catch {
@@ -126,40 +130,50 @@ struct TSNECommand: ParsableCommand {
     let files = try input.resolve()
     let options = self.options
     var features = try FeatureMatrix.read(files.features)
-    let labels = try files.labels.map { path throws(FileError) in try LabelVector.read(path, expectedCount: features.rows) }
+    let labels = try files.labels.map { path throws(FileError) in
+      try LabelVector.read(path, expectedCount: features.rows)
+    }
     let progress = StagedProgress(quiet: quiet)
     var report = [String: Any]()
     var projection: PCA?
     if let pca {
       guard pca <= min(features.rows, features.columns) else {
-        throw FileError(files.features, "--pca \(pca) needs at most min(N, D) = \(min(features.rows, features.columns)) components")
+        throw FileError(
+          files.features,
+          "--pca \(pca) needs at most min(N, D) = \(min(features.rows, features.columns)) components"
+        )
       }
       let start = DispatchTime.now()
       let fitted = PCA(fitting: features, components: pca, seed: seed, threads: options.threads)
       features = fitted.transform(features, threads: options.threads)
       projection = fitted
       report["pca_components"] = pca
-      report["pca_explained_variance_ratio"] = fitted.explainedVariance.reduce(0, +) / fitted.totalVariance
+      report["pca_explained_variance_ratio"] =
+        fitted.explainedVariance.reduce(0, +) / fitted.totalVariance
       report["pca_seconds"] = seconds(since: start)
     }
     let result: TSNEResult
     do {
       result = try TSNE.fit(features, options: options) { stage, done, total in
-        let label = ["neighbors": "neighbours", "affinities": "affinities", "optimization": "t-SNE"][stage.rawValue] ?? stage.rawValue
+        let label =
+          ["neighbors": "neighbours", "affinities": "affinities", "optimization": "t-SNE"][
+            stage.rawValue] ?? stage.rawValue
         progress.update(label, unit: stage == .optimization ? "it" : "blocks", done, total)
       }
     } catch {
       throw FileError(files.features, error.problem)
     }
     result.warnings.forEach(printWarning)
-    let embeddingFile = NPYArray(shape: [features.rows, 2], floats: result.embedding.map { Float($0) })
+    let embeddingFile = NPYArray(
+      shape: [features.rows, 2], floats: result.embedding.map { Float($0) })
     var written = [String]()
     if let out {
       try embeddingFile.write(to: out)
       written.append(out)
     }
     let runFiles = files.run.map { run in
-      let base = ((run.directory as NSString).appendingPathComponent("analysis") as NSString).appendingPathComponent("tsne-\(run.tag)")
+      let base = ((run.directory as NSString).appendingPathComponent("analysis") as NSString)
+        .appendingPathComponent("tsne-\(run.tag)")
       return (npy: base + ".npy", json: base + ".json")
     }
     if let runFiles {
@@ -187,16 +201,22 @@ struct TSNECommand: ParsableCommand {
     report["warnings"] = result.warnings
     report["embedding"] = written
     let metricsStart = DispatchTime.now()
-    try addMetrics(to: &report, features: features, labels: labels, result: result, options: options, path: files.features)
+    try addMetrics(
+      to: &report, features: features, labels: labels, result: result, options: options,
+      path: files.features)
     if exactKl {
       report["kl_divergence_exact"] = KLDivergence.exact(
-        affinities: result.affinities, embedding: result.embedding, dof: dof, threads: options.threads)
+        affinities: result.affinities, embedding: result.embedding, dof: dof,
+        threads: options.threads)
     }
     report["metrics_seconds"] = seconds(since: metricsStart)
     if let transform, let transformOut {
       var newPoints = try FeatureMatrix.read(transform)
       guard newPoints.columns == (projection?.dimension ?? features.columns) else {
-        throw FileError(transform, "has \(newPoints.columns) features, the embedded set \(projection?.dimension ?? features.columns)")
+        throw FileError(
+          transform,
+          "has \(newPoints.columns) features, the embedded set \(projection?.dimension ?? features.columns)"
+        )
       }
       if let projection { newPoints = projection.transform(newPoints, threads: options.threads) }
       var transformOptions = TransformOptions()
@@ -210,7 +230,8 @@ struct TSNECommand: ParsableCommand {
       } catch {
         throw FileError(transform, error.problem)
       }
-      try NPYArray(shape: [newPoints.rows, 2], floats: placed.map { Float($0) }).write(to: transformOut)
+      try NPYArray(shape: [newPoints.rows, 2], floats: placed.map { Float($0) }).write(
+        to: transformOut)
       report["transform"] = ["n": newPoints.rows, "embedding": transformOut] as [String: Any]
     }
     let text = try jsonText(report)
@@ -231,11 +252,13 @@ struct TSNECommand: ParsableCommand {
     let sampleSize = min(n, trustSample)
     if 2 * k < sampleSize {
       var rng = RandomGenerator(seed: seed).stream(100)
-      let sample = sampleSize == n ? Array(0..<n) : Array(rng.permutation(n).prefix(sampleSize)).sorted()
+      let sample =
+        sampleSize == n ? Array(0..<n) : Array(rng.permutation(n).prefix(sampleSize)).sorted()
       let embedding = sample.flatMap { [result.embedding[2 * $0], result.embedding[2 * $0 + 1]] }
       do {
         report["trustworthiness"] = try Trustworthiness.score(
-          input: features.selecting(rows: sample), embedding: embedding, k: k, threads: options.threads)
+          input: features.selecting(rows: sample), embedding: embedding, k: k,
+          threads: options.threads)
         report["trustworthiness_sample"] = sampleSize
         report["trustworthiness_neighbors"] = k
       } catch {
@@ -246,7 +269,8 @@ struct TSNECommand: ParsableCommand {
     }
     if let labels, k < n {
       do {
-        report["knn_accuracy"] = try NeighborAccuracy.embedding(result.embedding, labels: labels, k: k, threads: options.threads)
+        report["knn_accuracy"] = try NeighborAccuracy.embedding(
+          result.embedding, labels: labels, k: k, threads: options.threads)
         report["knn_neighbors"] = k
       } catch {
         throw FileError(path, error.problem)
@@ -264,10 +288,16 @@ struct TSNECommand: ParsableCommand {
         + "KL \(number("kl_divergence")) after \(report["iterations"] ?? 0) iterations in \(String(format: "%.1f", report["seconds"] as? Double ?? 0)) s"
     ]
     if report["trustworthiness"] != nil {
-      lines.append("trustworthiness(\(metricNeighbors)) \(number("trustworthiness")) on \(report["trustworthiness_sample"] ?? 0) points")
+      lines.append(
+        "trustworthiness(\(metricNeighbors)) \(number("trustworthiness")) on \(report["trustworthiness_sample"] ?? 0) points"
+      )
     }
-    if report["knn_accuracy"] != nil { lines.append("\(metricNeighbors)-NN accuracy (leave-one-out) \(number("knn_accuracy"))") }
-    if report["kl_divergence_exact"] != nil { lines.append("exact KL \(number("kl_divergence_exact"))") }
+    if report["knn_accuracy"] != nil {
+      lines.append("\(metricNeighbors)-NN accuracy (leave-one-out) \(number("knn_accuracy"))")
+    }
+    if report["kl_divergence_exact"] != nil {
+      lines.append("exact KL \(number("kl_divergence_exact"))")
+    }
     for path in report["embedding"] as? [String] ?? [] { lines.append("wrote \(path)") }
     return lines.joined(separator: "\n")
   }

@@ -29,7 +29,8 @@ import Testing
   @Test func jointAffinitiesMatchOpenTSNE() throws {
     let x = try Fixture.digits
     let graph = ExactNeighbors.search(x, k: 30, threads: ThreadCount(2))
-    let (conditional, unconverged) = Affinities.conditional(graph, perplexity: 10, threads: ThreadCount(2))
+    let (conditional, unconverged) = Affinities.conditional(
+      graph, perplexity: 10, threads: ThreadCount(2))
     #expect(unconverged == 0)
     let p = Affinities.joint(graph, conditional: conditional)
     let rows = try Fixture.array("digits200.p_rows.npy").integers() ?? []

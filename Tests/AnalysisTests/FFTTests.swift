@@ -31,13 +31,16 @@ import Testing
     var worst = 0.0
     for lane in 0..<lanes {
       for f in 0..<n {
-        var sumR = 0.0, sumI = 0.0
+        var sumR = 0.0
+        var sumI = 0.0
         for j in 0..<n {
           let a = -2 * Double.pi * Double(j * f % n) / Double(n)
           sumR += xr[j * lanes + lane] * cos(a) - xi[j * lanes + lane] * sin(a)
           sumI += xr[j * lanes + lane] * sin(a) + xi[j * lanes + lane] * cos(a)
         }
-        worst = max(worst, abs(re[2 * f + lane / 4][lane % 4] - sumR), abs(im[2 * f + lane / 4][lane % 4] - sumI))
+        worst = max(
+          worst, abs(re[2 * f + lane / 4][lane % 4] - sumR),
+          abs(im[2 * f + lane / 4][lane % 4] - sumI))
       }
     }
     #expect(worst < 1e-11 * Double(n))
@@ -60,7 +63,9 @@ import Testing
     let grid = ConvolutionGrid(nodes: m, spacing: spacing, dof: dof, threads: ThreadCount(2))
     grid.clear()
     var rng = RandomGenerator(seed: UInt64(m))
-    var qa = [Double](repeating: 0, count: m * m), qb = qa, qc = qa
+    var qa = [Double](repeating: 0, count: m * m)
+    var qb = qa
+    var qc = qa
     for r in 0..<m {
       for c in 0..<m {
         qa[r * m + c] = rng.normal()
@@ -75,7 +80,10 @@ import Testing
     var worst = 0.0
     for r in stride(from: 0, to: m, by: 4) {
       for c in stride(from: 0, to: m, by: 3) {
-        var a = 0.0, b = 0.0, c2 = 0.0, c1 = 0.0
+        var a = 0.0
+        var b = 0.0
+        var c2 = 0.0
+        var c1 = 0.0
         for r2 in 0..<m {
           for cc in 0..<m {
             let d2 = Double((r - r2) * (r - r2) + (c - cc) * (c - cc)) * spacing * spacing
@@ -89,7 +97,9 @@ import Testing
           }
         }
         let i = r * grid.l + c
-        worst = max(worst, abs(grid.aRe[i] - a), abs(grid.aIm[i] - b), abs(grid.bRe[i] - c2), abs(grid.bIm[i] - c1))
+        worst = max(
+          worst, abs(grid.aRe[i] - a), abs(grid.aIm[i] - b), abs(grid.bRe[i] - c2),
+          abs(grid.bIm[i] - c1))
       }
     }
     #expect(worst < 1e-10)

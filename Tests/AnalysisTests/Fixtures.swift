@@ -21,16 +21,21 @@ enum Fixture {
   }
 
   static func value(_ key: String) throws -> Double {
-    guard let v = try reference()[key] as? Double else { throw FileError(path("reference.json"), "no number \(key)") }
+    guard let v = try reference()[key] as? Double else {
+      throw FileError(path("reference.json"), "no number \(key)")
+    }
     return v
   }
 
   static var digits: FeatureMatrix { get throws { try matrix("digits200.npy") } }
-  static var digitLabels: [Int] { get throws { try array("digits200.labels.npy").integers() ?? [] } }
+  static var digitLabels: [Int] {
+    get throws { try array("digits200.labels.npy").integers() ?? [] }
+  }
 
   /// Points from N(0, σ²) in `d` dimensions, seeded.
   static func gaussian(_ n: Int, _ d: Int, seed: UInt64, std: Double = 1) -> FeatureMatrix {
     var rng = RandomGenerator(seed: seed)
-    return FeatureMatrix(rows: n, columns: d, values: (0..<n * d).map { _ in Float(rng.normal(mean: 0, std: std)) })
+    return FeatureMatrix(
+      rows: n, columns: d, values: (0..<n * d).map { _ in Float(rng.normal(mean: 0, std: std)) })
   }
 }

@@ -9,11 +9,16 @@ import Testing
     let x = try Fixture.digits
     let graph = ExactNeighbors.search(x, k: 30, threads: .one)
     let (conditional, _) = Affinities.conditional(graph, perplexity: 10, threads: .one)
-    return (Affinities.joint(graph, conditional: conditional), try Fixture.doubles("digits200.embedding.npy"))
+    return (
+      Affinities.joint(graph, conditional: conditional),
+      try Fixture.doubles("digits200.embedding.npy")
+    )
   }
 
   /// The repulsive part −(g − attraction), so errors are relative to what is approximated.
-  static func repulsion(_ p: SparseAffinities, _ y: [Double], _ method: TSNEMethod, _ options: TSNEOptions) -> ([Double], Double) {
+  static func repulsion(
+    _ p: SparseAffinities, _ y: [Double], _ method: TSNEMethod, _ options: TSNEOptions
+  ) -> ([Double], Double) {
     let full = TSNE.gradient(embedding: y, affinities: p, method: method, options: options)
     var zeroP = p
     zeroP.values = zeroP.values.map { _ in 0 }
@@ -22,7 +27,8 @@ import Testing
   }
 
   static func relativeError(_ a: [Double], _ b: [Double]) -> Double {
-    var num = 0.0, den = 0.0
+    var num = 0.0
+    var den = 0.0
     for e in a.indices {
       num += (a[e] - b[e]) * (a[e] - b[e])
       den += b[e] * b[e]
@@ -36,13 +42,17 @@ import Testing
     let y = y0.map { $0 / 10 }
     let g = TSNE.gradient(embedding: y, affinities: p, method: .exact).gradient
     for e in [0, 7, 111, 398] {
-      var plus = y, minus = y
+      var plus = y
+      var minus = y
       let h = 1e-5
       plus[e] += h
       minus[e] -= h
-      let numeric = (KLDivergence.exact(affinities: p, embedding: plus, threads: .one)
-        - KLDivergence.exact(affinities: p, embedding: minus, threads: .one)) / (2 * h)
-      #expect(abs(4 * g[e] - numeric) <= 1e-6 * max(1, abs(numeric)), "coordinate \(e): \(4 * g[e]) vs \(numeric)")
+      let numeric =
+        (KLDivergence.exact(affinities: p, embedding: plus, threads: .one)
+          - KLDivergence.exact(affinities: p, embedding: minus, threads: .one)) / (2 * h)
+      #expect(
+        abs(4 * g[e] - numeric) <= 1e-6 * max(1, abs(numeric)),
+        "coordinate \(e): \(4 * g[e]) vs \(numeric)")
     }
   }
 
@@ -90,7 +100,8 @@ import Testing
     var errors = [Int: Double]()
     for points in [2, 3, 4] {
       options.interpolationPoints = points
-      errors[points] = GradientTests.relativeError(GradientTests.repulsion(p, y, .fft, options).0, exact)
+      errors[points] = GradientTests.relativeError(
+        GradientTests.repulsion(p, y, .fft, options).0, exact)
     }
     #expect(errors[2]! > errors[3]!, "\(errors)")
     #expect(errors[4]! < errors[3]!, "\(errors)")
@@ -101,6 +112,7 @@ import Testing
   @Test func exactMethodReportsTheExactKL() throws {
     let (p, y) = try GradientTests.setting()
     let kl = TSNE.gradient(embedding: y, affinities: p, method: .exact).klDivergence
-    #expect(abs(kl - KLDivergence.exact(affinities: p, embedding: y, threads: ThreadCount(2))) < 1e-12)
+    #expect(
+      abs(kl - KLDivergence.exact(affinities: p, embedding: y, threads: ThreadCount(2))) < 1e-12)
   }
 }

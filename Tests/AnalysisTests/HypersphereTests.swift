@@ -24,24 +24,32 @@ import Testing
   /// L_uniform = ln((N·exp(L*) − 1)/(N − 1)) ties the estimator to the Bessel closed form.
   @Test func evenlySpreadCircle() throws {
     let n = 3000
-    let x = FeatureMatrix(rows: n, columns: 2, values: (0..<n).flatMap { i -> [Float] in
-      let a = 2 * Double.pi * Double(i) / Double(n)
-      return [Float(cos(a)), Float(sin(a))]
-    })
+    let x = FeatureMatrix(
+      rows: n, columns: 2,
+      values: (0..<n).flatMap { i -> [Float] in
+        let a = 2 * Double.pi * Double(i) / Double(n)
+        return [Float(cos(a)), Float(sin(a))]
+      })
     let t = 2.0
     let metrics = try HypersphereMetrics.measure(features: x, t: t, threads: ThreadCount(2))
     var sum = 0.0
     for m in 1..<n { sum += exp(-2 * t * (1 - cos(2 * Double.pi * Double(m) / Double(n)))) }
     let closed = log(sum / Double(n - 1))
     #expect(abs(metrics.uniformity - closed) < 1e-6)
-    let bessel = log((Double(n) * exp(Uniformity.uniformSphere(dimension: 2, t: t)) - 1) / Double(n - 1))
+    let bessel = log(
+      (Double(n) * exp(Uniformity.uniformSphere(dimension: 2, t: t)) - 1) / Double(n - 1))
     #expect(abs(metrics.uniformity - bessel) < 1e-6)
   }
 
   /// Spec §3.1 table of L*(d, t = 2).
   @Test func uniformSphereBoundMatchesTheTable() {
-    let table: [(Int, Double)] = [(2, -1.5750), (3, -2.0798), (8, -3.0825), (16, -3.5130), (32, -3.7518), (64, -3.8752), (128, -3.9375), (256, -3.9688)]
-    for (d, value) in table { #expect(abs(Uniformity.uniformSphere(dimension: d, t: 2) - value) < 1e-4, "d = \(d)") }
+    let table: [(Int, Double)] = [
+      (2, -1.5750), (3, -2.0798), (8, -3.0825), (16, -3.5130), (32, -3.7518), (64, -3.8752),
+      (128, -3.9375), (256, -3.9688),
+    ]
+    for (d, value) in table {
+      #expect(abs(Uniformity.uniformSphere(dimension: d, t: 2) - value) < 1e-4, "d = \(d)")
+    }
     #expect(abs(Uniformity.uniformSphere(dimension: 2000, t: 2) - (-4 + 8.0 / 2000)) < 1e-4)
   }
 
@@ -55,7 +63,9 @@ import Testing
       for i in 0..<x.rows {
         for j in (i + 1)..<x.rows {
           var s = 0.0
-          for k in 0..<16 { s += pow(Double(x.values[i * 16 + k]) - Double(x.values[j * 16 + k]), 2) }
+          for k in 0..<16 {
+            s += pow(Double(x.values[i * 16 + k]) - Double(x.values[j * 16 + k]), 2)
+          }
           terms.append(-t * s)
         }
       }
@@ -64,7 +74,9 @@ import Testing
       #expect(abs(ours - dense) < 1e-5 * max(1, abs(dense)), "t = \(t): \(ours) vs \(dense)")
       #expect(ours.isFinite)
     }
-    #expect(Uniformity.value(x, t: 2, threads: .one) == Uniformity.value(x, t: 2, threads: ThreadCount(3)))
+    #expect(
+      Uniformity.value(x, t: 2, threads: .one) == Uniformity.value(x, t: 2, threads: ThreadCount(3))
+    )
   }
 
   @Test func alignmentAndDegenerateCases() throws {
@@ -73,15 +85,21 @@ import Testing
     let same = try HypersphereMetrics.measure(features: x, positives: x, threads: .one)
     #expect(same.alignment == 0)
     let opposite = FeatureMatrix(rows: 300, columns: 8, values: x.values.map { -$0 })
-    #expect(abs(try HypersphereMetrics.measure(features: x, positives: opposite, threads: .one).alignment! - 4) < 1e-6)
+    #expect(
+      abs(
+        try HypersphereMetrics.measure(features: x, positives: opposite, threads: .one).alignment!
+          - 4) < 1e-6)
     #expect(abs(Alignment.value(z, z, alpha: 1)) == 0)
     // All features equal: total collapse, uniformity 0.
     let collapsed = FeatureMatrix(rows: 50, columns: 4, values: (0..<200).map { Float($0 % 4 + 1) })
-    #expect(abs(try HypersphereMetrics.measure(features: collapsed, threads: .one).uniformity) < 1e-6)
+    #expect(
+      abs(try HypersphereMetrics.measure(features: collapsed, threads: .one).uniformity) < 1e-6)
     // Permutation invariance.
     let permuted = x.selecting(rows: (0..<300).reversed())
-    #expect(abs(try HypersphereMetrics.measure(features: permuted, threads: .one).uniformity
-      - (try HypersphereMetrics.measure(features: x, threads: .one).uniformity)) < 1e-9)
+    #expect(
+      abs(
+        try HypersphereMetrics.measure(features: permuted, threads: .one).uniformity
+          - (try HypersphereMetrics.measure(features: x, threads: .one).uniformity)) < 1e-9)
   }
 
   @Test func classStructure() throws {
@@ -91,14 +109,17 @@ import Testing
     var labels = [Int]()
     for i in 0..<400 {
       let sign: Float = i % 2 == 0 ? 1 : -1
-      values += [sign, Float(rng.normal(mean: 0, std: 0.05)), Float(rng.normal(mean: 0, std: 0.05))]
+      values += [
+        sign, Float(rng.normal(mean: 0, std: 0.05)), Float(rng.normal(mean: 0, std: 0.05)),
+      ]
       labels.append(i % 2 == 0 ? 7 : 3)
     }
     let x = FeatureMatrix(rows: 400, columns: 3, values: values)
     let m = try HypersphereMetrics.measure(features: x, labels: labels, threads: ThreadCount(2))
     let z = try x.l2Normalized()
     // Tolerance by brute force over same-class pairs.
-    var dot = 0.0, pairs = 0.0
+    var dot = 0.0
+    var pairs = 0.0
     for i in 0..<400 {
       for j in 0..<400 where i != j && labels[i] == labels[j] {
         var s = 0.0
@@ -110,7 +131,11 @@ import Testing
     #expect(abs(m.tolerance! - dot / pairs) < 1e-9)
     #expect(abs(m.toleranceUnconditional! - dot / (400 * 399)) < 1e-9)
     #expect(Set(m.perClassUniformity.keys) == [3, 7])
-    #expect(abs(m.perClassUniformity[7]! - Uniformity.value(z.selecting(rows: Array(stride(from: 0, to: 400, by: 2))), threads: .one)) < 1e-12)
+    #expect(
+      abs(
+        m.perClassUniformity[7]!
+          - Uniformity.value(
+            z.selecting(rows: Array(stride(from: 0, to: 400, by: 2))), threads: .one)) < 1e-12)
     #expect(abs(m.interClassDistance! - 2) < 0.01)
     #expect(m.intraClassDistance! < 0.1)
   }
@@ -118,7 +143,8 @@ import Testing
   @Test func badInputIsReported() {
     let x = Fixture.gaussian(10, 4, seed: 16)
     #expect(throws: AnalysisInputError("positives have shape [9, 4], features [10, 4]")) {
-      try HypersphereMetrics.measure(features: x, positives: x.selecting(rows: Array(0..<9)), threads: .one)
+      try HypersphereMetrics.measure(
+        features: x, positives: x.selecting(rows: Array(0..<9)), threads: .one)
     }
     #expect(throws: AnalysisInputError("9 labels for 10 feature rows")) {
       try HypersphereMetrics.measure(features: x, labels: Array(0..<9), threads: .one)

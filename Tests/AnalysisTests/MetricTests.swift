@@ -24,14 +24,20 @@ import Testing
     let x = FeatureMatrix(rows: 300, columns: 2, values: y.map { Float($0) })
     let same = x.values.map { Double($0) }
     #expect(try Trustworthiness.score(input: x, embedding: same, k: 7, threads: .one) == 1)
-    #expect(throws: AnalysisInputError.self) { try Trustworthiness.score(input: x, embedding: same, k: 150, threads: .one) }
+    #expect(throws: AnalysisInputError.self) {
+      try Trustworthiness.score(input: x, embedding: same, k: 150, threads: .one)
+    }
   }
 
   @Test func leaveOneOutAccuracyMatchesScikitLearn() throws {
     let labels = try Fixture.digitLabels
     let y = try Fixture.doubles("digits200.embedding.npy")
-    #expect(abs(try NeighborAccuracy.embedding(y, labels: labels, k: 10, threads: .one) - (try Fixture.value("knn10_embedding_loo"))) < 1e-12)
-    let cosine = try NeighborAccuracy.cosine(try Fixture.digits, labels: labels, k: 10, threads: ThreadCount(2))
+    #expect(
+      abs(
+        try NeighborAccuracy.embedding(y, labels: labels, k: 10, threads: .one)
+          - (try Fixture.value("knn10_embedding_loo"))) < 1e-12)
+    let cosine = try NeighborAccuracy.cosine(
+      try Fixture.digits, labels: labels, k: 10, threads: ThreadCount(2))
     #expect(abs(cosine - (try Fixture.value("knn10_cosine_loo"))) < 1e-12)
   }
 
@@ -63,13 +69,17 @@ import Testing
     }
     #expect(worst < 1e-4 * largest)
     let test = x.selecting(rows: Array(150..<200))
-    #expect(abs(probe.accuracy(test, labels: Array(labels[150..<200])) - (try Fixture.value("probe_test_accuracy"))) < 1e-12)
+    #expect(
+      abs(
+        probe.accuracy(test, labels: Array(labels[150..<200]))
+          - (try Fixture.value("probe_test_accuracy"))) < 1e-12)
   }
 
   @Test func probeOnOneHotLabelsIsPerfectAndOnNoiseIsChance() throws {
     var rng = RandomGenerator(seed: 11)
     let labels = (0..<600).map { _ in rng.int(below: 3) }
-    let oneHot = FeatureMatrix(rows: 600, columns: 3, values: labels.flatMap { l in (0..<3).map { Float($0 == l ? 1 : 0) } })
+    let oneHot = FeatureMatrix(
+      rows: 600, columns: 3, values: labels.flatMap { l in (0..<3).map { Float($0 == l ? 1 : 0) } })
     #expect(try LinearProbe.holdOutAccuracy(oneHot, labels: labels, seed: 0) == 1)
     let noise = Fixture.gaussian(600, 5, seed: 12)
     #expect(abs(try LinearProbe.holdOutAccuracy(noise, labels: labels, seed: 0) - 1.0 / 3) < 0.12)
@@ -92,7 +102,8 @@ import Testing
 
   @Test func smallPCAUsesTheWholeCovariance() {
     // Points on a line in 3-D: one component carries all the variance.
-    let x = FeatureMatrix(rows: 50, columns: 3, values: (0..<50).flatMap { i in [Float(i), Float(2 * i), Float(-i)] })
+    let x = FeatureMatrix(
+      rows: 50, columns: 3, values: (0..<50).flatMap { i in [Float(i), Float(2 * i), Float(-i)] })
     let pca = PCA(fitting: x, components: 2, seed: 0, threads: .one)
     let direction = [1.0, 2.0, -1.0].map { $0 / 6.0.squareRoot() }
     for j in 0..<3 { #expect(abs(pca.components[j] - direction[j]) < 1e-12) }

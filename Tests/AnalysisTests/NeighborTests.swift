@@ -16,8 +16,10 @@ import Testing
         }
         return s
       }
-      return (0..<x.rows).filter { $0 != i }.sorted { dist[$0] < dist[$1] || (dist[$0] == dist[$1] && $0 < $1) }
-        .prefix(k).map { $0 }
+      return (0..<x.rows).filter { $0 != i }.sorted {
+        dist[$0] < dist[$1] || (dist[$0] == dist[$1] && $0 < $1)
+      }
+      .prefix(k).map { $0 }
     }
   }
 
@@ -27,7 +29,9 @@ import Testing
     let graph = ExactNeighbors.search(x, k: 12, threads: ThreadCount(2))
     let truth = NeighborTests.bruteForce(x, k: 12)
     var mismatches = 0
-    for i in 0..<x.rows where graph.indices[i * 12..<(i + 1) * 12].map(Int.init) != truth[i] { mismatches += 1 }
+    for i in 0..<x.rows where graph.indices[i * 12..<(i + 1) * 12].map(Int.init) != truth[i] {
+      mismatches += 1
+    }
     #expect(mismatches == 0)
     // Distances are re-measured exactly.
     let d = x.columns

@@ -37,7 +37,9 @@ import Testing
     #expect(abs(result.klDivergence - direct) < 1e-10)
     // Close to openTSNE's KL for the same data and settings (different init and kNN ties).
     let reference = try Fixture.value("opentsne_kl")
-    #expect(abs(result.klDivergence - reference) / reference < 0.05, "\(result.klDivergence) vs openTSNE \(reference)")
+    #expect(
+      abs(result.klDivergence - reference) / reference < 0.05,
+      "\(result.klDivergence) vs openTSNE \(reference)")
     // Zero mean, finite, spread out (final std of a converged embedding is far above 1e-4).
     #expect(result.embedding.allSatisfy { $0.isFinite })
     let meanX = stride(from: 0, to: 400, by: 2).map { result.embedding[$0] }.reduce(0, +) / 200
@@ -70,12 +72,15 @@ import Testing
     let x = try Fixture.digits
     let labels = try Fixture.digitLabels
     let result = try TSNE.fit(x, options: TSNETests.options(method))
-    let exactKL = KLDivergence.exact(affinities: result.affinities, embedding: result.embedding, threads: ThreadCount(2))
+    let exactKL = KLDivergence.exact(
+      affinities: result.affinities, embedding: result.embedding, threads: ThreadCount(2))
     #expect(abs(result.klDivergence - exactKL) / exactKL < 0.03)
-    let trust = try Trustworthiness.score(input: x, embedding: result.embedding, k: 10, threads: ThreadCount(2))
+    let trust = try Trustworthiness.score(
+      input: x, embedding: result.embedding, k: 10, threads: ThreadCount(2))
     let referenceTrust = try Fixture.value("trustworthiness_10")
     #expect(trust > referenceTrust - 0.01)
-    let accuracy = try NeighborAccuracy.embedding(result.embedding, labels: labels, k: 10, threads: .one)
+    let accuracy = try NeighborAccuracy.embedding(
+      result.embedding, labels: labels, k: 10, threads: .one)
     let referenceAccuracy = try Fixture.value("knn10_embedding_loo")
     #expect(accuracy > referenceAccuracy - 0.03)
   }
@@ -86,7 +91,8 @@ import Testing
     options.initialization = .random
     options.iterations = 200
     let result = try TSNE.fit(try Fixture.digits, options: options)
-    let exact = KLDivergence.exact(affinities: result.affinities, embedding: result.embedding, dof: 0.6, threads: .one)
+    let exact = KLDivergence.exact(
+      affinities: result.affinities, embedding: result.embedding, dof: 0.6, threads: .one)
     #expect(result.embedding.allSatisfy { $0.isFinite })
     #expect(abs(result.klDivergence - exact) / exact < 0.05)
   }
@@ -94,14 +100,22 @@ import Testing
   @Test func badInputIsReported() throws {
     var x = try Fixture.digits
     x.values[3 * 64 + 5] = .nan
-    #expect(throws: AnalysisInputError("row 3 contains NaN or infinity")) { try TSNE.fit(x, options: TSNEOptions()) }
+    #expect(throws: AnalysisInputError("row 3 contains NaN or infinity")) {
+      try TSNE.fit(x, options: TSNEOptions())
+    }
     x.values[3 * 64 + 5] = .infinity
-    #expect(throws: AnalysisInputError("row 3 contains NaN or infinity")) { try TSNE.fit(x, options: TSNEOptions()) }
+    #expect(throws: AnalysisInputError("row 3 contains NaN or infinity")) {
+      try TSNE.fit(x, options: TSNEOptions())
+    }
     let three = FeatureMatrix(rows: 3, columns: 2, values: [0, 1, 2, 3, 4, 5])
-    #expect(throws: AnalysisInputError("t-SNE needs at least 4 points, got 3")) { try TSNE.fit(three, options: TSNEOptions()) }
+    #expect(throws: AnalysisInputError("t-SNE needs at least 4 points, got 3")) {
+      try TSNE.fit(three, options: TSNEOptions())
+    }
     var bad = TSNEOptions()
     bad.perplexity = -1
-    #expect(throws: AnalysisInputError("perplexity must be a positive number")) { try TSNE.fit(try Fixture.digits, options: bad) }
+    #expect(throws: AnalysisInputError("perplexity must be a positive number")) {
+      try TSNE.fit(try Fixture.digits, options: bad)
+    }
   }
 
   /// openTSNE clamps a perplexity too large for N to (N−1)/3 and says so; so do we.
@@ -125,9 +139,11 @@ import Testing
     let newPoints = x.selecting(rows: Array(160..<200))
     var options = TransformOptions()
     options.method = method
-    let together = try EmbeddingTransform.place(newPoints, reference: reference, embedding: result.embedding, options: options)
+    let together = try EmbeddingTransform.place(
+      newPoints, reference: reference, embedding: result.embedding, options: options)
     let alone = try EmbeddingTransform.place(
-      newPoints.selecting(rows: [7]), reference: reference, embedding: result.embedding, options: options)
+      newPoints.selecting(rows: [7]), reference: reference, embedding: result.embedding,
+      options: options)
     #expect(Array(together[14..<16]) == alone)
     // Placed points land among reference points of their class.
     let labels = try Fixture.digitLabels
@@ -136,7 +152,8 @@ import Testing
     #expect(accuracy > 0.9)
     // A reference point placed again lands near its own position.
     let again = try EmbeddingTransform.place(
-      reference.selecting(rows: [3]), reference: reference, embedding: result.embedding, options: options)
+      reference.selecting(rows: [3]), reference: reference, embedding: result.embedding,
+      options: options)
     let spread = TSNETests.spread(result.embedding)
     #expect(hypot(again[0] - result.embedding[6], again[1] - result.embedding[7]) < 0.1 * spread)
   }

@@ -24,7 +24,8 @@ public struct FeatureMatrix: Sendable, Equatable {
     guard array.shape.count == 2 else {
       throw FileError(path, "features must be a 2-D array [N, D], found shape \(array.shape)")
     }
-    let matrix = FeatureMatrix(rows: array.shape[0], columns: array.shape[1], values: array.floats())
+    let matrix = FeatureMatrix(
+      rows: array.shape[0], columns: array.shape[1], values: array.floats())
     do {
       try matrix.requireFinite()
     } catch {
@@ -64,7 +65,9 @@ public struct FeatureMatrix: Sendable, Equatable {
         let x = Double(values[i * d + j])
         sum += x * x
       }
-      guard sum > 0 else { throw AnalysisInputError("row \(i) is all zeros and cannot be L2-normalised") }
+      guard sum > 0 else {
+        throw AnalysisInputError("row \(i) is all zeros and cannot be L2-normalised")
+      }
       let scale = 1 / sum.squareRoot()
       for j in 0..<d { out[i * d + j] = Float(Double(values[i * d + j]) * scale) }
     }

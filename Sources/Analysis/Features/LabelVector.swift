@@ -13,7 +13,8 @@ public enum LabelVector {
       throw FileError(path, "labels must be whole numbers")
     }
     guard labels.count == expectedCount else {
-      throw FileError(path, "has \(labels.count) labels but the features have \(expectedCount) rows")
+      throw FileError(
+        path, "has \(labels.count) labels but the features have \(expectedCount) rows")
     }
     return labels
   }

@@ -1,9 +1,10 @@
+import Engine
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Engine
 
 /// Alignment, uniformity and class-structure numbers of a feature set, all on
 /// L2-normalised features z = f/‖f‖ (Wang & Isola 2020; Wang & Liu 2021).
@@ -36,14 +37,19 @@ public struct HypersphereMetrics: Sendable {
     progress: (@Sendable (Int, Int) -> Void)? = nil
   ) throws(AnalysisInputError) -> HypersphereMetrics {
     try features.requireFinite()
-    guard features.rows >= 2 else { throw AnalysisInputError("uniformity needs at least 2 points, got \(features.rows)") }
-    guard features.columns >= 2 else { throw AnalysisInputError("features must have at least 2 dimensions") }
+    guard features.rows >= 2 else {
+      throw AnalysisInputError("uniformity needs at least 2 points, got \(features.rows)")
+    }
+    guard features.columns >= 2 else {
+      throw AnalysisInputError("features must have at least 2 dimensions")
+    }
     let z = try features.l2Normalized()
     var alignment: Double?
     if let positives {
       guard positives.rows == features.rows, positives.columns == features.columns else {
         throw AnalysisInputError(
-          "positives have shape [\(positives.rows), \(positives.columns)], features [\(features.rows), \(features.columns)]")
+          "positives have shape [\(positives.rows), \(positives.columns)], features [\(features.rows), \(features.columns)]"
+        )
       }
       try positives.requireFinite()
       alignment = Alignment.value(z, try positives.l2Normalized(), alpha: alpha)
@@ -56,12 +62,15 @@ public struct HypersphereMetrics: Sendable {
     let uniformity = Uniformity.value(z, t: t, threads: threads, progress: progress)
     var metrics = HypersphereMetrics(
       n: features.rows, dimension: features.columns, alignment: alignment, uniformity: uniformity,
-      uniformityBound: Uniformity.uniformSphere(dimension: features.columns, t: t), perClassUniformity: [:])
+      uniformityBound: Uniformity.uniformSphere(dimension: features.columns, t: t),
+      perClassUniformity: [:])
     if let labels { metrics.addClassStructure(z, labels: labels, t: t, threads: threads) }
     return metrics
   }
 
-  private mutating func addClassStructure(_ z: FeatureMatrix, labels: [Int], t: Double, threads: ThreadCount) {
+  private mutating func addClassStructure(
+    _ z: FeatureMatrix, labels: [Int], t: Double, threads: ThreadCount
+  ) {
     let d = z.columns
     var members = [Int: [Int]]()
     for (i, label) in labels.enumerated() { members[label, default: []].append(i) }
@@ -78,7 +87,9 @@ public struct HypersphereMetrics: Sendable {
       var squared = 0.0
       var norms = 0.0
       for j in 0..<d { squared += sum[j] * sum[j] }
-      for i in rows { for j in 0..<d { norms += Double(z.values[i * d + j]) * Double(z.values[i * d + j]) } }
+      for i in rows {
+        for j in 0..<d { norms += Double(z.values[i * d + j]) * Double(z.values[i * d + j]) }
+      }
       sameDot += squared - norms
       samePairs += Double(rows.count) * Double(rows.count - 1)
       let mean = sum.map { $0 / Double(rows.count) }
@@ -94,7 +105,8 @@ public struct HypersphereMetrics: Sendable {
       }
       intra += spread / Double(rows.count)
       if rows.count >= 2 {
-        perClassUniformity[label] = Uniformity.value(z.selecting(rows: rows), t: t, threads: threads)
+        perClassUniformity[label] = Uniformity.value(
+          z.selecting(rows: rows), t: t, threads: threads)
       }
     }
     intraClassDistance = intra / Double(classes.count)
@@ -119,8 +131,11 @@ public struct HypersphereMetrics: Sendable {
 /// Alignment of Wang & Isola (2020): L_align(α) = mean over pairs of ‖z_i − z⁺_i‖^α.
 public enum Alignment {
   /// L_align(α) of row-aligned unit vectors `z` and `positives`, in Double.
-  public static func value(_ z: FeatureMatrix, _ positives: FeatureMatrix, alpha: Double = 2) -> Double {
-    precondition(z.rows == positives.rows && z.columns == positives.columns, "Alignment: shapes differ")
+  public static func value(_ z: FeatureMatrix, _ positives: FeatureMatrix, alpha: Double = 2)
+    -> Double
+  {
+    precondition(
+      z.rows == positives.rows && z.columns == positives.columns, "Alignment: shapes differ")
     let d = z.columns
     var total = 0.0
     for i in 0..<z.rows {

@@ -1,10 +1,11 @@
+import CBLAS
+import Engine
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import CBLAS
-import Engine
 
 /// Uniformity of Wang & Isola (2020), L_uniform(t) = ln E_{i<j} exp(−t ‖z_i − z_j‖²), over
 /// all N(N−1)/2 pairs of a set of unit vectors — the global estimator, not a mean of
@@ -53,16 +54,21 @@ public enum Uniformity {
               // product = 2t·z_i·z_j; exponent = product − t‖z_j‖² − t‖z_i‖².
               cblas_sgemm(
                 CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d),
-                2 * tf, z.baseAddress! + r0 * d, Int32(d), z.baseAddress! + c0 * d, Int32(d), 0, product, Int32(cols))
+                2 * tf, z.baseAddress! + r0 * d, Int32(d), z.baseAddress! + c0 * d, Int32(d), 0,
+                product, Int32(cols))
               for c in 0..<cols { offsets[c] = -tf * norms[c0 + c] }
               var blockMax = -Float.infinity
               for r in 0..<rows {
                 let first = max(0, r0 + r + 1 - c0)
                 let own = tf * norms[r0 + r]
-                for c in first..<cols { blockMax = max(blockMax, product[r * cols + c] + offsets[c] - own) }
+                for c in first..<cols {
+                  blockMax = max(blockMax, product[r * cols + c] + offsets[c] - own)
+                }
               }
               if blockMax > -Float.infinity {
-                let blockSum = sumExp(product, offsets: offsets, rows: rows, cols: cols, r0: r0, c0: c0, rowOffset: { tf * norms[r0 + $0] + blockMax })
+                let blockSum = sumExp(
+                  product, offsets: offsets, rows: rows, cols: cols, r0: r0, c0: c0,
+                  rowOffset: { tf * norms[r0 + $0] + blockMax })
                 let m = Double(blockMax)
                 if m > runningMax {
                   runningSum = runningSum * exp(runningMax - m) + blockSum
@@ -92,7 +98,8 @@ public enum Uniformity {
   /// eight lanes summed in Float over at most 64 terms before going to Double.
   @inline(__always)
   private static func sumExp(
-    _ product: UnsafeMutablePointer<Float>, offsets: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
+    _ product: UnsafeMutablePointer<Float>, offsets: UnsafeMutablePointer<Float>, rows: Int,
+    cols: Int,
     r0: Int, c0: Int, rowOffset: (Int) -> Float
   ) -> Double {
     var total = 0.0
@@ -108,7 +115,8 @@ public enum Uniformity {
         var lanes = SIMD8<Float>()
         var steps = 0
         while c + 8 <= cols && steps < 8 {
-          let v = row.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
+          let v =
+            row.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
             + off.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self) - shift
           lanes += fastExp(v)
           c += 8

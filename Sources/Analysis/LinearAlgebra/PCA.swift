@@ -56,7 +56,8 @@ public struct PCA: Sendable {
 
   /// Projects rows onto the components: (x − mean)·Vᵀ, computed in Double.
   public func transform(_ data: FeatureMatrix, threads: ThreadCount = .available) -> FeatureMatrix {
-    precondition(data.columns == dimension, "PCA.transform: dimension \(data.columns), fitted on \(dimension)")
+    precondition(
+      data.columns == dimension, "PCA.transform: dimension \(data.columns), fitted on \(dimension)")
     let n = data.rows
     let d = dimension
     let k = count
@@ -107,7 +108,9 @@ public struct PCA: Sendable {
             for i in 0..<rows {
               for j in 0..<d { centred[i * d + j] = Double(v[(r0 + i) * d + j]) - mean[j] }
             }
-            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(rows), 1, centred, Int32(d), 1, &c, Int32(d))
+            cblas_dsyrk(
+              CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(rows), 1, centred, Int32(d), 1,
+              &c, Int32(d))
           }
         }
         out[lane] = c
@@ -128,7 +131,9 @@ public struct PCA: Sendable {
   }
 
   /// Leading k eigenpairs of the symmetric d×d matrix `c` by block subspace iteration.
-  static func subspaceIteration(_ c: [Double], d: Int, k: Int, block b: Int, seed: UInt64) -> ([Double], [Double]) {
+  static func subspaceIteration(_ c: [Double], d: Int, k: Int, block b: Int, seed: UInt64) -> (
+    [Double], [Double]
+  ) {
     var rng = RandomGenerator(seed: seed)
     var basis = (0..<b * d).map { _ in rng.normal() }
     orthonormalizeRows(&basis, rows: b, d: d)
@@ -137,11 +142,15 @@ public struct PCA: Sendable {
     var ritz = [Double](repeating: 0, count: b * d)
     for iteration in 1...1000 {
       // image = basis · C (rows are C·q because C is symmetric)
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(b), Int32(d), Int32(d), 1, basis, Int32(d), c, Int32(d), 0, &image, Int32(d))
+      cblas_dgemm(
+        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(b), Int32(d), Int32(d), 1, basis, Int32(d),
+        c, Int32(d), 0, &image, Int32(d))
       if iteration % 5 == 0 || iteration == 1000 {
         // Rayleigh–Ritz on the current basis.
         var t = [Double](repeating: 0, count: b * b)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(b), Int32(b), Int32(d), 1, image, Int32(d), basis, Int32(d), 0, &t, Int32(b))
+        cblas_dgemm(
+          CblasRowMajor, CblasNoTrans, CblasTrans, Int32(b), Int32(b), Int32(d), 1, image, Int32(d),
+          basis, Int32(d), 0, &t, Int32(b))
         for i in 0..<b {
           for j in (i + 1)..<max(i + 1, b) {
             let s = (t[i * b + j] + t[j * b + i]) / 2
@@ -151,9 +160,13 @@ public struct PCA: Sendable {
         }
         let eigen = SymmetricEigen(symmetric: t, n: b)
         values = eigen.values
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(b), Int32(d), Int32(b), 1, eigen.vectors, Int32(b), basis, Int32(d), 0, &ritz, Int32(d))
+        cblas_dgemm(
+          CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(b), Int32(d), Int32(b), 1, eigen.vectors,
+          Int32(b), basis, Int32(d), 0, &ritz, Int32(d))
         var rotatedImage = [Double](repeating: 0, count: b * d)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(b), Int32(d), Int32(b), 1, eigen.vectors, Int32(b), image, Int32(d), 0, &rotatedImage, Int32(d))
+        cblas_dgemm(
+          CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(b), Int32(d), Int32(b), 1, eigen.vectors,
+          Int32(b), image, Int32(d), 0, &rotatedImage, Int32(d))
         var worst = 0.0
         for i in 0..<k {
           var r2 = 0.0

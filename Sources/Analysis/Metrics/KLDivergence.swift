@@ -1,9 +1,10 @@
+import Engine
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Engine
 
 /// The exact KL(P‖Q) of a 2-D embedding: the sparse sum Σ p_ij ln(p_ij / w_ij) plus
 /// (Σ p) ln Z with Z = Σ_{i≠j} w_ij summed over all N² pairs — no approximation, O(N²).
@@ -17,7 +18,8 @@ public enum KLDivergence {
     var scratch = [Double](repeating: 0, count: y.count)
     let (sparse, mass) = y.withUnsafeBufferPointer { yb in
       scratch.withUnsafeMutableBufferPointer { sb in
-        Attraction.forces(p, y: yb, reference: yb, dof: dof, scale: 1, into: sb, evaluateKL: true, threads: threads)
+        Attraction.forces(
+          p, y: yb, reference: yb, dof: dof, scale: 1, into: sb, evaluateKL: true, threads: threads)
       }
     }
     let z = exactNormalizer(y, dof: dof, threads: threads)

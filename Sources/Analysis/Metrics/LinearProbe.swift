@@ -1,10 +1,11 @@
+import CBLAS
+import Engine
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import CBLAS
-import Engine
 
 /// A linear probe: multinomial logistic regression on frozen features.
 ///
@@ -32,9 +33,13 @@ public struct LinearProbe: Sendable {
   ) throws(AnalysisInputError) {
     let n = features.rows
     let d = features.columns
-    guard labels.count == n else { throw AnalysisInputError("\(labels.count) labels for \(n) feature rows") }
+    guard labels.count == n else {
+      throw AnalysisInputError("\(labels.count) labels for \(n) feature rows")
+    }
     let classes = Array(Set(labels)).sorted()
-    guard classes.count >= 2 else { throw AnalysisInputError("a linear probe needs at least two classes") }
+    guard classes.count >= 2 else {
+      throw AnalysisInputError("a linear probe needs at least two classes")
+    }
     let c = classes.count
     let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
     let target = labels.map { index[$0] ?? 0 }
@@ -55,7 +60,9 @@ public struct LinearProbe: Sendable {
     let x = LinearProbe.standardize(features, mean: mean, scale: scale)
     let problem = SoftmaxProblem(x: x, n: n, d: d, c: c, target: target, l2: l2)
     var parameters = [Double](repeating: 0, count: (d + 1) * c)
-    let (iterations, value) = LBFGS.minimize(&parameters, tolerance: tolerance, maxIterations: maxIterations) {
+    let (iterations, value) = LBFGS.minimize(
+      &parameters, tolerance: tolerance, maxIterations: maxIterations
+    ) {
       problem.evaluate($0, gradient: &$1)
     }
     self.classes = classes
@@ -74,10 +81,14 @@ public struct LinearProbe: Sendable {
     let c = classes.count
     let x = LinearProbe.standardize(features, mean: mean, scale: scale)
     var logits = [Double](repeating: 0, count: n * c)
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(c), Int32(d), 1, x, Int32(d), weights, Int32(c), 0, &logits, Int32(c))
+    cblas_dgemm(
+      CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(c), Int32(d), 1, x, Int32(d),
+      weights, Int32(c), 0, &logits, Int32(c))
     return (0..<n).map { i in
       var best = 0
-      for k in 1..<c where logits[i * c + k] + bias[k] > logits[i * c + best] + bias[best] { best = k }
+      for k in 1..<c where logits[i * c + k] + bias[k] > logits[i * c + best] + bias[best] {
+        best = k
+      }
       return classes[best]
     }
   }
@@ -91,16 +102,20 @@ public struct LinearProbe: Sendable {
   /// Accuracy on a held-out split: a seeded random `testFraction` of the rows is held
   /// out, the probe is fitted on the rest.
   public static func holdOutAccuracy(
-    _ features: FeatureMatrix, labels: [Int], testFraction: Double = 0.2, seed: UInt64, l2: Double = 1e-4
+    _ features: FeatureMatrix, labels: [Int], testFraction: Double = 0.2, seed: UInt64,
+    l2: Double = 1e-4
   ) throws(AnalysisInputError) -> Double {
     let n = features.rows
     let testCount = Int((Double(n) * testFraction).rounded())
-    guard testCount >= 1, n - testCount >= 2 else { throw AnalysisInputError("too few rows (\(n)) for a held-out probe") }
+    guard testCount >= 1, n - testCount >= 2 else {
+      throw AnalysisInputError("too few rows (\(n)) for a held-out probe")
+    }
     var rng = RandomGenerator(seed: seed)
     let order = rng.permutation(n)
     let test = Array(order[0..<testCount])
     let train = Array(order[testCount...])
-    let probe = try LinearProbe(fitting: features.selecting(rows: train), labels: train.map { labels[$0] }, l2: l2)
+    let probe = try LinearProbe(
+      fitting: features.selecting(rows: train), labels: train.map { labels[$0] }, l2: l2)
     return probe.accuracy(features.selecting(rows: test), labels: test.map { labels[$0] })
   }
 
@@ -127,7 +142,9 @@ struct SoftmaxProblem {
   func evaluate(_ parameters: [Double], gradient: inout [Double]) -> Double {
     var logits = [Double](repeating: 0, count: n * c)
     parameters.withUnsafeBufferPointer { p in
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(c), Int32(d), 1, x, Int32(d), p.baseAddress!, Int32(c), 0, &logits, Int32(c))
+      cblas_dgemm(
+        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(c), Int32(d), 1, x, Int32(d),
+        p.baseAddress!, Int32(c), 0, &logits, Int32(c))
     }
     var loss = 0.0
     var biasGradient = [Double](repeating: 0, count: c)
@@ -151,7 +168,9 @@ struct SoftmaxProblem {
       }
     }
     gradient.withUnsafeMutableBufferPointer { g in
-      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(d), Int32(c), Int32(n), 1, x, Int32(d), logits, Int32(c), 0, g.baseAddress!, Int32(c))
+      cblas_dgemm(
+        CblasRowMajor, CblasTrans, CblasNoTrans, Int32(d), Int32(c), Int32(n), 1, x, Int32(d),
+        logits, Int32(c), 0, g.baseAddress!, Int32(c))
     }
     var penalty = 0.0
     for e in 0..<d * c {

@@ -5,8 +5,12 @@ import Engine
 /// label, as scikit-learn's `KNeighborsClassifier` with uniform weights decides it).
 public enum NeighborAccuracy {
   /// Accuracy for a precomputed neighbour graph (its first k neighbours are used).
-  public static func leaveOneOut(_ graph: NeighborGraph, labels: [Int], k: Int) throws(AnalysisInputError) -> Double {
-    guard labels.count == graph.count else { throw AnalysisInputError("\(labels.count) labels for \(graph.count) points") }
+  public static func leaveOneOut(_ graph: NeighborGraph, labels: [Int], k: Int)
+    throws(AnalysisInputError) -> Double
+  {
+    guard labels.count == graph.count else {
+      throw AnalysisInputError("\(labels.count) labels for \(graph.count) points")
+    }
     guard k >= 1, k <= graph.k else { throw AnalysisInputError("k must be in 1...\(graph.k)") }
     var correct = 0
     var votes = [Int: Int]()
@@ -25,7 +29,9 @@ public enum NeighborAccuracy {
   }
 
   /// Accuracy in a 2-D embedding ([x0, y0, ...]), Euclidean distance.
-  public static func embedding(_ y: [Double], labels: [Int], k: Int, threads: ThreadCount) throws(AnalysisInputError) -> Double {
+  public static func embedding(_ y: [Double], labels: [Int], k: Int, threads: ThreadCount)
+    throws(AnalysisInputError) -> Double
+  {
     let n = y.count / 2
     guard k >= 1, k < n else { throw AnalysisInputError("k must be in 1..<N (k \(k), N \(n))") }
     return try leaveOneOut(PlanarNeighbors.search(y, k: k, threads: threads), labels: labels, k: k)
@@ -33,9 +39,14 @@ public enum NeighborAccuracy {
 
   /// Accuracy in feature space by cosine similarity (Euclidean distance between the
   /// L2-normalised features orders neighbours the same way).
-  public static func cosine(_ features: FeatureMatrix, labels: [Int], k: Int, threads: ThreadCount) throws(AnalysisInputError) -> Double {
-    guard k >= 1, k < features.rows else { throw AnalysisInputError("k must be in 1..<N (k \(k), N \(features.rows))") }
+  public static func cosine(_ features: FeatureMatrix, labels: [Int], k: Int, threads: ThreadCount)
+    throws(AnalysisInputError) -> Double
+  {
+    guard k >= 1, k < features.rows else {
+      throw AnalysisInputError("k must be in 1..<N (k \(k), N \(features.rows))")
+    }
     let normalized = try features.l2Normalized()
-    return try leaveOneOut(ExactNeighbors.search(normalized, k: k, threads: threads), labels: labels, k: k)
+    return try leaveOneOut(
+      ExactNeighbors.search(normalized, k: k, threads: threads), labels: labels, k: k)
   }
 }

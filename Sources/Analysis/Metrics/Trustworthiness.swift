@@ -15,8 +15,12 @@ public enum Trustworthiness {
   ) throws(AnalysisInputError) -> Double {
     let n = input.rows
     let d = input.columns
-    guard embedding.count == 2 * n else { throw AnalysisInputError("embedding has \(embedding.count / 2) points, input has \(n)") }
-    guard k >= 1, 2 * k < n else { throw AnalysisInputError("trustworthiness needs 1 <= k < N/2 (k \(k), N \(n))") }
+    guard embedding.count == 2 * n else {
+      throw AnalysisInputError("embedding has \(embedding.count / 2) points, input has \(n)")
+    }
+    guard k >= 1, 2 * k < n else {
+      throw AnalysisInputError("trustworthiness needs 1 <= k < N/2 (k \(k), N \(n))")
+    }
     let embedded = PlanarNeighbors.search(embedding, k: k, threads: threads)
     let chunkSize = 64
     let chunks = (n + chunkSize - 1) / chunkSize

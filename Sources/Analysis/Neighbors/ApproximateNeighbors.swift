@@ -28,7 +28,8 @@ public enum ApproximateNeighbors {
 
   /// The approximate k nearest other rows of every row.
   public static func search(
-    _ data: FeatureMatrix, k: Int, seed: UInt64, settings: Settings = Settings(), threads: ThreadCount,
+    _ data: FeatureMatrix, k: Int, seed: UInt64, settings: Settings = Settings(),
+    threads: ThreadCount,
     progress: (@Sendable (Int, Int) -> Void)? = nil
   ) -> NeighborGraph {
     let n = data.rows
@@ -106,11 +107,15 @@ public enum ApproximateNeighbors {
                     reverse.withUnsafeBufferPointer { rev in
                       norms.withUnsafeBufferPointer { nb in
                         let lists = CandidateLists(
-                          nearest: near.baseAddress!, sample: sample, reverseStart: reverseStart, reverse: rev.baseAddress!)
+                          nearest: near.baseAddress!, sample: sample, reverseStart: reverseStart,
+                          reverse: rev.baseAddress!)
                         for i in (n * chunk / chunks)..<(n * (chunk + 1) / chunks) {
-                          var heap = NeighborHeap(k: k, distances: dist.base + i * k, indices: idx.base + i * k, count: Int(cnt[i]))
+                          var heap = NeighborHeap(
+                            k: k, distances: dist.base + i * k, indices: idx.base + i * k,
+                            count: Int(cnt[i]))
                           changes += descend(
-                            i, heap: &heap, lists: lists, stamp: stamp, x: xp.baseAddress!, norms: nb.baseAddress!, d: d)
+                            i, heap: &heap, lists: lists, stamp: stamp, x: xp.baseAddress!,
+                            norms: nb.baseAddress!, d: d)
                           cnt[i] = Int32(heap.count)
                         }
                       }
@@ -136,14 +141,17 @@ public enum ApproximateNeighbors {
       heapDist.withUnsafeMutableBufferPointer { hd in
         heapIdx.withUnsafeMutableBufferPointer { hi in
           for i in 0..<n {
-            var heap = NeighborHeap(k: k, distances: hd.baseAddress! + i * k, indices: hi.baseAddress! + i * k, count: Int(heapCount[i]))
+            var heap = NeighborHeap(
+              k: k, distances: hd.baseAddress! + i * k, indices: hi.baseAddress! + i * k,
+              count: Int(heapCount[i]))
             var j = 0
             while heap.count < k {
               if j != i && !heap.contains(Int32(j)) { heap.offer(0, Int32(j)) }
               j += 1
             }
             for e in 0..<k {
-              hd[i * k + e] = ExactNeighbors.exactSquaredDistance(xp.baseAddress! + i * d, xp.baseAddress! + Int(hi[i * k + e]) * d, d)
+              hd[i * k + e] = ExactNeighbors.exactSquaredDistance(
+                xp.baseAddress! + i * d, xp.baseAddress! + Int(hi[i * k + e]) * d, d)
             }
             heap.sortAscending()
             for e in 0..<k {
@@ -205,7 +213,9 @@ public enum ApproximateNeighbors {
   }
 
   /// The `sample` nearest entries of every heap, nearest first (−1 where a heap is short).
-  static func nearestSnapshot(_ dist: [Double], _ idx: [Int32], _ count: [Int32], n: Int, k: Int, sample: Int) -> [Int32] {
+  static func nearestSnapshot(
+    _ dist: [Double], _ idx: [Int32], _ count: [Int32], n: Int, k: Int, sample: Int
+  ) -> [Int32] {
     var out = [Int32](repeating: -1, count: n * sample)
     var rowDist = dist
     var rowIdx = idx
@@ -213,7 +223,8 @@ public enum ApproximateNeighbors {
       rowIdx.withUnsafeMutableBufferPointer { ri in
         for i in 0..<n {
           let c = Int(count[i])
-          var heap = NeighborHeap(k: k, distances: rd.baseAddress! + i * k, indices: ri.baseAddress! + i * k, count: c)
+          var heap = NeighborHeap(
+            k: k, distances: rd.baseAddress! + i * k, indices: ri.baseAddress! + i * k, count: c)
           heap.sortAscending()
           for e in 0..<min(sample, c) { out[i * sample + e] = ri[i * k + e] }
         }
@@ -223,7 +234,9 @@ public enum ApproximateNeighbors {
   }
 
   /// One random-projection tree: the points in leaf order and the leaf boundaries.
-  static func buildTree(_ x: [Float], n: Int, d: Int, leafSize: Int, rng: inout RandomGenerator) -> ([Int32], [Int]) {
+  static func buildTree(_ x: [Float], n: Int, d: Int, leafSize: Int, rng: inout RandomGenerator)
+    -> ([Int32], [Int])
+  {
     var order = (0..<n).map { Int32($0) }
     var leaves = [0]
     var scratch = [Int32](repeating: 0, count: n)
@@ -288,7 +301,8 @@ public enum ApproximateNeighbors {
   /// Offers every pair of a leaf to both points' heaps (distances from one sgemm).
   static func joinLeaf(
     _ members: [Int32], x: [Float], norms: [Float], d: Int, k: Int,
-    dist: UnsafeMutablePointer<Double>, idx: UnsafeMutablePointer<Int32>, count: UnsafeMutablePointer<Int32>
+    dist: UnsafeMutablePointer<Double>, idx: UnsafeMutablePointer<Int32>,
+    count: UnsafeMutablePointer<Int32>
   ) {
     let s = members.count
     var block = [Float](repeating: 0, count: s * d)
@@ -296,10 +310,13 @@ public enum ApproximateNeighbors {
       for j in 0..<d { block[r * d + j] = x[Int(m) * d + j] }
     }
     var gram = [Float](repeating: 0, count: s * s)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(s), Int32(s), Int32(d), 1, block, Int32(d), block, Int32(d), 0, &gram, Int32(s))
+    cblas_sgemm(
+      CblasRowMajor, CblasNoTrans, CblasTrans, Int32(s), Int32(s), Int32(d), 1, block, Int32(d),
+      block, Int32(d), 0, &gram, Int32(s))
     for a in 0..<s {
       let i = Int(members[a])
-      var heap = NeighborHeap(k: k, distances: dist + i * k, indices: idx + i * k, count: Int(count[i]))
+      var heap = NeighborHeap(
+        k: k, distances: dist + i * k, indices: idx + i * k, count: Int(count[i]))
       for b in 0..<s where b != a {
         let j = members[b]
         let dd = Double(norms[i] + norms[Int(j)] - 2 * gram[a * s + b])

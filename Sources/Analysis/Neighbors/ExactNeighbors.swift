@@ -13,8 +13,10 @@ public enum ExactNeighbors {
     _ data: FeatureMatrix, k: Int, threads: ThreadCount,
     progress: (@Sendable (Int, Int) -> Void)? = nil
   ) -> NeighborGraph {
-    precondition(k >= 1 && k < data.rows, "ExactNeighbors: need 1 <= k < N (k \(k), N \(data.rows))")
-    return run(queries: data, reference: data, excludeSelf: true, k: k, threads: threads, progress: progress)
+    precondition(
+      k >= 1 && k < data.rows, "ExactNeighbors: need 1 <= k < N (k \(k), N \(data.rows))")
+    return run(
+      queries: data, reference: data, excludeSelf: true, k: k, threads: threads, progress: progress)
   }
 
   /// The k nearest rows of `reference` for every row of `queries`.
@@ -24,14 +26,17 @@ public enum ExactNeighbors {
   ) -> NeighborGraph {
     precondition(queries.columns == reference.columns, "ExactNeighbors: dimensions differ")
     precondition(k >= 1 && k <= reference.rows, "ExactNeighbors: need 1 <= k <= reference rows")
-    return run(queries: queries, reference: reference, excludeSelf: false, k: k, threads: threads, progress: progress)
+    return run(
+      queries: queries, reference: reference, excludeSelf: false, k: k, threads: threads,
+      progress: progress)
   }
 
   private static let rowBlock = 128
   private static let columnBlock = 2048
 
   private static func run(
-    queries: FeatureMatrix, reference: FeatureMatrix, excludeSelf: Bool, k: Int, threads: ThreadCount,
+    queries: FeatureMatrix, reference: FeatureMatrix, excludeSelf: Bool, k: Int,
+    threads: ThreadCount,
     progress: (@Sendable (Int, Int) -> Void)?
   ) -> NeighborGraph {
     let d = reference.columns
@@ -61,7 +66,9 @@ public enum ExactNeighbors {
             heapDist.deallocate()
             heapIdx.deallocate()
           }
-          var heaps = (0..<rows).map { NeighborHeap(k: k, distances: heapDist + $0 * k, indices: heapIdx + $0 * k) }
+          var heaps = (0..<rows).map {
+            NeighborHeap(k: k, distances: heapDist + $0 * k, indices: heapIdx + $0 * k)
+          }
           q.withUnsafeBufferPointer { qp in
             r.withUnsafeBufferPointer { rp in
               qNorms.withUnsafeBufferPointer { qn in
@@ -117,13 +124,17 @@ public enum ExactNeighbors {
     let raw = UnsafeRawPointer(product)
     let rawNorms = UnsafeRawPointer(norms)
     while c + 16 <= count {
-      let a = raw.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
+      let a =
+        raw.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
         + rawNorms.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
-      let b = raw.loadUnaligned(fromByteOffset: 4 * c + 32, as: SIMD8<Float>.self)
+      let b =
+        raw.loadUnaligned(fromByteOffset: 4 * c + 32, as: SIMD8<Float>.self)
         + rawNorms.loadUnaligned(fromByteOffset: 4 * c + 32, as: SIMD8<Float>.self)
       let limit = SIMD8<Float>(repeating: threshold)
       // OR the comparison masks as integers: `any` on a mask compiles to a slow loop.
-      let hits = unsafeBitCast(a .<= limit, to: SIMD8<Int32>.self) | unsafeBitCast(b .<= limit, to: SIMD8<Int32>.self)
+      let hits =
+        unsafeBitCast(a .<= limit, to: SIMD8<Int32>.self)
+        | unsafeBitCast(b .<= limit, to: SIMD8<Int32>.self)
       let half = hits.lowHalf | hits.highHalf
       let quarter = half.lowHalf | half.highHalf
       if quarter[0] | quarter[1] != 0 {
@@ -149,7 +160,9 @@ public enum ExactNeighbors {
 
   /// The exact squared distance of two rows, summed in Double.
   @inline(__always)
-  static func exactSquaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Double {
+  static func exactSquaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int)
+    -> Double
+  {
     Distances.exact(a, b, d)
   }
 

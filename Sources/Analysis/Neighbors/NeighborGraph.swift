@@ -14,7 +14,9 @@ public struct NeighborGraph: Sendable, Equatable {
   public var squaredDistances: [Float]
 
   public init(count: Int, k: Int, indices: [Int32], squaredDistances: [Float]) {
-    precondition(indices.count == count * k && squaredDistances.count == count * k, "NeighborGraph: sizes do not match")
+    precondition(
+      indices.count == count * k && squaredDistances.count == count * k,
+      "NeighborGraph: sizes do not match")
     self.count = count
     self.k = k
     self.indices = indices

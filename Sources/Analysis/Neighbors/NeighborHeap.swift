@@ -8,7 +8,10 @@ struct NeighborHeap {
 
   /// Uses caller-owned storage of `k` elements each, whose first `count` elements
   /// already form a heap (any order is a heap when it is descending).
-  init(k: Int, distances: UnsafeMutablePointer<Double>, indices: UnsafeMutablePointer<Int32>, count: Int = 0) {
+  init(
+    k: Int, distances: UnsafeMutablePointer<Double>, indices: UnsafeMutablePointer<Int32>,
+    count: Int = 0
+  ) {
     self.k = k
     self.distances = distances
     self.indices = indices
@@ -47,7 +50,9 @@ struct NeighborHeap {
       }
       return
     }
-    guard distance < distances[0] || (distance == distances[0] && index < indices[0]) else { return }
+    guard distance < distances[0] || (distance == distances[0] && index < indices[0]) else {
+      return
+    }
     distances[0] = distance
     indices[0] = index
     var i = 0

@@ -9,7 +9,8 @@ public enum PlanarNeighbors {
   /// The k nearest other points of every point; `points` is [x0, y0, x1, y1, ...].
   public static func search(_ points: [Double], k: Int, threads: ThreadCount) -> NeighborGraph {
     let n = points.count / 2
-    precondition(points.count == 2 * n && k >= 1 && k < n, "PlanarNeighbors: need 2-D points and 1 <= k < N")
+    precondition(
+      points.count == 2 * n && k >= 1 && k < n, "PlanarNeighbors: need 2-D points and 1 <= k < N")
     let order = (0..<n).sorted { (a: Int, b: Int) -> Bool in
       let xa = points[2 * a]
       let xb = points[2 * b]

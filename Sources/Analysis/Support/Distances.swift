@@ -10,7 +10,8 @@ enum Distances {
     let rb = UnsafeRawPointer(b)
     var j = 0
     while j + 8 <= d {
-      let x = ra.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+      let x =
+        ra.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
         - rb.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
       // Float differences of Float inputs are exact unless they overflow the exponent
       // range; widen before squaring.
@@ -38,12 +39,18 @@ enum Distances {
     let rb = UnsafeRawPointer(b)
     var j = 0
     while j + 16 <= d {
-      acc0 += ra.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self) * rb.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
-      acc1 += ra.loadUnaligned(fromByteOffset: 4 * j + 32, as: SIMD8<Float>.self) * rb.loadUnaligned(fromByteOffset: 4 * j + 32, as: SIMD8<Float>.self)
+      acc0 +=
+        ra.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+        * rb.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+      acc1 +=
+        ra.loadUnaligned(fromByteOffset: 4 * j + 32, as: SIMD8<Float>.self)
+        * rb.loadUnaligned(fromByteOffset: 4 * j + 32, as: SIMD8<Float>.self)
       j += 16
     }
     if j + 8 <= d {
-      acc0 += ra.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self) * rb.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+      acc0 +=
+        ra.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
+        * rb.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
       j += 8
     }
     var sum = (acc0 + acc1).sum()

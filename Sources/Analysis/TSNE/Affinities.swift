@@ -11,7 +11,9 @@ public struct SparseAffinities: Sendable, Equatable {
   public var values: [Double]
 
   public init(count: Int, rowStart: [Int], columns: [Int32], values: [Double]) {
-    precondition(rowStart.count == count + 1 && columns.count == values.count && rowStart.last == columns.count,
+    precondition(
+      rowStart.count == count + 1 && columns.count == values.count
+        && rowStart.last == columns.count,
       "SparseAffinities: inconsistent arrays")
     self.count = count
     self.rowStart = rowStart
@@ -153,6 +155,7 @@ public enum Affinities {
         vals.append(conditional[i * k + j])
       }
     }
-    return SparseAffinities(count: graph.count, rowStart: (0...graph.count).map { $0 * k }, columns: cols, values: vals)
+    return SparseAffinities(
+      count: graph.count, rowStart: (0...graph.count).map { $0 * k }, columns: cols, values: vals)
   }
 }

@@ -1,9 +1,10 @@
+import Engine
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Engine
 
 /// The sparse half of the t-SNE gradient: Σ_j p_ij (1 + ‖y_i − y_j‖²/α)^(−1) (y_i − y_j)
 /// for every point, and on request the embedding's part of KL, −Σ p_ij ln w_ij (the
@@ -42,7 +43,8 @@ enum Attraction {
                   let xi = ys[2 * i]
                   let yi = ys[2 * i + 1]
                   let (fx, fy) = rowForce(
-                    xi, yi, start: s[i], end: s[i + 1], columns: c.base, values: v.base, points: refs.base,
+                    xi, yi, start: s[i], end: s[i + 1], columns: c.base, values: v.base,
+                    points: refs.base,
                     inverseDof: inverseDof)
                   out[2 * i] = scale * fx
                   out[2 * i + 1] = scale * fy
@@ -82,9 +84,13 @@ enum Attraction {
     let a = SIMD4(repeating: inverseDof)
     var e = start
     while e + 4 <= end {
-      let j0 = Int(columns[e]), j1 = Int(columns[e + 1]), j2 = Int(columns[e + 2]), j3 = Int(columns[e + 3])
+      let j0 = Int(columns[e])
+      let j1 = Int(columns[e + 1])
+      let j2 = Int(columns[e + 2])
+      let j3 = Int(columns[e + 3])
       let dx = px - SIMD4(points[2 * j0], points[2 * j1], points[2 * j2], points[2 * j3])
-      let dy = py - SIMD4(points[2 * j0 + 1], points[2 * j1 + 1], points[2 * j2 + 1], points[2 * j3 + 1])
+      let dy =
+        py - SIMD4(points[2 * j0 + 1], points[2 * j1 + 1], points[2 * j2 + 1], points[2 * j3 + 1])
       let p = UnsafeRawPointer(values + e).loadUnaligned(as: SIMD4<Double>.self)
       let pq = p / (1 + (dx * dx + dy * dy) * a)
       fx += pq * dx

@@ -35,7 +35,9 @@ public struct BandwidthSearch: Sendable {
 
   /// Finds β for one row of squared distances and writes the row's probabilities
   /// (summing to 1) into `probabilities`.
-  public func solve(squaredDistances: UnsafeBufferPointer<Double>, probabilities: UnsafeMutableBufferPointer<Double>) -> Row {
+  public func solve(
+    squaredDistances: UnsafeBufferPointer<Double>, probabilities: UnsafeMutableBufferPointer<Double>
+  ) -> Row {
     let k = squaredDistances.count
     precondition(probabilities.count == k && k > 0, "BandwidthSearch: sizes do not match")
     var shift = Double.infinity

@@ -1,9 +1,10 @@
+import Engine
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Engine
 
 /// A quadtree over 2-D points for Barnes–Hut sums: every node stores its centre of mass,
 /// the number of points below it and its side length; a leaf holds one point, or
@@ -33,7 +34,10 @@ struct QuadTree {
     order = (0..<n).map { Int32($0) }
     position = [Int32](repeating: 0, count: n)
     leafOf = [Int32](repeating: 0, count: n)
-    var minX = Double.infinity, maxX = -Double.infinity, minY = Double.infinity, maxY = -Double.infinity
+    var minX = Double.infinity
+    var maxX = -Double.infinity
+    var minY = Double.infinity
+    var maxY = -Double.infinity
     for i in 0..<n {
       minX = min(minX, y[2 * i])
       maxX = max(maxX, y[2 * i])
@@ -44,15 +48,22 @@ struct QuadTree {
     appendNode(start: 0, end: n, side: 2 * half)
     var scratch = [Int32](repeating: 0, count: n)
     // (node, centre x, centre y, half side, depth)
-    var stack: [(Int, Double, Double, Double, Int)] = [(0, (minX + maxX) / 2, (minY + maxY) / 2, half, 0)]
+    var stack: [(Int, Double, Double, Double, Int)] = [
+      (0, (minX + maxX) / 2, (minY + maxY) / 2, half, 0)
+    ]
     while let (node, cx, cy, h, depth) = stack.popLast() {
       let s = Int(start[node])
       let e = Int(end[node])
-      var sx = 0.0, sy = 0.0
-      var x0 = Double.infinity, x1 = -Double.infinity, y0 = Double.infinity, y1 = -Double.infinity
+      var sx = 0.0
+      var sy = 0.0
+      var x0 = Double.infinity
+      var x1 = -Double.infinity
+      var y0 = Double.infinity
+      var y1 = -Double.infinity
       for t in s..<e {
         let p = Int(order[t])
-        let px = y[2 * p], py = y[2 * p + 1]
+        let px = y[2 * p]
+        let py = y[2 * p + 1]
         sx += px
         sy += py
         x0 = min(x0, px)
@@ -72,7 +83,9 @@ struct QuadTree {
         let p = Int(order[t])
         counts[(y[2 * p] >= cx ? 1 : 0) + (y[2 * p + 1] >= cy ? 2 : 0)] += 1
       }
-      var offsets = [s, s + counts[0], s + counts[0] + counts[1], s + counts[0] + counts[1] + counts[2]]
+      var offsets = [
+        s, s + counts[0], s + counts[0] + counts[1], s + counts[0] + counts[1] + counts[2],
+      ]
       let bounds = offsets
       for t in s..<e {
         let p = Int(order[t])
@@ -115,7 +128,9 @@ struct BarnesHutRepulsion: Repulsion {
   let dof: Double
   let threads: ThreadCount
 
-  mutating func forces(_ y: UnsafeBufferPointer<Double>, into forces: UnsafeMutableBufferPointer<Double>) -> Double {
+  mutating func forces(
+    _ y: UnsafeBufferPointer<Double>, into forces: UnsafeMutableBufferPointer<Double>
+  ) -> Double {
     let tree = QuadTree(y)
     let n = y.count / 2
     let chunks = (n + tsneChunk - 1) / tsneChunk
@@ -136,7 +151,9 @@ struct BarnesHutRepulsion: Repulsion {
           let yi = ys[2 * i + 1]
           let own = tree.leafOf[i]
           let pos = tree.position[i]
-          var fx = 0.0, fy = 0.0, z = 0.0
+          var fx = 0.0
+          var fy = 0.0
+          var z = 0.0
           stack.append(0)
           while let node32 = stack.popLast() {
             let node = Int(node32)

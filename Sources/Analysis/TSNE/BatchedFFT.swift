@@ -44,7 +44,9 @@ struct BatchedFFT: Sendable {
   }
 
   init(length n: Int) {
-    precondition(n >= 1 && BatchedFFT.goodSize(atLeast: n) == n, "BatchedFFT: length must be a product of 2, 3, 5")
+    precondition(
+      n >= 1 && BatchedFFT.goodSize(atLeast: n) == n,
+      "BatchedFFT: length must be a product of 2, 3, 5")
     self.n = n
     var radices = [Int]()
     var rest = n
@@ -113,7 +115,10 @@ struct BatchedFFT: Sendable {
   private typealias V = SIMD4<Double>
   private typealias P = UnsafeMutablePointer<SIMD4<Double>>
 
-  private func radix2(_ span: Int, _ xr: P, _ xi: P, _ yr: P, _ yi: P, _ tr: UnsafePointer<Double>, _ ti: UnsafePointer<Double>) {
+  private func radix2(
+    _ span: Int, _ xr: P, _ xi: P, _ yr: P, _ yi: P, _ tr: UnsafePointer<Double>,
+    _ ti: UnsafePointer<Double>
+  ) {
     let m = n / 2
     let w = BatchedFFT.vectors
     for block in 0..<(m / span) {
@@ -138,28 +143,45 @@ struct BatchedFFT: Sendable {
     }
   }
 
-  private func radix4(_ span: Int, _ xr: P, _ xi: P, _ yr: P, _ yi: P, _ tr: UnsafePointer<Double>, _ ti: UnsafePointer<Double>) {
+  private func radix4(
+    _ span: Int, _ xr: P, _ xi: P, _ yr: P, _ yi: P, _ tr: UnsafePointer<Double>,
+    _ ti: UnsafePointer<Double>
+  ) {
     let m = n / 4
     let w = BatchedFFT.vectors
     for block in 0..<(m / span) {
       for k in 0..<span {
         let j = block * span + k
         let out = block * span * 4 + k
-        let c1 = V(repeating: tr[3 * k]), s1 = V(repeating: ti[3 * k])
-        let c2 = V(repeating: tr[3 * k + 1]), s2 = V(repeating: ti[3 * k + 1])
-        let c3 = V(repeating: tr[3 * k + 2]), s3 = V(repeating: ti[3 * k + 2])
+        let c1 = V(repeating: tr[3 * k])
+        let s1 = V(repeating: ti[3 * k])
+        let c2 = V(repeating: tr[3 * k + 1])
+        let s2 = V(repeating: ti[3 * k + 1])
+        let c3 = V(repeating: tr[3 * k + 2])
+        let s3 = V(repeating: ti[3 * k + 2])
         for v in 0..<w {
-          let x0r = xr[j * w + v], x0i = xi[j * w + v]
-          let a1r = xr[(j + m) * w + v], a1i = xi[(j + m) * w + v]
-          let a2r = xr[(j + 2 * m) * w + v], a2i = xi[(j + 2 * m) * w + v]
-          let a3r = xr[(j + 3 * m) * w + v], a3i = xi[(j + 3 * m) * w + v]
-          let x1r = a1r * c1 - a1i * s1, x1i = a1r * s1 + a1i * c1
-          let x2r = a2r * c2 - a2i * s2, x2i = a2r * s2 + a2i * c2
-          let x3r = a3r * c3 - a3i * s3, x3i = a3r * s3 + a3i * c3
-          let t0r = x0r + x2r, t0i = x0i + x2i
-          let t1r = x0r - x2r, t1i = x0i - x2i
-          let t2r = x1r + x3r, t2i = x1i + x3i
-          let t3r = x1r - x3r, t3i = x1i - x3i
+          let x0r = xr[j * w + v]
+          let x0i = xi[j * w + v]
+          let a1r = xr[(j + m) * w + v]
+          let a1i = xi[(j + m) * w + v]
+          let a2r = xr[(j + 2 * m) * w + v]
+          let a2i = xi[(j + 2 * m) * w + v]
+          let a3r = xr[(j + 3 * m) * w + v]
+          let a3i = xi[(j + 3 * m) * w + v]
+          let x1r = a1r * c1 - a1i * s1
+          let x1i = a1r * s1 + a1i * c1
+          let x2r = a2r * c2 - a2i * s2
+          let x2i = a2r * s2 + a2i * c2
+          let x3r = a3r * c3 - a3i * s3
+          let x3i = a3r * s3 + a3i * c3
+          let t0r = x0r + x2r
+          let t0i = x0i + x2i
+          let t1r = x0r - x2r
+          let t1i = x0i - x2i
+          let t2r = x1r + x3r
+          let t2i = x1i + x3i
+          let t3r = x1r - x3r
+          let t3i = x1i - x3i
           yr[out * w + v] = t0r + t2r
           yi[out * w + v] = t0i + t2i
           yr[(out + 2 * span) * w + v] = t0r - t2r
@@ -174,7 +196,10 @@ struct BatchedFFT: Sendable {
     }
   }
 
-  private func radix3(_ span: Int, _ xr: P, _ xi: P, _ yr: P, _ yi: P, _ tr: UnsafePointer<Double>, _ ti: UnsafePointer<Double>) {
+  private func radix3(
+    _ span: Int, _ xr: P, _ xi: P, _ yr: P, _ yi: P, _ tr: UnsafePointer<Double>,
+    _ ti: UnsafePointer<Double>
+  ) {
     let m = n / 3
     let w = BatchedFFT.vectors
     let half = V(repeating: -0.5)
@@ -183,19 +208,30 @@ struct BatchedFFT: Sendable {
       for k in 0..<span {
         let j = block * span + k
         let out = block * span * 3 + k
-        let c1 = V(repeating: tr[2 * k]), s1 = V(repeating: ti[2 * k])
-        let c2 = V(repeating: tr[2 * k + 1]), s2 = V(repeating: ti[2 * k + 1])
+        let c1 = V(repeating: tr[2 * k])
+        let s1 = V(repeating: ti[2 * k])
+        let c2 = V(repeating: tr[2 * k + 1])
+        let s2 = V(repeating: ti[2 * k + 1])
         for v in 0..<w {
-          let x0r = xr[j * w + v], x0i = xi[j * w + v]
-          let a1r = xr[(j + m) * w + v], a1i = xi[(j + m) * w + v]
-          let a2r = xr[(j + 2 * m) * w + v], a2i = xi[(j + 2 * m) * w + v]
-          let x1r = a1r * c1 - a1i * s1, x1i = a1r * s1 + a1i * c1
-          let x2r = a2r * c2 - a2i * s2, x2i = a2r * s2 + a2i * c2
-          let sr = x1r + x2r, si = x1i + x2i
-          let dr = x1r - x2r, di = x1i - x2i
-          let mr = x0r + half * sr, mi = x0i + half * si
+          let x0r = xr[j * w + v]
+          let x0i = xi[j * w + v]
+          let a1r = xr[(j + m) * w + v]
+          let a1i = xi[(j + m) * w + v]
+          let a2r = xr[(j + 2 * m) * w + v]
+          let a2i = xi[(j + 2 * m) * w + v]
+          let x1r = a1r * c1 - a1i * s1
+          let x1i = a1r * s1 + a1i * c1
+          let x2r = a2r * c2 - a2i * s2
+          let x2i = a2r * s2 + a2i * c2
+          let sr = x1r + x2r
+          let si = x1i + x2i
+          let dr = x1r - x2r
+          let di = x1i - x2i
+          let mr = x0r + half * sr
+          let mi = x0i + half * si
           // −i·sin(2π/3)·(x1 − x2)
-          let nr = sine * di, ni = -(sine * dr)
+          let nr = sine * di
+          let ni = -(sine * dr)
           yr[out * w + v] = x0r + sr
           yi[out * w + v] = x0i + si
           yr[(out + span) * w + v] = mr + nr
@@ -207,37 +243,63 @@ struct BatchedFFT: Sendable {
     }
   }
 
-  private func radix5(_ span: Int, _ xr: P, _ xi: P, _ yr: P, _ yi: P, _ tr: UnsafePointer<Double>, _ ti: UnsafePointer<Double>) {
+  private func radix5(
+    _ span: Int, _ xr: P, _ xi: P, _ yr: P, _ yi: P, _ tr: UnsafePointer<Double>,
+    _ ti: UnsafePointer<Double>
+  ) {
     let m = n / 5
     let w = BatchedFFT.vectors
-    let cos1 = V(repeating: cos(2 * Double.pi / 5)), cos2 = V(repeating: cos(4 * Double.pi / 5))
-    let sin1 = V(repeating: sin(2 * Double.pi / 5)), sin2 = V(repeating: sin(4 * Double.pi / 5))
+    let cos1 = V(repeating: cos(2 * Double.pi / 5))
+    let cos2 = V(repeating: cos(4 * Double.pi / 5))
+    let sin1 = V(repeating: sin(2 * Double.pi / 5))
+    let sin2 = V(repeating: sin(4 * Double.pi / 5))
     for block in 0..<(m / span) {
       for k in 0..<span {
         let j = block * span + k
         let out = block * span * 5 + k
-        let c1 = V(repeating: tr[4 * k]), s1 = V(repeating: ti[4 * k])
-        let c2 = V(repeating: tr[4 * k + 1]), s2 = V(repeating: ti[4 * k + 1])
-        let c3 = V(repeating: tr[4 * k + 2]), s3 = V(repeating: ti[4 * k + 2])
-        let c4 = V(repeating: tr[4 * k + 3]), s4 = V(repeating: ti[4 * k + 3])
+        let c1 = V(repeating: tr[4 * k])
+        let s1 = V(repeating: ti[4 * k])
+        let c2 = V(repeating: tr[4 * k + 1])
+        let s2 = V(repeating: ti[4 * k + 1])
+        let c3 = V(repeating: tr[4 * k + 2])
+        let s3 = V(repeating: ti[4 * k + 2])
+        let c4 = V(repeating: tr[4 * k + 3])
+        let s4 = V(repeating: ti[4 * k + 3])
         for v in 0..<w {
-          let x0r = xr[j * w + v], x0i = xi[j * w + v]
-          let a1r = xr[(j + m) * w + v], a1i = xi[(j + m) * w + v]
-          let a2r = xr[(j + 2 * m) * w + v], a2i = xi[(j + 2 * m) * w + v]
-          let a3r = xr[(j + 3 * m) * w + v], a3i = xi[(j + 3 * m) * w + v]
-          let a4r = xr[(j + 4 * m) * w + v], a4i = xi[(j + 4 * m) * w + v]
-          let x1r = a1r * c1 - a1i * s1, x1i = a1r * s1 + a1i * c1
-          let x2r = a2r * c2 - a2i * s2, x2i = a2r * s2 + a2i * c2
-          let x3r = a3r * c3 - a3i * s3, x3i = a3r * s3 + a3i * c3
-          let x4r = a4r * c4 - a4i * s4, x4i = a4r * s4 + a4i * c4
-          let p1r = x1r + x4r, p1i = x1i + x4i
-          let q1r = x1r - x4r, q1i = x1i - x4i
-          let p2r = x2r + x3r, p2i = x2i + x3i
-          let q2r = x2r - x3r, q2i = x2i - x3i
-          let m1r = x0r + cos1 * p1r + cos2 * p2r, m1i = x0i + cos1 * p1i + cos2 * p2i
-          let m2r = x0r + cos2 * p1r + cos1 * p2r, m2i = x0i + cos2 * p1i + cos1 * p2i
-          let n1r = sin1 * q1r + sin2 * q2r, n1i = sin1 * q1i + sin2 * q2i
-          let n2r = sin2 * q1r - sin1 * q2r, n2i = sin2 * q1i - sin1 * q2i
+          let x0r = xr[j * w + v]
+          let x0i = xi[j * w + v]
+          let a1r = xr[(j + m) * w + v]
+          let a1i = xi[(j + m) * w + v]
+          let a2r = xr[(j + 2 * m) * w + v]
+          let a2i = xi[(j + 2 * m) * w + v]
+          let a3r = xr[(j + 3 * m) * w + v]
+          let a3i = xi[(j + 3 * m) * w + v]
+          let a4r = xr[(j + 4 * m) * w + v]
+          let a4i = xi[(j + 4 * m) * w + v]
+          let x1r = a1r * c1 - a1i * s1
+          let x1i = a1r * s1 + a1i * c1
+          let x2r = a2r * c2 - a2i * s2
+          let x2i = a2r * s2 + a2i * c2
+          let x3r = a3r * c3 - a3i * s3
+          let x3i = a3r * s3 + a3i * c3
+          let x4r = a4r * c4 - a4i * s4
+          let x4i = a4r * s4 + a4i * c4
+          let p1r = x1r + x4r
+          let p1i = x1i + x4i
+          let q1r = x1r - x4r
+          let q1i = x1i - x4i
+          let p2r = x2r + x3r
+          let p2i = x2i + x3i
+          let q2r = x2r - x3r
+          let q2i = x2i - x3i
+          let m1r = x0r + cos1 * p1r + cos2 * p2r
+          let m1i = x0i + cos1 * p1i + cos2 * p2i
+          let m2r = x0r + cos2 * p1r + cos1 * p2r
+          let m2i = x0i + cos2 * p1i + cos1 * p2i
+          let n1r = sin1 * q1r + sin2 * q2r
+          let n1i = sin1 * q1i + sin2 * q2i
+          let n2r = sin2 * q1r - sin1 * q2r
+          let n2i = sin2 * q1i - sin1 * q2i
           yr[out * w + v] = x0r + p1r + p2r
           yi[out * w + v] = x0i + p1i + p2i
           // y1 = m1 − i·n1, y4 = m1 + i·n1, y2 = m2 − i·n2, y3 = m2 + i·n2

@@ -1,9 +1,10 @@
+import Engine
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Engine
 
 /// Convolution of two charge grids (M×M nodes) with the t-SNE kernels by FFT on a
 /// zero-padded grid of side L = 2M, as in FIt-SNE (Linderman et al. 2019).
@@ -81,9 +82,13 @@ final class ConvolutionGrid {
     parallelFor(chunks: groups, threads: threads) { g in
       let s = Strip(length: l)
       defer { s.free() }
-      s.gatherRows(re.base, im.base, stride: l, first: g * BatchedFFT.lanes, count: min(BatchedFFT.lanes, l - g * BatchedFFT.lanes), columns: l)
+      s.gatherRows(
+        re.base, im.base, stride: l, first: g * BatchedFFT.lanes,
+        count: min(BatchedFFT.lanes, l - g * BatchedFFT.lanes), columns: l)
       fft.transform(re: s.re, im: s.im, scratchRe: s.tmpRe, scratchIm: s.tmpIm)
-      s.scatterRows(re.base, im.base, stride: l, first: g * BatchedFFT.lanes, count: min(BatchedFFT.lanes, l - g * BatchedFFT.lanes), columns: l)
+      s.scatterRows(
+        re.base, im.base, stride: l, first: g * BatchedFFT.lanes,
+        count: min(BatchedFFT.lanes, l - g * BatchedFFT.lanes), columns: l)
     }
     let scale = 1 / Double(l * l)
     parallelFor(chunks: groups, threads: threads) { g in
@@ -183,7 +188,10 @@ private struct Strip {
 
   /// Lane t of element c ← grid[(first + t)·stride + c] for c < columns; zero beyond,
   /// and zero lanes t ≥ count.
-  func gatherRows(_ gr: UnsafeMutablePointer<Double>, _ gi: UnsafeMutablePointer<Double>, stride: Int, first: Int, count: Int, columns: Int) {
+  func gatherRows(
+    _ gr: UnsafeMutablePointer<Double>, _ gi: UnsafeMutablePointer<Double>, stride: Int, first: Int,
+    count: Int, columns: Int
+  ) {
     var rowsRe = [UnsafeMutablePointer<Double>?](repeating: nil, count: 8)
     var rowsIm = [UnsafeMutablePointer<Double>?](repeating: nil, count: 8)
     for t in 0..<count {
@@ -191,10 +199,22 @@ private struct Strip {
       rowsIm[t] = gi + (first + t) * stride
     }
     if count == 8 {
-      let r0 = rowsRe[0]!, r1 = rowsRe[1]!, r2 = rowsRe[2]!, r3 = rowsRe[3]!
-      let r4 = rowsRe[4]!, r5 = rowsRe[5]!, r6 = rowsRe[6]!, r7 = rowsRe[7]!
-      let i0 = rowsIm[0]!, i1 = rowsIm[1]!, i2 = rowsIm[2]!, i3 = rowsIm[3]!
-      let i4 = rowsIm[4]!, i5 = rowsIm[5]!, i6 = rowsIm[6]!, i7 = rowsIm[7]!
+      let r0 = rowsRe[0]!
+      let r1 = rowsRe[1]!
+      let r2 = rowsRe[2]!
+      let r3 = rowsRe[3]!
+      let r4 = rowsRe[4]!
+      let r5 = rowsRe[5]!
+      let r6 = rowsRe[6]!
+      let r7 = rowsRe[7]!
+      let i0 = rowsIm[0]!
+      let i1 = rowsIm[1]!
+      let i2 = rowsIm[2]!
+      let i3 = rowsIm[3]!
+      let i4 = rowsIm[4]!
+      let i5 = rowsIm[5]!
+      let i6 = rowsIm[6]!
+      let i7 = rowsIm[7]!
       for c in 0..<columns {
         re[2 * c] = SIMD4(r0[c], r1[c], r2[c], r3[c])
         re[2 * c + 1] = SIMD4(r4[c], r5[c], r6[c], r7[c])
@@ -203,7 +223,10 @@ private struct Strip {
       }
     } else {
       for c in 0..<columns {
-        var lo = SIMD4<Double>(), hi = SIMD4<Double>(), loI = SIMD4<Double>(), hiI = SIMD4<Double>()
+        var lo = SIMD4<Double>()
+        var hi = SIMD4<Double>()
+        var loI = SIMD4<Double>()
+        var hiI = SIMD4<Double>()
         for t in 0..<count {
           if t < 4 {
             lo[t] = rowsRe[t]![c]
@@ -227,7 +250,10 @@ private struct Strip {
   }
 
   /// grid[(first + t)·stride + c] ← lane t of element c, for c < columns and t < count.
-  func scatterRows(_ gr: UnsafeMutablePointer<Double>, _ gi: UnsafeMutablePointer<Double>, stride: Int, first: Int, count: Int, columns: Int) {
+  func scatterRows(
+    _ gr: UnsafeMutablePointer<Double>, _ gi: UnsafeMutablePointer<Double>, stride: Int, first: Int,
+    count: Int, columns: Int
+  ) {
     for t in 0..<count {
       let rowRe = gr + (first + t) * stride
       let rowIm = gi + (first + t) * stride
@@ -241,7 +267,10 @@ private struct Strip {
   }
 
   /// Element r ← grid[r·stride + first ..< + count] for r < rows; zero beyond.
-  func gatherColumns(_ gr: UnsafeMutablePointer<Double>, _ gi: UnsafeMutablePointer<Double>, stride: Int, first: Int, count: Int, rows: Int) {
+  func gatherColumns(
+    _ gr: UnsafeMutablePointer<Double>, _ gi: UnsafeMutablePointer<Double>, stride: Int, first: Int,
+    count: Int, rows: Int
+  ) {
     if count == 8 {
       for r in 0..<rows {
         let pr = UnsafeRawPointer(gr + r * stride + first)
@@ -279,7 +308,10 @@ private struct Strip {
   }
 
   /// grid[r·stride + first ..< + count] ← element r, for r < rows.
-  func scatterColumns(_ gr: UnsafeMutablePointer<Double>, _ gi: UnsafeMutablePointer<Double>, stride: Int, first: Int, count: Int, rows: Int) {
+  func scatterColumns(
+    _ gr: UnsafeMutablePointer<Double>, _ gi: UnsafeMutablePointer<Double>, stride: Int, first: Int,
+    count: Int, rows: Int
+  ) {
     if count == 8 {
       for r in 0..<rows {
         let pr = UnsafeMutableRawPointer(gr + r * stride + first)
@@ -311,11 +343,16 @@ private struct Strip {
   }
 
   /// Multiplies element r, lane t by kr[r·stride + t] + i·ki[r·stride + t].
-  func multiplyComplex(_ kr: UnsafeMutablePointer<Double>, _ ki: UnsafeMutablePointer<Double>, stride: Int, count: Int) {
+  func multiplyComplex(
+    _ kr: UnsafeMutablePointer<Double>, _ ki: UnsafeMutablePointer<Double>, stride: Int, count: Int
+  ) {
     for r in 0..<n {
       let (ar, br) = Strip.load(kr + r * stride, count)
       let (ai, bi) = Strip.load(ki + r * stride, count)
-      let xr0 = re[2 * r], xi0 = im[2 * r], xr1 = re[2 * r + 1], xi1 = im[2 * r + 1]
+      let xr0 = re[2 * r]
+      let xi0 = im[2 * r]
+      let xr1 = re[2 * r + 1]
+      let xi1 = im[2 * r + 1]
       re[2 * r] = xr0 * ar - xi0 * ai
       im[2 * r] = xr0 * ai + xi0 * ar
       re[2 * r + 1] = xr1 * br - xi1 * bi
@@ -333,12 +370,18 @@ private struct Strip {
   }
 
   @inline(__always)
-  private static func load(_ p: UnsafeMutablePointer<Double>, _ count: Int) -> (SIMD4<Double>, SIMD4<Double>) {
+  private static func load(_ p: UnsafeMutablePointer<Double>, _ count: Int) -> (
+    SIMD4<Double>, SIMD4<Double>
+  ) {
     if count == 8 {
       let raw = UnsafeRawPointer(p)
-      return (raw.loadUnaligned(as: SIMD4<Double>.self), raw.loadUnaligned(fromByteOffset: 32, as: SIMD4<Double>.self))
+      return (
+        raw.loadUnaligned(as: SIMD4<Double>.self),
+        raw.loadUnaligned(fromByteOffset: 32, as: SIMD4<Double>.self)
+      )
     }
-    var lo = SIMD4<Double>(), hi = SIMD4<Double>()
+    var lo = SIMD4<Double>()
+    var hi = SIMD4<Double>()
     for t in 0..<count {
       if t < 4 { lo[t] = p[t] } else { hi[t - 4] = p[t] }
     }

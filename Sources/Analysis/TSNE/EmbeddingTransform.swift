@@ -1,9 +1,10 @@
+import Engine
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Engine
 
 /// Settings for placing new points into an existing embedding. Defaults follow openTSNE's
 /// `TSNEEmbedding.transform`: perplexity 5, start at the median of the 25 nearest
@@ -56,14 +57,18 @@ public enum EmbeddingTransform {
   /// N_new×2 coordinates for `points` (same feature space as `reference`, whose
   /// embedding is `embedding`).
   public static func place(
-    _ points: FeatureMatrix, reference: FeatureMatrix, embedding: [Double], options: TransformOptions,
+    _ points: FeatureMatrix, reference: FeatureMatrix, embedding: [Double],
+    options: TransformOptions,
     progress: (@Sendable (Int, Int) -> Void)? = nil
   ) throws(AnalysisInputError) -> [Double] {
     try points.requireFinite()
     let nr = reference.rows
-    guard embedding.count == 2 * nr else { throw AnalysisInputError("embedding has \(embedding.count / 2) points, reference \(nr)") }
+    guard embedding.count == 2 * nr else {
+      throw AnalysisInputError("embedding has \(embedding.count / 2) points, reference \(nr)")
+    }
     guard points.columns == reference.columns else {
-      throw AnalysisInputError("new points have \(points.columns) features, the reference \(reference.columns)")
+      throw AnalysisInputError(
+        "new points have \(points.columns) features, the reference \(reference.columns)")
     }
     guard nr >= 2 else { throw AnalysisInputError("the reference needs at least 2 points") }
     let m = points.rows
@@ -71,14 +76,17 @@ public enum EmbeddingTransform {
     let perplexity = min(options.perplexity, Double(nr - 1) / 3)
     let k = max(1, min(nr, Int((3 * perplexity).rounded(.down))))
     let kInit = max(1, min(nr, max(k, options.initialNeighbors)))
-    let graph = ExactNeighbors.search(queries: points, reference: reference, k: kInit, threads: options.threads)
+    let graph = ExactNeighbors.search(
+      queries: points, reference: reference, k: kInit, threads: options.threads)
     // Start: coordinate-wise median of the nearest reference positions.
     var y = [Double](repeating: 0, count: 2 * m)
     let starters = min(max(options.initialNeighbors, 1), kInit)
     for i in 0..<m {
       for axis in 0..<2 {
         var values = [Double]()
-        for e in 0..<starters { values.append(embedding[2 * Int(graph.indices[i * kInit + e]) + axis]) }
+        for e in 0..<starters {
+          values.append(embedding[2 * Int(graph.indices[i * kInit + e]) + axis])
+        }
         values.sort()
         let c = values.count
         let middle: Double = c % 2 == 1 ? values[c / 2] : (values[c / 2 - 1] + values[c / 2]) / 2
@@ -86,10 +94,12 @@ public enum EmbeddingTransform {
       }
     }
     let near = graph.truncated(to: k)
-    let (conditional, _) = Affinities.conditional(near, perplexity: perplexity, threads: options.threads)
+    let (conditional, _) = Affinities.conditional(
+      near, perplexity: perplexity, threads: options.threads)
     let p = Affinities.pointwise(near, conditional: conditional)
     var repulsion = TransformRepulsion(
-      reference: embedding, method: options.method.resolved(new: m, reference: nr), options: options)
+      reference: embedding, method: options.method.resolved(new: m, reference: nr), options: options
+    )
     var descent = GradientDescent(count: 2 * m)
     var gradient = [Double](repeating: 0, count: 2 * m)
     var repulsive = [Double](repeating: 0, count: 2 * m)
@@ -99,7 +109,8 @@ public enum EmbeddingTransform {
         embedding.withUnsafeBufferPointer { rb in
           gradient.withUnsafeMutableBufferPointer { gb in
             _ = Attraction.forces(
-              p, y: yb, reference: rb, dof: options.degreesOfFreedom, scale: options.exaggeration, into: gb,
+              p, y: yb, reference: rb, dof: options.degreesOfFreedom, scale: options.exaggeration,
+              into: gb,
               evaluateKL: false, threads: options.threads)
           }
         }
@@ -138,7 +149,10 @@ struct TransformRepulsion {
       return
     }
     let n = reference.count / 2
-    var minX = Double.infinity, maxX = -Double.infinity, minY = Double.infinity, maxY = -Double.infinity
+    var minX = Double.infinity
+    var maxX = -Double.infinity
+    var minY = Double.infinity
+    var maxY = -Double.infinity
     for i in 0..<n {
       minX = min(minX, reference[2 * i])
       maxX = max(maxX, reference[2 * i])
@@ -149,11 +163,15 @@ struct TransformRepulsion {
     let pad = 0.25 * max(maxX - minX, maxY - minY)
     let geometry = InterpolationGeometry.covering(
       minX: minX - pad, maxX: maxX + pad, minY: minY - pad, maxY: maxY + pad,
-      minimumBoxes: options.minimumBoxes, boxWidth: options.boxWidth, points: options.interpolationPoints)
+      minimumBoxes: options.minimumBoxes, boxWidth: options.boxWidth,
+      points: options.interpolationPoints)
     let grid = ConvolutionGrid(
-      nodes: geometry.nodes, spacing: geometry.spacing, dof: options.degreesOfFreedom, threads: options.threads)
+      nodes: geometry.nodes, spacing: geometry.spacing, dof: options.degreesOfFreedom,
+      threads: options.threads)
     let threads = options.threads
-    field = reference.withUnsafeBufferPointer { InterpolationField(sources: $0, geometry: geometry, grid: grid, threads: threads) }
+    field = reference.withUnsafeBufferPointer {
+      InterpolationField(sources: $0, geometry: geometry, grid: grid, threads: threads)
+    }
   }
 
   /// Unnormalised repulsive forces and kernel sums Z_i of the new points `y`.
@@ -175,7 +193,9 @@ struct TransformRepulsion {
     parallelFor(chunks: (m + tsneChunk - 1) / tsneChunk, threads: threads) { chunk in
       reference.withUnsafeBufferPointer { r in
         for i in chunk * tsneChunk..<min(m, (chunk + 1) * tsneChunk) {
-          var fx = 0.0, fy = 0.0, z = 0.0
+          var fx = 0.0
+          var fy = 0.0
+          var z = 0.0
           for j in 0..<n {
             let dx = ys[2 * i] - r[2 * j]
             let dy = ys[2 * i + 1] - r[2 * j + 1]

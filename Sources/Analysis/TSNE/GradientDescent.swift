@@ -21,7 +21,8 @@ struct GradientDescent {
     let n = y.count / 2
     if let maxGradientNorm {
       for i in 0..<n {
-        let norm = (gradient[2 * i] * gradient[2 * i] + gradient[2 * i + 1] * gradient[2 * i + 1]).squareRoot()
+        let norm = (gradient[2 * i] * gradient[2 * i] + gradient[2 * i + 1] * gradient[2 * i + 1])
+          .squareRoot()
         let coefficient = maxGradientNorm / (norm + 1e-6)
         if coefficient < 1 {
           gradient[2 * i] *= coefficient
@@ -40,7 +41,8 @@ struct GradientDescent {
     }
     if let maxStepNorm {
       for i in 0..<n {
-        let norm = (update[2 * i] * update[2 * i] + update[2 * i + 1] * update[2 * i + 1]).squareRoot()
+        let norm = (update[2 * i] * update[2 * i] + update[2 * i + 1] * update[2 * i + 1])
+          .squareRoot()
         if norm > maxStepNorm {
           update[2 * i] *= maxStepNorm / norm
           update[2 * i + 1] *= maxStepNorm / norm

@@ -56,7 +56,9 @@ struct InterpolationGeometry: Equatable {
     let p = points
     if p == 3 {
       // Nodes 1/6, 1/2, 5/6: denominators (t_k − t_j) products are 2/9, −1/9, 2/9.
-      let a = u - 1.0 / 6, b = u - 0.5, c = u - 5.0 / 6
+      let a = u - 1.0 / 6
+      let b = u - 0.5
+      let c = u - 5.0 / 6
       weights[0] = 4.5 * b * c
       weights[1] = -9 * a * c
       weights[2] = 4.5 * a * b
@@ -89,7 +91,10 @@ struct InterpolationField {
 
   /// Spreads the charges of `sources` (2-D, [x0, y0, ...]) onto `grid` and convolves.
   /// The grid must have been built for `geometry` (its node count and spacing).
-  init(sources: UnsafeBufferPointer<Double>, geometry: InterpolationGeometry, grid: ConvolutionGrid, threads: ThreadCount) {
+  init(
+    sources: UnsafeBufferPointer<Double>, geometry: InterpolationGeometry, grid: ConvolutionGrid,
+    threads: ThreadCount
+  ) {
     self.geometry = geometry
     self.grid = grid
     let n = sources.count / 2
@@ -104,8 +109,12 @@ struct InterpolationField {
     wx.withUnsafeMutableBufferPointer { wxb in
       wy.withUnsafeMutableBufferPointer { wyb in
         for i in 0..<n {
-          boxX[i] = Int32(geometry.locate(sources[2 * i], origin: geometry.originX, weights: wxb.baseAddress! + i * p))
-          boxY[i] = Int32(geometry.locate(sources[2 * i + 1], origin: geometry.originY, weights: wyb.baseAddress! + i * p))
+          boxX[i] = Int32(
+            geometry.locate(
+              sources[2 * i], origin: geometry.originX, weights: wxb.baseAddress! + i * p))
+          boxY[i] = Int32(
+            geometry.locate(
+              sources[2 * i + 1], origin: geometry.originY, weights: wyb.baseAddress! + i * p))
         }
       }
     }
@@ -127,7 +136,9 @@ struct InterpolationField {
     let weightsY = wy
     let cx = geometry.centreX
     let cy = geometry.centreY
-    let aRe = SendablePointer(grid.aRe), aIm = SendablePointer(grid.aIm), bRe = SendablePointer(grid.bRe)
+    let aRe = SendablePointer(grid.aRe)
+    let aIm = SendablePointer(grid.aIm)
+    let bRe = SendablePointer(grid.bRe)
     let src = SendablePointer(UnsafeMutablePointer(mutating: sources.baseAddress!))
     // Each box row owns its own p node rows, so rows can be filled in parallel.
     parallelFor(chunks: boxes, threads: threads) { row in
@@ -163,8 +174,10 @@ struct InterpolationField {
     let p = geometry.points
     let l = grid.l
     let geometry = self.geometry
-    let aRe = SendablePointer(grid.aRe), aIm = SendablePointer(grid.aIm)
-    let bRe = SendablePointer(grid.bRe), bIm = SendablePointer(grid.bIm)
+    let aRe = SendablePointer(grid.aRe)
+    let aIm = SendablePointer(grid.aIm)
+    let bRe = SendablePointer(grid.bRe)
+    let bIm = SendablePointer(grid.bIm)
     let tg = SendablePointer(UnsafeMutablePointer(mutating: targets.baseAddress!))
     let out = SendablePointer(forces.baseAddress!)
     let sums = SendablePointer(kernelSums.baseAddress!)
@@ -183,10 +196,16 @@ struct InterpolationField {
         let y = tg[2 * i + 1]
         let bx = geometry.locate(x, origin: geometry.originX, weights: wx)
         let by = geometry.locate(y, origin: geometry.originY, weights: wy)
-        var phiX = 0.0, phiY = 0.0, phi2 = 0.0, phi1 = 0.0
+        var phiX = 0.0
+        var phiY = 0.0
+        var phi2 = 0.0
+        var phi1 = 0.0
         for ky in 0..<p {
           let base = (by * p + ky) * l + bx * p
-          var rx = 0.0, ry = 0.0, r2 = 0.0, r1 = 0.0
+          var rx = 0.0
+          var ry = 0.0
+          var r2 = 0.0
+          var r1 = 0.0
           for kx in 0..<p {
             let w = wx[kx]
             rx += w * aRe[base + kx]
@@ -230,15 +249,23 @@ struct InterpolationRepulsion: Repulsion {
 
   /// The convolution grid for `geometry`, reusing the cached one when it fits.
   mutating func grid(for geometry: InterpolationGeometry) -> ConvolutionGrid {
-    if let cache, cache.nodes == geometry.nodes, cache.spacing == geometry.spacing { return cache.grid }
-    let grid = ConvolutionGrid(nodes: geometry.nodes, spacing: geometry.spacing, dof: dof, threads: threads)
+    if let cache, cache.nodes == geometry.nodes, cache.spacing == geometry.spacing {
+      return cache.grid
+    }
+    let grid = ConvolutionGrid(
+      nodes: geometry.nodes, spacing: geometry.spacing, dof: dof, threads: threads)
     cache = (geometry.nodes, geometry.spacing, grid)
     return grid
   }
 
-  mutating func forces(_ y: UnsafeBufferPointer<Double>, into forces: UnsafeMutableBufferPointer<Double>) -> Double {
+  mutating func forces(
+    _ y: UnsafeBufferPointer<Double>, into forces: UnsafeMutableBufferPointer<Double>
+  ) -> Double {
     let n = y.count / 2
-    var minX = Double.infinity, maxX = -Double.infinity, minY = Double.infinity, maxY = -Double.infinity
+    var minX = Double.infinity
+    var maxX = -Double.infinity
+    var minY = Double.infinity
+    var maxY = -Double.infinity
     for i in 0..<n {
       minX = min(minX, y[2 * i])
       maxX = max(maxX, y[2 * i])
@@ -246,11 +273,15 @@ struct InterpolationRepulsion: Repulsion {
       maxY = max(maxY, y[2 * i + 1])
     }
     let geometry = InterpolationGeometry.covering(
-      minX: minX, maxX: maxX, minY: minY, maxY: maxY, minimumBoxes: minimumBoxes, boxWidth: boxWidth, points: points)
+      minX: minX, maxX: maxX, minY: minY, maxY: maxY, minimumBoxes: minimumBoxes,
+      boxWidth: boxWidth, points: points)
     lastGeometry = geometry
-    let field = InterpolationField(sources: y, geometry: geometry, grid: grid(for: geometry), threads: threads)
+    let field = InterpolationField(
+      sources: y, geometry: geometry, grid: grid(for: geometry), threads: threads)
     var sums = [Double](repeating: 0, count: n)
-    sums.withUnsafeMutableBufferPointer { field.evaluate(at: y, forces: forces, kernelSums: $0, threads: threads) }
+    sums.withUnsafeMutableBufferPointer {
+      field.evaluate(at: y, forces: forces, kernelSums: $0, threads: threads)
+    }
     // Z = Σ_i Σ_j K₁ − N (each point's own term is K₁(0) = 1), summed in fixed chunks.
     let chunks = (n + tsneChunk - 1) / tsneChunk
     var partial = [Double](repeating: 0, count: chunks)

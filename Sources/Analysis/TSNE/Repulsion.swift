@@ -1,16 +1,19 @@
+import Engine
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Engine
 
 /// The N-body half of the t-SNE gradient. For a 2-D embedding y and the kernel
 /// w_ij = (1 + ‖y_i − y_j‖²/α)^(−α), an implementation writes the unnormalised repulsive
 /// force Σ_j w_ij^(1+1/α) (y_i − y_j) of every point into `forces` and returns the
 /// normaliser Z = Σ_{i≠j} w_ij. Exact, Barnes–Hut and FFT-interpolation versions conform.
 protocol Repulsion {
-  mutating func forces(_ y: UnsafeBufferPointer<Double>, into forces: UnsafeMutableBufferPointer<Double>) -> Double
+  mutating func forces(
+    _ y: UnsafeBufferPointer<Double>, into forces: UnsafeMutableBufferPointer<Double>
+  ) -> Double
 }
 
 /// Points per parallel work item in the t-SNE loops. Fixed (not derived from the thread
@@ -30,7 +33,9 @@ struct ExactRepulsion: Repulsion {
   let dof: Double
   let threads: ThreadCount
 
-  mutating func forces(_ y: UnsafeBufferPointer<Double>, into forces: UnsafeMutableBufferPointer<Double>) -> Double {
+  mutating func forces(
+    _ y: UnsafeBufferPointer<Double>, into forces: UnsafeMutableBufferPointer<Double>
+  ) -> Double {
     let n = y.count / 2
     let chunks = (n + tsneChunk - 1) / tsneChunk
     var partial = [Double](repeating: 0, count: chunks)

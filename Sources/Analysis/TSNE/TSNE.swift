@@ -78,7 +78,8 @@ public enum TSNE {
     if 3 * perplexity + 1 > Double(n) {
       perplexity = Double(n - 1) / 3
       warnings.append(
-        "perplexity \(options.perplexity) is too large for \(n) points (needs N ≥ 3·perplexity + 1); using \(perplexity)")
+        "perplexity \(options.perplexity) is too large for \(n) points (needs N ≥ 3·perplexity + 1); using \(perplexity)"
+      )
     }
     let k = min(n - 1, Int((3 * perplexity).rounded(.down)))
     var timings = TSNETimings()
@@ -97,27 +98,35 @@ public enum TSNE {
     switch neighborMethod {
     case .approximate:
       graph = ApproximateNeighbors.search(
-        data, k: k, seed: options.seed, threads: options.threads, progress: stageProgress(.neighbors))
+        data, k: k, seed: options.seed, threads: options.threads,
+        progress: stageProgress(.neighbors))
     case .exact, .auto:
-      graph = ExactNeighbors.search(data, k: k, threads: options.threads, progress: stageProgress(.neighbors))
+      graph = ExactNeighbors.search(
+        data, k: k, threads: options.threads, progress: stageProgress(.neighbors))
     }
     timings.neighbors = lap()
     progress?(.affinities, 0, 1)
-    let (conditional, unconverged) = Affinities.conditional(graph, perplexity: perplexity, threads: options.threads)
+    let (conditional, unconverged) = Affinities.conditional(
+      graph, perplexity: perplexity, threads: options.threads)
     let affinities = Affinities.joint(graph, conditional: conditional)
     progress?(.affinities, 1, 1)
     if unconverged > 0 {
-      warnings.append("the bandwidth search did not reach the perplexity for \(unconverged) points within 200 steps")
+      warnings.append(
+        "the bandwidth search did not reach the perplexity for \(unconverged) points within 200 steps"
+      )
     }
     timings.affinities = lap()
     var initialization = options.initialization
     if initialization == .pca && data.columns < 2 {
       initialization = .random
-      warnings.append("PCA initialisation needs at least 2 feature columns; used random initialisation")
+      warnings.append(
+        "PCA initialisation needs at least 2 feature columns; used random initialisation")
     }
-    var y = TSNEInitializer.initialize(data, kind: initialization, seed: options.seed, threads: options.threads)
+    var y = TSNEInitializer.initialize(
+      data, kind: initialization, seed: options.seed, threads: options.threads)
     if y.isEmpty {
-      y = TSNEInitializer.initialize(data, kind: .random, seed: options.seed, threads: options.threads)
+      y = TSNEInitializer.initialize(
+        data, kind: .random, seed: options.seed, threads: options.threads)
       warnings.append("the first principal component has no variance; used random initialisation")
     }
     timings.initialization = lap()
@@ -125,7 +134,8 @@ public enum TSNE {
       affinities: affinities, initial: y, options: options, progress: stageProgress(.optimization))
     timings.optimization = lap()
     return TSNEResult(
-      embedding: optimized.embedding, klDivergence: optimized.klDivergence, klTrace: optimized.klTrace,
+      embedding: optimized.embedding, klDivergence: optimized.klDivergence,
+      klTrace: optimized.klTrace,
       iterations: options.earlyExaggerationIterations + options.iterations,
       method: options.method.resolved(for: n), neighborMethod: neighborMethod,
       perplexity: perplexity, neighbors: k, learningRates: optimized.learningRates,
@@ -157,7 +167,8 @@ public enum TSNE {
       rates.append(rate)
       for _ in 0..<count {
         let evaluateKL = (done + 1) % options.klEvery == 0
-        let (_, kl) = objective.evaluate(y, exaggeration: exaggeration, evaluateKL: evaluateKL, gradient: &gradient)
+        let (_, kl) = objective.evaluate(
+          y, exaggeration: exaggeration, evaluateKL: evaluateKL, gradient: &gradient)
         if let kl { trace.append(KLReading(iteration: done + 1, value: kl)) }
         descent.step(
           &y, gradient: &gradient, learningRate: rate, momentum: options.momentum,
@@ -174,7 +185,8 @@ public enum TSNE {
   /// The gradient (without the factor 4), the normaliser Z and KL(P‖Q) of `embedding`
   /// under the given method — for checking the approximations against the exact sum.
   public static func gradient(
-    embedding: [Double], affinities: SparseAffinities, method: TSNEMethod, options: TSNEOptions = TSNEOptions()
+    embedding: [Double], affinities: SparseAffinities, method: TSNEMethod,
+    options: TSNEOptions = TSNEOptions()
   ) -> (gradient: [Double], normalizer: Double, klDivergence: Double) {
     precondition(embedding.count == 2 * affinities.count, "TSNE.gradient: embedding must be N×2")
     var objective = TSNEObjective(affinities: affinities, method: method, options: options)

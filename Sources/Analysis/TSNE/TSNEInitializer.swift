@@ -4,7 +4,9 @@ import Engine
 enum TSNEInitializer {
   /// N×2 starting coordinates; empty when PCA finds no variance along its first
   /// component (the caller falls back to random).
-  static func initialize(_ data: FeatureMatrix, kind: TSNEInitialization, seed: UInt64, threads: ThreadCount) -> [Double] {
+  static func initialize(
+    _ data: FeatureMatrix, kind: TSNEInitialization, seed: UInt64, threads: ThreadCount
+  ) -> [Double] {
     let n = data.rows
     let root = RandomGenerator(seed: seed)
     switch kind {

@@ -1,9 +1,10 @@
+import Engine
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Engine
 
 /// The t-SNE objective KL(P‖Q) and its gradient for one embedding, without openTSNE's
 /// dropped factor 4: g_i = e·Σ_j p_ij w_ij^(1/α)(y_i − y_j) − (1/Z) Σ_j w_ij^(1+1/α)(y_i − y_j),

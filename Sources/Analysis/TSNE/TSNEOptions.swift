@@ -76,15 +76,31 @@ public struct TSNEOptions: Sendable {
 
   /// Throws when a setting is out of range.
   public func validate() throws(AnalysisInputError) {
-    guard perplexity > 0, perplexity.isFinite else { throw AnalysisInputError("perplexity must be a positive number") }
-    guard earlyExaggerationIterations >= 0, iterations >= 0 else { throw AnalysisInputError("iterations must not be negative") }
-    guard earlyExaggeration > 0, exaggeration > 0 else { throw AnalysisInputError("exaggeration must be positive") }
-    if let learningRate { guard learningRate > 0 else { throw AnalysisInputError("learning rate must be positive") } }
-    guard momentum >= 0, momentum < 1 else { throw AnalysisInputError("momentum must be in [0, 1)") }
-    guard degreesOfFreedom > 0, degreesOfFreedom.isFinite else { throw AnalysisInputError("degrees of freedom must be positive") }
+    guard perplexity > 0, perplexity.isFinite else {
+      throw AnalysisInputError("perplexity must be a positive number")
+    }
+    guard earlyExaggerationIterations >= 0, iterations >= 0 else {
+      throw AnalysisInputError("iterations must not be negative")
+    }
+    guard earlyExaggeration > 0, exaggeration > 0 else {
+      throw AnalysisInputError("exaggeration must be positive")
+    }
+    if let learningRate {
+      guard learningRate > 0 else { throw AnalysisInputError("learning rate must be positive") }
+    }
+    guard momentum >= 0, momentum < 1 else {
+      throw AnalysisInputError("momentum must be in [0, 1)")
+    }
+    guard degreesOfFreedom > 0, degreesOfFreedom.isFinite else {
+      throw AnalysisInputError("degrees of freedom must be positive")
+    }
     guard theta >= 0 else { throw AnalysisInputError("theta must not be negative") }
-    guard (1...6).contains(interpolationPoints) else { throw AnalysisInputError("interpolation points must be 1...6") }
-    guard minimumBoxes >= 1, boxWidth > 0 else { throw AnalysisInputError("interpolation grid settings must be positive") }
+    guard (1...6).contains(interpolationPoints) else {
+      throw AnalysisInputError("interpolation points must be 1...6")
+    }
+    guard minimumBoxes >= 1, boxWidth > 0 else {
+      throw AnalysisInputError("interpolation grid settings must be positive")
+    }
     guard klEvery >= 1 else { throw AnalysisInputError("KL interval must be at least 1") }
   }
 }
