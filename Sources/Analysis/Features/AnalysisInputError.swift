@@ -4,7 +4,9 @@ public struct AnalysisInputError: Error, CustomStringConvertible, Equatable, Sen
   /// What is wrong, in a short phrase a user can act on.
   public let problem: String
 
+  /// An error with the given description of the problem.
   public init(_ problem: String) { self.problem = problem }
 
+  /// The problem, as printed.
   public var description: String { problem }
 }

@@ -10,6 +10,7 @@ public struct FeatureMatrix: Sendable, Equatable {
   /// Row-major values, `rows * columns` long.
   public var values: [Float]
 
+  /// A matrix from row-major values (`rows * columns` of them).
   public init(rows: Int, columns: Int, values: [Float]) {
     precondition(values.count == rows * columns, "FeatureMatrix: value count does not match shape")
     self.rows = rows

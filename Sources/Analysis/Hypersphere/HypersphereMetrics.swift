@@ -9,7 +9,9 @@ import Engine
 /// Alignment, uniformity and class-structure numbers of a feature set, all on
 /// L2-normalised features z = f/‖f‖ (Wang & Isola 2020; Wang & Liu 2021).
 public struct HypersphereMetrics: Sendable {
+  /// Number of feature vectors.
   public var n: Int
+  /// Feature dimension.
   public var dimension: Int
   /// L_align(α) = mean ‖z_i − z⁺_i‖^α over positive pairs (nil without positives).
   public var alignment: Double?

@@ -17,13 +17,17 @@ import Engine
 public struct LinearProbe: Sendable {
   /// Class labels, in the order of the weight columns.
   public let classes: [Int]
-  /// D×C weights and C biases on standardised features.
+  /// D×C weights (row-major) on standardised features.
   public let weights: [Double]
+  /// One bias per class.
   public let bias: [Double]
+  /// Training mean of each feature.
   public let mean: [Double]
+  /// Training standard deviation of each feature (1 where it is 0).
   public let scale: [Double]
-  /// L-BFGS iterations taken and the final objective.
+  /// L-BFGS iterations taken.
   public let iterations: Int
+  /// Final value of the objective (mean cross-entropy + (λ/2)‖W‖²).
   public let objective: Double
 
   /// Fits the probe. Throws when the labels do not match the rows or there is one class.

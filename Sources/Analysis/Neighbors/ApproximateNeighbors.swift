@@ -23,6 +23,7 @@ public enum ApproximateNeighbors {
     /// Most descent rounds; a round that changes fewer than 0.1% of the entries ends it.
     public var rounds = 8
 
+    /// The default tuning.
     public init() {}
   }
 

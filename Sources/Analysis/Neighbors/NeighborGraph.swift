@@ -13,6 +13,7 @@ public struct NeighborGraph: Sendable, Equatable {
   /// Squared Euclidean distances matching `indices`.
   public var squaredDistances: [Float]
 
+  /// A graph from row-major neighbour lists (`count * k` each).
   public init(count: Int, k: Int, indices: [Int32], squaredDistances: [Float]) {
     precondition(
       indices.count == count * k && squaredDistances.count == count * k,

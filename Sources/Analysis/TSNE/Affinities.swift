@@ -7,9 +7,12 @@ public struct SparseAffinities: Sendable, Equatable {
   public let count: Int
   /// Row `i` is `columns[rowStart[i] ..< rowStart[i+1]]`, columns ascending.
   public var rowStart: [Int]
+  /// Column of each stored entry.
   public var columns: [Int32]
+  /// Value of each stored entry.
   public var values: [Double]
 
+  /// A matrix from its compressed-row arrays.
   public init(count: Int, rowStart: [Int], columns: [Int32], values: [Double]) {
     precondition(
       rowStart.count == count + 1 && columns.count == values.count

@@ -22,10 +22,14 @@ public struct BandwidthSearch: Sendable {
     public var converged: Bool
   }
 
+  /// Target perplexity exp(H).
   public let perplexity: Double
+  /// Largest accepted |H − ln perplexity|.
   public let tolerance: Double
+  /// Bisection steps before giving up on a row.
   public let maxSteps: Int
 
+  /// A search for `perplexity` with openTSNE's tolerance and step limit by default.
   public init(perplexity: Double, tolerance: Double = 1e-8, maxSteps: Int = 200) {
     precondition(perplexity > 0, "BandwidthSearch: perplexity must be positive")
     self.perplexity = perplexity

@@ -192,29 +192,23 @@ private struct Strip {
     _ gr: UnsafeMutablePointer<Double>, _ gi: UnsafeMutablePointer<Double>, stride: Int, first: Int,
     count: Int, columns: Int
   ) {
-    var rowsRe = [UnsafeMutablePointer<Double>?](repeating: nil, count: 8)
-    var rowsIm = [UnsafeMutablePointer<Double>?](repeating: nil, count: 8)
-    for t in 0..<count {
-      rowsRe[t] = gr + (first + t) * stride
-      rowsIm[t] = gi + (first + t) * stride
-    }
     if count == 8 {
-      let r0 = rowsRe[0]!
-      let r1 = rowsRe[1]!
-      let r2 = rowsRe[2]!
-      let r3 = rowsRe[3]!
-      let r4 = rowsRe[4]!
-      let r5 = rowsRe[5]!
-      let r6 = rowsRe[6]!
-      let r7 = rowsRe[7]!
-      let i0 = rowsIm[0]!
-      let i1 = rowsIm[1]!
-      let i2 = rowsIm[2]!
-      let i3 = rowsIm[3]!
-      let i4 = rowsIm[4]!
-      let i5 = rowsIm[5]!
-      let i6 = rowsIm[6]!
-      let i7 = rowsIm[7]!
+      let r0 = gr + first * stride
+      let r1 = r0 + stride
+      let r2 = r1 + stride
+      let r3 = r2 + stride
+      let r4 = r3 + stride
+      let r5 = r4 + stride
+      let r6 = r5 + stride
+      let r7 = r6 + stride
+      let i0 = gi + first * stride
+      let i1 = i0 + stride
+      let i2 = i1 + stride
+      let i3 = i2 + stride
+      let i4 = i3 + stride
+      let i5 = i4 + stride
+      let i6 = i5 + stride
+      let i7 = i6 + stride
       for c in 0..<columns {
         re[2 * c] = SIMD4(r0[c], r1[c], r2[c], r3[c])
         re[2 * c + 1] = SIMD4(r4[c], r5[c], r6[c], r7[c])
@@ -228,12 +222,14 @@ private struct Strip {
         var loI = SIMD4<Double>()
         var hiI = SIMD4<Double>()
         for t in 0..<count {
+          let x = gr[(first + t) * stride + c]
+          let y = gi[(first + t) * stride + c]
           if t < 4 {
-            lo[t] = rowsRe[t]![c]
-            loI[t] = rowsIm[t]![c]
+            lo[t] = x
+            loI[t] = y
           } else {
-            hi[t - 4] = rowsRe[t]![c]
-            hiI[t - 4] = rowsIm[t]![c]
+            hi[t - 4] = x
+            hiI[t - 4] = y
           }
         }
         re[2 * c] = lo

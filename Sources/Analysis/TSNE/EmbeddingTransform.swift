@@ -11,22 +11,32 @@ import Engine
 /// reference points, 250 iterations at exaggeration 1.5, learning rate 0.1, momentum 0.8,
 /// gradients clipped to length 0.25, no step clipping and no re-centring.
 public struct TransformOptions: Sendable {
+  /// Perplexity of the new points' affinities to reference points.
   public var perplexity = 5.0
   /// Reference neighbours whose median position starts a new point.
   public var initialNeighbors = 25
+  /// Optimisation steps.
   public var iterations = 250
+  /// Factor on the attractive forces.
   public var exaggeration = 1.5
+  /// Fixed learning rate.
   public var learningRate = 0.1
+  /// Momentum of the updates.
   public var momentum = 0.8
+  /// Per-point gradient clip (nil: none).
   public var maxGradientNorm: Double? = 0.25
+  /// Kernel degrees of freedom; use the reference embedding's.
   public var degreesOfFreedom = 1.0
   /// Exact sums, or the reference's interpolation grid (computed once, 25% padding).
   public var method = TransformMethod.auto
+  /// Interpolation grid settings (see `TSNEOptions`).
   public var interpolationPoints = 3
   public var minimumBoxes = 50
   public var boxWidth = 1.0
+  /// Worker threads.
   public var threads = ThreadCount.available
 
+  /// openTSNE's defaults.
   public init() {}
 }
 

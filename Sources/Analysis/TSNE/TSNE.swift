@@ -4,7 +4,9 @@ import Engine
 /// One reading of the KL divergence during optimisation (after `iteration` iterations
 /// had been taken when the gradient was evaluated, counted over both phases).
 public struct KLReading: Sendable, Equatable {
+  /// Iterations taken before this reading.
   public let iteration: Int
+  /// KL(P‖Q) at that point.
   public let value: Double
 }
 
@@ -15,9 +17,13 @@ public enum TSNEStage: String, Sendable {
 
 /// Seconds spent in each stage of a t-SNE run.
 public struct TSNETimings: Sendable, Equatable {
+  /// kNN search.
   public var neighbors = 0.0
+  /// Bandwidth search and symmetrisation.
   public var affinities = 0.0
+  /// PCA or random start.
   public var initialization = 0.0
+  /// Both optimisation phases and the final KL.
   public var optimization = 0.0
   /// Sum of the stages.
   public var total: Double { neighbors + affinities + initialization + optimization }
@@ -34,7 +40,9 @@ public struct TSNEResult: Sendable {
   public var klTrace: [KLReading]
   /// Iterations taken (both phases).
   public var iterations: Int
+  /// The repulsion method used (never `.auto`).
   public var method: TSNEMethod
+  /// The neighbour search used (never `.auto`).
   public var neighborMethod: NeighborMethod
   /// Perplexity used (after clamping to (N−1)/3).
   public var perplexity: Double
@@ -46,6 +54,7 @@ public struct TSNEResult: Sendable {
   public var unconvergedRows: Int
   /// The joint affinities P (needed for the exact KL or to continue optimising).
   public var affinities: SparseAffinities
+  /// Seconds per stage.
   public var timings: TSNETimings
   /// Things the run changed or noticed (clamped perplexity, fallback initialisation).
   public var warnings: [String]

@@ -38,9 +38,11 @@ public enum TSNEInitialization: String, Sendable, CaseIterable {
 /// iterations of early exaggeration 12 then 500 normal ones, learning rate N/exaggeration,
 /// momentum 0.8 in both phases, steps clipped to length 5, PCA initialisation.
 public struct TSNEOptions: Sendable {
+  /// Effective number of neighbours of the input affinities.
   public var perplexity = 30.0
   /// Iterations of the early-exaggeration phase.
   public var earlyExaggerationIterations = 250
+  /// Factor on P during the early-exaggeration phase.
   public var earlyExaggeration = 12.0
   /// Iterations of the normal phase.
   public var iterations = 500
@@ -48,10 +50,12 @@ public struct TSNEOptions: Sendable {
   public var exaggeration = 1.0
   /// Fixed learning rate; nil means N / exaggeration of each phase (Belkina et al. 2019).
   public var learningRate: Double?
+  /// Momentum of both phases.
   public var momentum = 0.8
   /// Degrees of freedom α of the kernel (1 + d²/α)^(−α); below 1 gives heavier tails
   /// and finer clusters (Kobak et al. 2019).
   public var degreesOfFreedom = 1.0
+  /// Repulsion method.
   public var method = TSNEMethod.auto
   /// Barnes–Hut opening angle (cell side / distance).
   public var theta = 0.5
@@ -65,13 +69,18 @@ public struct TSNEOptions: Sendable {
   public var maxStepNorm: Double? = 5
   /// Per-point gradient clip (nil: none).
   public var maxGradientNorm: Double?
+  /// Starting layout.
   public var initialization = TSNEInitialization.pca
+  /// kNN search for the affinities.
   public var neighbors = NeighborMethod.auto
   /// KL divergence is evaluated every this many iterations (it is cheap).
   public var klEvery = 50
+  /// Seed of every random choice (jitter, random init, approximate kNN trees).
   public var seed: UInt64 = 0
+  /// Worker threads; results do not depend on it.
   public var threads = ThreadCount.available
 
+  /// openTSNE's defaults.
   public init() {}
 
   /// Throws when a setting is out of range.
