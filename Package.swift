@@ -34,7 +34,7 @@ let package = Package(
     .executableTarget(
       name: "clens",
       dependencies: [
-        "Engine", "Datasets", "Analysis", "Plotting", "CBLAS",
+        "Engine", "Datasets", "Analysis", "Plotting",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: fastMath

@@ -59,7 +59,6 @@ struct AlignUniformCommand: ParsableCommand {
   }
 
   func run() throws {
-    useSingleThreadedBLAS()
     let files = try input.resolve()
     let threadCount = threads.map(ThreadCount.init) ?? .available
     let features = try FeatureMatrix.read(files.features)

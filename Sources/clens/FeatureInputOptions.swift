@@ -1,5 +1,4 @@
 import ArgumentParser
-import CBLAS
 import Engine
 import Foundation
 
@@ -89,11 +88,4 @@ func jsonText(_ object: [String: Any]) throws -> String {
   let data = try JSONSerialization.data(
     withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
   return String(decoding: data, as: UTF8.self)
-}
-
-/// Analysis parallelises over its own blocks (parallelFor with --threads) and calls BLAS
-/// inside them; OpenBLAS's own thread pool on top would oversubscribe the cores, so the
-/// analysis commands run it single-threaded.
-func useSingleThreadedBLAS() {
-  openblas_set_num_threads(1)
 }

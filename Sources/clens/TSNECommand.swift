@@ -126,7 +126,6 @@ struct TSNECommand: ParsableCommand {
   }
 
   func run() throws {
-    useSingleThreadedBLAS()
     let files = try input.resolve()
     let options = self.options
     var features = try FeatureMatrix.read(files.features)

@@ -94,12 +94,12 @@ import Testing
     let collapsed = FeatureMatrix(rows: 50, columns: 4, values: (0..<200).map { Float($0 % 4 + 1) })
     #expect(
       abs(try HypersphereMetrics.measure(features: collapsed, threads: .one).uniformity) < 1e-6)
-    // Permutation invariance.
+    // Permutation invariance (up to the order of Float partial sums).
     let permuted = x.selecting(rows: (0..<300).reversed())
     #expect(
       abs(
         try HypersphereMetrics.measure(features: permuted, threads: .one).uniformity
-          - (try HypersphereMetrics.measure(features: x, threads: .one).uniformity)) < 1e-9)
+          - (try HypersphereMetrics.measure(features: x, threads: .one).uniformity)) < 1e-7)
   }
 
   @Test func classStructure() throws {

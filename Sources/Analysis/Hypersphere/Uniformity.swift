@@ -21,6 +21,13 @@ public enum Uniformity {
     _ unit: FeatureMatrix, t: Double = 2, threads: ThreadCount,
     progress: (@Sendable (Int, Int) -> Void)? = nil
   ) -> Double {
+    withSingleThreadedBLAS { blockedValue(unit, t: t, threads: threads, progress: progress) }
+  }
+
+  private static func blockedValue(
+    _ unit: FeatureMatrix, t: Double, threads: ThreadCount,
+    progress: (@Sendable (Int, Int) -> Void)?
+  ) -> Double {
     let n = unit.rows
     let d = unit.columns
     precondition(n >= 2, "Uniformity: needs at least two points")

@@ -31,7 +31,8 @@ public struct PCA: Sendable {
     precondition(k >= 1 && k <= min(n, d), "PCA: need 1 <= K <= min(N, D)")
     dimension = d
     mean = ExactNeighbors.columnMeans(data)
-    let covariance = PCA.covariance(data, mean: mean, threads: threads)
+    let means = mean
+    let covariance = withSingleThreadedBLAS { PCA.covariance(data, mean: means, threads: threads) }
     totalVariance = (0..<d).reduce(0.0) { $0 + covariance[$1 * d + $1] }
     let block = min(d, max(2 * k, k + 10))
     var values: [Double]
@@ -41,7 +42,9 @@ public struct PCA: Sendable {
       values = Array(eigen.values.prefix(k))
       vectors = Array(eigen.vectors.prefix(k * d))
     } else {
-      (values, vectors) = PCA.subspaceIteration(covariance, d: d, k: k, block: block, seed: seed)
+      (values, vectors) = withSingleThreadedBLAS {
+        PCA.subspaceIteration(covariance, d: d, k: k, block: block, seed: seed)
+      }
     }
     for c in 0..<k {
       var largest = 0
@@ -59,10 +62,21 @@ public struct PCA: Sendable {
     precondition(
       data.columns == dimension, "PCA.transform: dimension \(data.columns), fitted on \(dimension)")
     let n = data.rows
-    let d = dimension
     let k = count
     var out = [Float](repeating: 0, count: n * k)
     let blockRows = 2048
+    withSingleThreadedBLAS {
+      project(data, into: &out, blockRows: blockRows, threads: threads)
+    }
+    return FeatureMatrix(rows: n, columns: k, values: out)
+  }
+
+  private func project(
+    _ data: FeatureMatrix, into out: inout [Float], blockRows: Int, threads: ThreadCount
+  ) {
+    let n = data.rows
+    let d = dimension
+    let k = count
     let components = self.components
     let mean = self.mean
     out.withUnsafeMutableBufferPointer { ob in
@@ -83,7 +97,6 @@ public struct PCA: Sendable {
         for e in 0..<rows * k { result[r0 * k + e] = Float(product[e]) }
       }
     }
-    return FeatureMatrix(rows: n, columns: k, values: out)
   }
 
   /// The covariance, accumulated by `cblas_dsyrk` over blocks of 2048 centred rows. Eight

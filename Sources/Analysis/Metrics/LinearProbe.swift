@@ -13,7 +13,8 @@ import Engine
 /// minimises the mean cross-entropy plus (λ/2)‖W‖² (the bias is not penalised), in
 /// Double, by full-batch L-BFGS (memory 10, backtracking line search with the Armijo
 /// condition) until the gradient's largest entry is below `tolerance`. This is
-/// scikit-learn's `LogisticRegression(C = 1/(λN))` on `StandardScaler` output.
+/// scikit-learn's `LogisticRegression(C = 1/(λN))` on `StandardScaler` output. BLAS runs
+/// single-threaded (see `withSingleThreadedBLAS`).
 public struct LinearProbe: Sendable {
   /// Class labels, in the order of the weight columns.
   public let classes: [Int]
@@ -64,10 +65,10 @@ public struct LinearProbe: Sendable {
     let x = LinearProbe.standardize(features, mean: mean, scale: scale)
     let problem = SoftmaxProblem(x: x, n: n, d: d, c: c, target: target, l2: l2)
     var parameters = [Double](repeating: 0, count: (d + 1) * c)
-    let (iterations, value) = LBFGS.minimize(
-      &parameters, tolerance: tolerance, maxIterations: maxIterations
-    ) {
-      problem.evaluate($0, gradient: &$1)
+    let (iterations, value) = withSingleThreadedBLAS {
+      LBFGS.minimize(&parameters, tolerance: tolerance, maxIterations: maxIterations) {
+        problem.evaluate($0, gradient: &$1)
+      }
     }
     self.classes = classes
     weights = Array(parameters[0..<d * c])
@@ -85,9 +86,11 @@ public struct LinearProbe: Sendable {
     let c = classes.count
     let x = LinearProbe.standardize(features, mean: mean, scale: scale)
     var logits = [Double](repeating: 0, count: n * c)
-    cblas_dgemm(
-      CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(c), Int32(d), 1, x, Int32(d),
-      weights, Int32(c), 0, &logits, Int32(c))
+    withSingleThreadedBLAS {
+      cblas_dgemm(
+        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(c), Int32(d), 1, x, Int32(d),
+        weights, Int32(c), 0, &logits, Int32(c))
+    }
     return (0..<n).map { i in
       var best = 0
       for k in 1..<c where logits[i * c + k] + bias[k] > logits[i * c + best] + bias[best] {

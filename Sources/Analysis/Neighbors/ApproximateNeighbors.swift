@@ -33,6 +33,15 @@ public enum ApproximateNeighbors {
     threads: ThreadCount,
     progress: (@Sendable (Int, Int) -> Void)? = nil
   ) -> NeighborGraph {
+    withSingleThreadedBLAS {
+      build(data, k: k, seed: seed, settings: settings, threads: threads, progress: progress)
+    }
+  }
+
+  private static func build(
+    _ data: FeatureMatrix, k: Int, seed: UInt64, settings: Settings, threads: ThreadCount,
+    progress: (@Sendable (Int, Int) -> Void)?
+  ) -> NeighborGraph {
     let n = data.rows
     let d = data.columns
     precondition(k >= 1 && k < n, "ApproximateNeighbors: need 1 <= k < N")

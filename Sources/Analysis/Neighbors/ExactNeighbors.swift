@@ -15,8 +15,11 @@ public enum ExactNeighbors {
   ) -> NeighborGraph {
     precondition(
       k >= 1 && k < data.rows, "ExactNeighbors: need 1 <= k < N (k \(k), N \(data.rows))")
-    return run(
-      queries: data, reference: data, excludeSelf: true, k: k, threads: threads, progress: progress)
+    return withSingleThreadedBLAS {
+      run(
+        queries: data, reference: data, excludeSelf: true, k: k, threads: threads,
+        progress: progress)
+    }
   }
 
   /// The k nearest rows of `reference` for every row of `queries`.
@@ -26,9 +29,11 @@ public enum ExactNeighbors {
   ) -> NeighborGraph {
     precondition(queries.columns == reference.columns, "ExactNeighbors: dimensions differ")
     precondition(k >= 1 && k <= reference.rows, "ExactNeighbors: need 1 <= k <= reference rows")
-    return run(
-      queries: queries, reference: reference, excludeSelf: false, k: k, threads: threads,
-      progress: progress)
+    return withSingleThreadedBLAS {
+      run(
+        queries: queries, reference: reference, excludeSelf: false, k: k, threads: threads,
+        progress: progress)
+    }
   }
 
   private static let rowBlock = 128
