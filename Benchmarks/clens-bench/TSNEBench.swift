@@ -33,10 +33,13 @@ enum TSNEBench {
     }
   }
 
-  /// `knn X.npy [k] [threads] [trees] [leaf factor] [sample] [rounds]`: exact and approximate search times and the recall of the
+  /// `knn X.npy|synthetic:N [k] [threads] [trees] [leaf factor] [sample] [rounds]`: exact and approximate search times and the recall of the
   /// approximate graph.
   static func knn(_ args: [String]) throws {
-    let data = try FeatureMatrix.read(args[0])
+    let data =
+      args[0].hasPrefix("synthetic:")
+      ? mixture(Int(args[0].dropFirst(10)) ?? 10000, dimension: 50, clusters: 10, seed: 0)
+      : try FeatureMatrix.read(args[0])
     let k = args.count > 1 ? Int(args[1]) ?? 90 : 90
     let threads = ThreadCount(args.count > 2 ? Int(args[2]) ?? 2 : 2)
     var start = DispatchTime.now()
@@ -91,15 +94,18 @@ enum TSNEBench {
     }
   }
 
-  /// n points from 10 Gaussian clusters (centres N(0, 5²), unit spread) in `dimension` dims.
+  /// n points from 10 Gaussian clusters in `dimension` dims, seeded: centres N(0, 5²),
+  /// spread decaying over the dimensions (std 1.5/(1 + j/4) along axis j), so the data
+  /// have a handful of strong directions like PCA-reduced image features.
   static func mixture(_ n: Int, dimension: Int, clusters: Int, seed: UInt64) -> FeatureMatrix {
     var rng = RandomGenerator(seed: seed)
     let centres = (0..<clusters * dimension).map { _ in rng.normal(mean: 0, std: 5) }
+    let spread = (0..<dimension).map { 1.5 / (1 + Double($0) / 4) }
     var values = [Float](repeating: 0, count: n * dimension)
     for i in 0..<n {
       let c = rng.int(below: clusters)
       for j in 0..<dimension {
-        values[i * dimension + j] = Float(centres[c * dimension + j] + rng.normal())
+        values[i * dimension + j] = Float(centres[c * dimension + j] + spread[j] * rng.normal())
       }
     }
     return FeatureMatrix(rows: n, columns: dimension, values: values)
