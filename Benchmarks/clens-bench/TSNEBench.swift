@@ -48,9 +48,11 @@ enum TSNEBench {
       defer { start = now }
       return Double(now.uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     }
-    let exact = ExactNeighbors.search(data, k: k, threads: threads)
-    print("exact_knn_seconds: \(lap())")
+    let skipExact = args.contains("--no-exact")
+    let exact = skipExact ? nil : ExactNeighbors.search(data, k: k, threads: threads)
+    if !skipExact { print("exact_knn_seconds: \(lap())") }
     var settings = ApproximateNeighbors.Settings()
+    _ = lap()
     if args.count > 3, let v = Int(args[3]) { settings.trees = v }
     if args.count > 4, let v = Double(args[4]) { settings.leafFactor = v }
     if args.count > 5, let v = Int(args[5]) { settings.sample = v }
@@ -58,6 +60,7 @@ enum TSNEBench {
     let approximate = ApproximateNeighbors.search(
       data, k: k, seed: 0, settings: settings, threads: threads)
     print("approximate_knn_seconds: \(lap())")
+    guard let exact else { return }
     var hits = 0
     for i in 0..<data.rows {
       let truth = Set(exact.indices[i * k..<(i + 1) * k])

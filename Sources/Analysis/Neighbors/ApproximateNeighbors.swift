@@ -33,9 +33,40 @@ public enum ApproximateNeighbors {
     threads: ThreadCount,
     progress: (@Sendable (Int, Int) -> Void)? = nil
   ) -> NeighborGraph {
-    withSingleThreadedBLAS {
-      build(data, k: k, seed: seed, settings: settings, threads: threads, progress: progress)
+    precondition(k >= 1 && k < data.rows, "ApproximateNeighbors: need 1 <= k < N")
+    // Work on the rows in the leaf order of one extra tree, so that neighbours, and the
+    // neighbours of neighbours the descent reads, sit close together in memory.
+    var rng = RandomGenerator(seed: seed).stream(UInt64.max)
+    let centred = ExactNeighbors.centred(data, ExactNeighbors.columnMeans(data))
+    let (order, _) = buildTree(centred, n: data.rows, d: data.columns, leafSize: 64, rng: &rng)
+    let permutation = order.map(Int.init)
+    let local = withSingleThreadedBLAS {
+      build(
+        data.selecting(rows: permutation), k: k, seed: seed, settings: settings, threads: threads,
+        progress: progress)
     }
+    var position = [Int](repeating: 0, count: data.rows)
+    for (p, i) in permutation.enumerated() { position[i] = p }
+    var indices = [Int32](repeating: 0, count: data.rows * k)
+    var distances = [Float](repeating: 0, count: data.rows * k)
+    for i in 0..<data.rows {
+      let row = position[i]
+      for e in 0..<k {
+        indices[i * k + e] = Int32(permutation[Int(local.indices[row * k + e])])
+        distances[i * k + e] = local.squaredDistances[row * k + e]
+      }
+    }
+    // Ties were broken by permuted index; order them by original index.
+    for i in 0..<data.rows {
+      var e = 0
+      while e < k {
+        var f = e + 1
+        while f < k && distances[i * k + f] == distances[i * k + e] { f += 1 }
+        if f - e > 1 { indices[i * k + e..<i * k + f].sort() }
+        e = f
+      }
+    }
+    return NeighborGraph(count: data.rows, k: k, indices: indices, squaredDistances: distances)
   }
 
   private static func build(
@@ -44,7 +75,6 @@ public enum ApproximateNeighbors {
   ) -> NeighborGraph {
     let n = data.rows
     let d = data.columns
-    precondition(k >= 1 && k < n, "ApproximateNeighbors: need 1 <= k < N")
     let mean = ExactNeighbors.columnMeans(data)
     let x = ExactNeighbors.centred(data, mean)
     let norms = ExactNeighbors.squaredNorms(x, d)
@@ -91,9 +121,21 @@ public enum ApproximateNeighbors {
     }
     // Nearest-neighbour descent.
     let sample = min(settings.sample, k)
+    var previous = [Int32](repeating: -1, count: n * sample)
     for _ in 0..<settings.rounds {
       let nearest = nearestSnapshot(heapDist, heapIdx, heapCount, n: n, k: k, sample: sample)
-      let (reverseStart, reverse) = reverseLists(nearest, n: n, sample: sample)
+      // An entry is fresh when it was not among the point's nearest last round; a pair
+      // reached only through entries that are not fresh was compared before.
+      var freshness = [Bool](repeating: false, count: n * sample)
+      for i in 0..<n {
+        let old = previous[i * sample..<(i + 1) * sample]
+        for e in 0..<sample where nearest[i * sample + e] >= 0 {
+          freshness[i * sample + e] = !old.contains(nearest[i * sample + e])
+        }
+      }
+      let fresh = freshness
+      previous = nearest
+      let (reverseStart, reverse, reverseFresh) = reverseLists(nearest, fresh: fresh, n: n, sample: sample)
       var newDist = heapDist
       var newIdx = heapIdx
       var newCount = heapCount
@@ -117,8 +159,9 @@ public enum ApproximateNeighbors {
                     reverse.withUnsafeBufferPointer { rev in
                       norms.withUnsafeBufferPointer { nb in
                         let lists = CandidateLists(
-                          nearest: near.baseAddress!, sample: sample, reverseStart: reverseStart,
-                          reverse: rev.baseAddress!)
+                          nearest: near.baseAddress!, fresh: fresh, sample: sample,
+                          reverseStart: reverseStart, reverse: rev.baseAddress!,
+                          reverseFresh: reverseFresh)
                         for i in (n * chunk / chunks)..<(n * (chunk + 1) / chunks) {
                           var heap = NeighborHeap(
                             k: k, distances: dist.base + i * k, indices: idx.base + i * k,
@@ -179,13 +222,16 @@ public enum ApproximateNeighbors {
   /// points that list it among theirs.
   struct CandidateLists {
     let nearest: UnsafePointer<Int32>
+    let fresh: [Bool]
     let sample: Int
     let reverseStart: [Int]
     let reverse: UnsafePointer<Int32>
+    let reverseFresh: [Bool]
   }
 
   /// Offers point i the neighbours and reverse neighbours of its neighbours and reverse
-  /// neighbours (each candidate once, marked in `stamp`); returns how many were kept.
+  /// neighbours (each candidate once, marked in `stamp`), skipping those reached only
+  /// through entries that are not fresh; returns how many were kept.
   static func descend(
     _ i: Int, heap: inout NeighborHeap, lists: CandidateLists, stamp: UnsafeMutablePointer<Int32>,
     x: UnsafePointer<Float>, norms: UnsafePointer<Float>, d: Int
@@ -209,15 +255,21 @@ public enum ApproximateNeighbors {
       }
     }
     let s = lists.sample
-    var hubs = [Int32]()
+    var hubs = [(Int32, Bool)]()
     hubs.reserveCapacity(2 * s)
-    for e in 0..<s where lists.nearest[i * s + e] >= 0 { hubs.append(lists.nearest[i * s + e]) }
-    for e in lists.reverseStart[i]..<lists.reverseStart[i + 1] { hubs.append(lists.reverse[e]) }
-    for hub in hubs {
+    for e in 0..<s where lists.nearest[i * s + e] >= 0 {
+      hubs.append((lists.nearest[i * s + e], lists.fresh[i * s + e]))
+    }
+    for e in lists.reverseStart[i]..<lists.reverseStart[i + 1] {
+      hubs.append((lists.reverse[e], lists.reverseFresh[e]))
+    }
+    for (hub, hubFresh) in hubs {
       let h = Int(hub)
       visit(hub)
-      for e in 0..<s { visit(lists.nearest[h * s + e]) }
-      for e in lists.reverseStart[h]..<lists.reverseStart[h + 1] { visit(lists.reverse[e]) }
+      for e in 0..<s where hubFresh || lists.fresh[h * s + e] { visit(lists.nearest[h * s + e]) }
+      for e in lists.reverseStart[h]..<lists.reverseStart[h + 1] where hubFresh || lists.reverseFresh[e] {
+        visit(lists.reverse[e])
+      }
     }
     return changes
   }
@@ -337,30 +389,32 @@ public enum ApproximateNeighbors {
   }
 
   /// For every point, up to `sample` points that list it among their `sample` nearest
-
-  /// For every point, up to `sample` points that list it among their `sample` nearest
-  /// (in increasing index order).
-  static func reverseLists(_ nearest: [Int32], n: Int, sample: Int) -> ([Int], [Int32]) {
+  /// (in increasing index order), with the freshness of those entries.
+  static func reverseLists(_ nearest: [Int32], fresh: [Bool], n: Int, sample: Int) -> ([Int], [Int32], [Bool]) {
     var full = [Int](repeating: 0, count: n + 1)
     for c in nearest where c >= 0 { full[Int(c) + 1] += 1 }
     for i in 0..<n { full[i + 1] += full[i] }
     var fill = full
     var all = [Int32](repeating: 0, count: full[n])
+    var allFresh = [Bool](repeating: false, count: full[n])
     for i in 0..<n {
       for e in 0..<sample where nearest[i * sample + e] >= 0 {
         let t = Int(nearest[i * sample + e])
         all[fill[t]] = Int32(i)
+        allFresh[fill[t]] = fresh[i * sample + e]
         fill[t] += 1
       }
     }
     var capped = [Int](repeating: 0, count: n + 1)
     var out = [Int32]()
+    var outFresh = [Bool]()
     for i in 0..<n {
       let s = full[i]
       let e = min(full[i + 1], s + sample)
       out += all[s..<e]
+      outFresh += allFresh[s..<e]
       capped[i + 1] = out.count
     }
-    return (capped, out)
+    return (capped, out, outFresh)
   }
 }
