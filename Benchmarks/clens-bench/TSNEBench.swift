@@ -33,8 +33,8 @@ enum TSNEBench {
     }
   }
 
-  /// `knn X.npy|synthetic:N [k] [threads] [trees] [leaf factor] [sample] [rounds]`: exact and approximate search times and the recall of the
-  /// approximate graph.
+  /// `knn X.npy|synthetic:N [k] [threads] [trees] [leaf factor] [sample] [rounds] [--no-exact]`:
+  /// exact and approximate search times and the recall of the approximate graph.
   static func knn(_ args: [String]) throws {
     let data =
       args[0].hasPrefix("synthetic:")
