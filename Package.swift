@@ -26,11 +26,20 @@ let package = Package(
     // System libraries from Debian (see README for the apt line).
     .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+    // libpng reports errors by longjmp, so every setjmp stays in this C target.
+    .target(name: "PNGShim", dependencies: ["CPNG"]),
 
     .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: fastMath),
-    .target(name: "Datasets", dependencies: ["Engine"], swiftSettings: fastMath),
+    .target(
+      name: "Datasets",
+      dependencies: ["Engine", "CZlib", "PNGShim"],
+      resources: [.copy("Resources/digits.csv.gz"), .copy("Resources/DIGITS-LICENSE.md")],
+      swiftSettings: fastMath
+    ),
     .target(name: "Analysis", dependencies: ["Engine", "CBLAS"], swiftSettings: fastMath),
-    .target(name: "Plotting", dependencies: ["CCairo"], swiftSettings: fastMath),
+    .target(name: "Plotting", dependencies: ["CCairo", "CZlib", "Engine"], swiftSettings: fastMath),
     .executableTarget(
       name: "clens",
       dependencies: [
@@ -48,9 +57,10 @@ let package = Package(
 
     .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
     .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+    .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "TestSupport"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "PlottingTests", dependencies: ["Plotting", "TestSupport"]),
+    .testTarget(
+      name: "PlottingTests", dependencies: ["Plotting", "CCairo", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CLITests", dependencies: ["clens", "TestSupport"]),
   ]
 )

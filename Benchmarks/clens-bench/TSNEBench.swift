@@ -8,6 +8,7 @@ enum TSNEBench {
   static func run(_ args: [String]) throws {
     if args.first == "knn" { return try knn(Array(args.dropFirst())) }
     if args.first == "scale" { return try scale(Array(args.dropFirst())) }
+    if args.first == "gradient" { return gradient(Array(args.dropFirst())) }
     guard args.count >= 2, args[0] == "fit" else {
       print("usage: clens-bench tsne fit X.npy [auto|exact|bh|fft] [threads] [out.npy]")
       return
@@ -112,5 +113,34 @@ enum TSNEBench {
       }
     }
     return FeatureMatrix(rows: n, columns: dimension, values: values)
+  }
+
+  /// `gradient N extent method [threads] [repeats]`: seconds per gradient evaluation of N
+  /// points spread uniformly over a disc of the given diameter (the repulsion dominates;
+  /// P links each point to the next).
+  static func gradient(_ args: [String]) {
+    let n = Int(args.first ?? "") ?? 70000
+    let extent = args.count > 1 ? Double(args[1]) ?? 200 : 200
+    let method = args.count > 2 ? TSNEMethod(rawValue: args[2]) ?? .fft : .fft
+    var options = TSNEOptions()
+    options.threads = ThreadCount(args.count > 3 ? Int(args[3]) ?? 2 : 2)
+    let repeats = args.count > 4 ? Int(args[4]) ?? 10 : 10
+    var rng = RandomGenerator(seed: 0)
+    var y = [Double]()
+    for _ in 0..<n {
+      let r = extent / 2 * rng.uniform().squareRoot()
+      let a = 2 * Double.pi * rng.uniform()
+      y += [r * cos(a), r * sin(a)]
+    }
+    let p = SparseAffinities(
+      count: n, rowStart: Array(0...n), columns: (0..<n).map { Int32(($0 + 1) % n) },
+      values: [Double](repeating: 1 / Double(n), count: n))
+    var best = Double.infinity
+    for _ in 0..<repeats {
+      let start = DispatchTime.now()
+      _ = TSNE.gradient(embedding: y, affinities: p, method: method, options: options)
+      best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)
+    }
+    print("gradient n=\(n) extent=\(extent) method=\(method.rawValue) best_seconds=\(best)")
   }
 }

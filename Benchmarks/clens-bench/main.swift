@@ -1,6 +1,12 @@
-// Benchmarks live here, one file per area; the first argument picks the area.
+// Benchmarks, one area per first argument: `clens-bench <area> [options]`.
+// Each prints `name: value unit` lines, like the Python peers in ../shared/peers.
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
+case "augment": try AugmentBench.run(Array(arguments.dropFirst()))
+case "plot": PlotBench.main(Array(arguments.dropFirst()))
+case "train": try TrainBench.run(Array(arguments.dropFirst()))
+case "pgd": try PGDBench.run(Array(arguments.dropFirst()))
 case "tsne": try TSNEBench.run(Array(arguments.dropFirst()))
-default: print("usage: clens-bench tsne ...")
+case "align-uniform": try AlignUniformBench.run(Array(arguments.dropFirst()))
+default: print("usage: clens-bench <area> [options]\nareas: align-uniform, augment, pgd, plot, train, tsne")
 }

@@ -51,6 +51,9 @@ import TestSupport
     let range = wrongType.firstRange(of: Array("<f4".utf8))!
     wrongType.replaceSubrange(range, with: Array("<c8".utf8))
     #expect(problem(wrongType)?.contains("unsupported dtype '<c8'") == true)
+    let hugeHeader = "{'descr': '<f4', 'fortran_order': False, 'shape': (9223372036854775807, 4), }\n"
+    let huge = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(hugeHeader.utf8.count), 0] + Array(hugeHeader.utf8)
+    #expect(problem(huge)?.contains("impossibly large") == true)
     #expect(throws: FileError("/no/such.npy", "no such file")) { try NPYArray.read("/no/such.npy") }
   }
 }

@@ -156,7 +156,12 @@ public struct NPYArray: Sendable, Equatable {
       throw FileError(path, "Fortran-order arrays are not supported; save with np.ascontiguousarray")
     }
     let dataStart = headerStart + headerLength
-    let expected = shape.reduce(1, *) * type.size
+    var expected = type.size
+    for dimension in shape {
+      let (product, overflow) = expected.multipliedReportingOverflow(by: dimension)
+      guard !overflow else { throw FileError(path, "corrupt .npy header: shape \(shape) is impossibly large") }
+      expected = product
+    }
     let found = file.count - dataStart
     guard found >= expected else {
       throw FileError(path, "truncated data: shape \(shape) of \(type) needs \(expected) bytes, file has \(found)")

@@ -1,0 +1,79 @@
+import Engine
+import Foundation
+
+/// `clens-bench train [--config resnet18|fmnist_resnet18w16] [--batch 128] [--threads 2]
+/// [--warmup 2] [--steps 10]`: training steps (forward, cross-entropy, backward, SGD
+/// momentum 0.9, weight decay 5e-4) of the peer's models on pre-built random batches,
+/// as `bench_train.py` measures them. Prints `name: value unit` lines like the peer.
+enum TrainBench {
+  static func run(_ arguments: [String]) throws {
+    var options = [String: String]()
+    var k = 0
+    while k + 1 < arguments.count {
+      options[arguments[k].replacingOccurrences(of: "--", with: "")] = arguments[k + 1]
+      k += 2
+    }
+    let config = options["config"] ?? "resnet18"
+    let batch = Int(options["batch"] ?? "128") ?? 128
+    let threads = Int(options["threads"] ?? "2") ?? 2
+    let warmup = Int(options["warmup"] ?? "2") ?? 2
+    let steps = Int(options["steps"] ?? "10") ?? 10
+    let configuration: ResNetConfiguration
+    let inputShape: [Int]
+    switch config {
+    case "resnet18":
+      configuration = ResNetConfiguration(depth: .resnet18, stem: .cifar, width: 64, inChannels: 3, classes: 10)
+      inputShape = [3, 32, 32]
+    case "fmnist_resnet18w16":
+      configuration = ResNetConfiguration(depth: .resnet18, stem: .cifar, width: 16, inChannels: 1, classes: 10)
+      inputShape = [1, 28, 28]
+    default:
+      print("usage: clens-bench train --config resnet18|fmnist_resnet18w16 [--batch 128] [--threads 2] [--warmup 2] [--steps 10]")
+      return
+    }
+    var rng = RandomGenerator(seed: 0)
+    let model = ResNet(configuration, rng: &rng)
+    let optimizer = SGD(model.parameters(), learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4)
+    let batches = (0..<4).map { _ in
+      (Tensor(randomNormal: [batch] + inputShape, using: &rng), (0..<batch).map { _ in rng.int(below: 10) })
+    }
+    func step(_ i: Int) -> Float {
+      let (x, y) = batches[i % batches.count]
+      let loss = model(x).crossEntropy(labels: y)
+      loss.backward()
+      optimizer.step()
+      optimizer.clearGradients()
+      return loss.scalar
+    }
+    func cpuSeconds() -> Double {
+      var usage = rusage()
+      getrusage(RUSAGE_SELF.rawValue, &usage)
+      return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+    }
+    var times = [Double]()
+    var cpuTimes = [Double]()
+    try withThreads(ThreadCount(threads)) {
+      for i in 0..<warmup { _ = step(i) }
+      for i in 0..<steps {
+        let start = Date()
+        let cpuStart = cpuSeconds()
+        let loss = step(warmup + i)
+        times.append(Date().timeIntervalSince(start))
+        cpuTimes.append(cpuSeconds() - cpuStart)
+        guard loss.isFinite else { throw NumericError("loss at step \(i)") }
+      }
+    }
+    let name = "train_\(config)_b\(batch)"
+    let median = times.sorted()[times.count / 2]
+    let best = times.min() ?? .nan
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    print("\(name)_params: \(model.parameterCount) params")
+    print("\(name)_step_median: \(String(format: "%.4f", median)) s")
+    print("\(name)_images_per_s_median: \(String(format: "%.2f", Double(batch) / median)) img/s")
+    print("\(name)_images_per_s_best: \(String(format: "%.2f", Double(batch) / best)) img/s")
+    // CPU seconds per step: less sensitive than wall time to other work on a shared machine.
+    print("\(name)_cpu_s_per_step_median: \(String(format: "%.4f", cpuTimes.sorted()[cpuTimes.count / 2])) s")
+    print("\(name)_peak_rss: \(String(format: "%.1f", Double(usage.ru_maxrss) / 1024)) MiB")
+  }
+}

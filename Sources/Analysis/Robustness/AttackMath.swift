@@ -1,0 +1,53 @@
+/// The small row and pixel kernels the attacks share: argmax of logits, copying rows of
+/// `[count, width]` arrays, ‖v‖₂ and clipping to a range.
+enum AttackMath {
+  /// Index of the largest logit in each row (the first one on ties, as `torch.argmax`).
+  static func predictions(_ logits: [Float], classCount: Int) -> [Int] {
+    let count = logits.count / classCount
+    return logits.withUnsafeBufferPointer { z in
+      (0..<count).map { row in
+        var best = 0
+        var bestValue = z[row * classCount]
+        for c in 1..<classCount where z[row * classCount + c] > bestValue {
+          best = c
+          bestValue = z[row * classCount + c]
+        }
+        return best
+      }
+    }
+  }
+
+  /// Copies rows `indices` of a `[_, width]` array into a new contiguous array.
+  static func gatherRows(_ source: [Float], _ indices: [Int], width: Int) -> [Float] {
+    var result = [Float](repeating: 0, count: indices.count * width)
+    source.withUnsafeBufferPointer { s in
+      result.withUnsafeMutableBufferPointer { r in
+        for (k, row) in indices.enumerated() {
+          for j in 0..<width { r[k * width + j] = s[row * width + j] }
+        }
+      }
+    }
+    return result
+  }
+
+  /// Copies row `row` of `source` into the same row of `target` (both `[_, width]`).
+  @inline(__always)
+  static func copyRow(_ row: Int, from source: [Float], to target: inout [Float], width: Int) {
+    for j in 0..<width { target[row * width + j] = source[row * width + j] }
+  }
+
+  /// ‖v‖₂ of `count` floats at `v`, as `Float` (accumulated in `Double`, like the
+  /// reductions of PyTorch's `norm`).
+  @inline(__always)
+  static func l2Norm(_ v: UnsafePointer<Float>, _ count: Int) -> Float {
+    var sum = 0.0
+    for j in 0..<count { sum += Double(v[j]) * Double(v[j]) }
+    return Float(sum.squareRoot())
+  }
+
+  /// `value` clamped to [low, high] (NaN stays NaN, like `torch.clamp`).
+  @inline(__always)
+  static func clamp(_ value: Float, _ low: Float, _ high: Float) -> Float {
+    value < low ? low : (value > high ? high : value)
+  }
+}

@@ -1,0 +1,115 @@
+import Engine
+
+/// Seeded shuffling, augmentation and batching of an `ImageSet`.
+///
+/// Every batch is a pure function of (seed, epoch, batch index): epoch `e`'s order is a
+/// permutation drawn from `RandomGenerator(seed: seed).stream(e)`, and image `i`'s views
+/// in that epoch draw from that generator's `stream(i + 1)`, one view after another. So
+/// a seed gives the same batches on every run, for any thread count and any prefetch
+/// depth.
+///
+/// ```swift
+/// let loader = BatchLoader(images: train, batchSize: 256, views: 2,
+///                          transform: AugmentationRecipe.simclr.transform(height: 28, width: 28, normalization: nil),
+///                          seed: 0, threads: ThreadCount(2))
+/// for batch in loader.batches(epoch: 0) { ... }   // prepared on background threads
+/// ```
+public struct BatchLoader: Sendable {
+  /// The images batches are drawn from.
+  public let images: ImageSet
+  /// Images per batch (the last batch of an epoch may be smaller unless `dropLast`).
+  public let batchSize: Int
+  /// Augmented views made of every image (2 for SimCLR/SupCon, 2 + S for FNC).
+  public let views: Int
+  /// The augmentation each view goes through; it must give every image one size.
+  public let transform: any ImageTransform
+  /// Visit the images in a seeded random order each epoch (else in index order).
+  public let shuffle: Bool
+  /// Drop the last batch when it would be smaller than `batchSize`.
+  public let dropLast: Bool
+  /// The seed every order and every augmentation derives from.
+  public let seed: UInt64
+  /// Worker threads preparing batches in the background.
+  public let threads: ThreadCount
+  /// How many batches may wait ready ahead of the consumer.
+  public let prefetch: Int
+
+  /// A loader of `images`; `batchSize`, `views` and `prefetch` must be positive.
+  public init(
+    images: ImageSet, batchSize: Int, views: Int = 1, transform: any ImageTransform = Compose([]),
+    shuffle: Bool = true,
+    dropLast: Bool = false, seed: UInt64, threads: ThreadCount = .available, prefetch: Int = 4
+  ) {
+    precondition(
+      batchSize > 0 && views > 0 && prefetch > 0,
+      "BatchLoader: batch size, views and prefetch must be positive")
+    self.images = images
+    self.batchSize = batchSize
+    self.views = views
+    self.transform = transform
+    self.shuffle = shuffle
+    self.dropLast = dropLast
+    self.seed = seed
+    self.threads = threads
+    self.prefetch = prefetch
+  }
+
+  /// Batches in one epoch.
+  public var batchesPerEpoch: Int {
+    dropLast ? images.count / batchSize : (images.count + batchSize - 1) / batchSize
+  }
+
+  /// The order in which epoch `epoch` visits the images.
+  public func order(epoch: Int) -> [Int] {
+    guard shuffle else { return Array(0..<images.count) }
+    var rng = RandomGenerator(seed: seed).stream(UInt64(epoch)).stream(0)
+    return rng.permutation(images.count)
+  }
+
+  /// Batch `index` of epoch `epoch`, made on the calling thread.
+  public func batch(epoch: Int, index: Int) -> Batch {
+    makeBatch(epoch: epoch, index: index, order: order(epoch: epoch))
+  }
+
+  /// The batches of epoch `epoch` in order, prepared by `threads` background threads
+  /// at most `prefetch` batches ahead. Stopping early (breaking out of a loop) stops
+  /// the workers.
+  public func batches(epoch: Int) -> BatchSequence {
+    BatchSequence(loader: self, epoch: epoch)
+  }
+
+  func makeBatch(epoch: Int, index: Int, order: [Int]) -> Batch {
+    precondition(
+      index >= 0 && index < batchesPerEpoch, "BatchLoader: batch \(index) of \(batchesPerEpoch)")
+    let members = Array(order[index * batchSize..<min((index + 1) * batchSize, order.count)])
+    let epochRandom = RandomGenerator(seed: seed).stream(UInt64(epoch))
+    var pixels = [Float]()
+    var shape: (channels: Int, height: Int, width: Int)?
+    for (position, imageIndex) in members.enumerated() {
+      var rng = epochRandom.stream(UInt64(imageIndex) + 1)
+      let original = images.image(imageIndex)
+      for view in 0..<views {
+        let augmented = transform(original, using: &rng)
+        if let shape {
+          precondition(
+            shape == (augmented.channels, augmented.height, augmented.width),
+            "BatchLoader: the transform must give every image one size (add a crop or resize)")
+        } else {
+          shape = (augmented.channels, augmented.height, augmented.width)
+          pixels = [Float](repeating: 0, count: views * members.count * augmented.pixels.count)
+        }
+        let size = augmented.pixels.count
+        let offset = (view * members.count + position) * size
+        pixels.withUnsafeMutableBufferPointer { target in
+          _ = UnsafeMutableBufferPointer(rebasing: target[offset..<offset + size]).update(
+            fromContentsOf: augmented.pixels)
+        }
+      }
+    }
+    let (channels, height, width) = shape ?? (images.channels, images.height, images.width)
+    return Batch(
+      pixels: pixels, labels: members.map { images.labels[$0] }, indices: members, views: views,
+      channels: channels,
+      height: height, width: width)
+  }
+}

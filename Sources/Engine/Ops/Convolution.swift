@@ -1,0 +1,312 @@
+import Foundation
+
+/// The sizes of one 2-D convolution (NCHW input, OIHW weight, square stride/padding).
+struct ConvGeometry: Sendable {
+  let batch: Int
+  let inChannels: Int
+  let height: Int
+  let width: Int
+  let outChannels: Int
+  let kernelHeight: Int
+  let kernelWidth: Int
+  let stride: Int
+  let padding: Int
+  let outHeight: Int
+  let outWidth: Int
+
+  init(input: [Int], weight: [Int], stride: Int, padding: Int) {
+    precondition(input.count == 4 && weight.count == 4, "conv2d: needs NCHW input and OIHW weight, got \(input) and \(weight)")
+    precondition(input[1] == weight[1], "conv2d: input has \(input[1]) channels, weight expects \(weight[1])")
+    precondition(stride >= 1 && padding >= 0, "conv2d: stride must be ≥ 1 and padding ≥ 0")
+    batch = input[0]
+    inChannels = input[1]
+    height = input[2]
+    width = input[3]
+    outChannels = weight[0]
+    kernelHeight = weight[2]
+    kernelWidth = weight[3]
+    self.stride = stride
+    self.padding = padding
+    outHeight = (height + 2 * padding - kernelHeight) / stride + 1
+    outWidth = (width + 2 * padding - kernelWidth) / stride + 1
+    precondition(outHeight > 0 && outWidth > 0, "conv2d: kernel \(kernelHeight)x\(kernelWidth) larger than padded input \(height)x\(width)")
+  }
+
+  /// Rows of the im2col matrix (= columns of the flattened weight).
+  var patchSize: Int { inChannels * kernelHeight * kernelWidth }
+  var inputPlane: Int { height * width }
+  var outputPlane: Int { outHeight * outWidth }
+  /// A 1x1 stride-1 unpadded convolution reads its input directly as the im2col matrix.
+  var isPointwise: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 }
+
+  /// Images per GEMM, so that small late-stage feature maps still give wide products.
+  func groupSize(images: Int) -> Int {
+    max(1, min(images, 256 / max(outputPlane, 1)))
+  }
+
+  /// Stride 1 with "same" padding: each patch row is the input plane shifted by a
+  /// constant offset, so it is copied in one piece and its borders are zeroed.
+  var isShiftedCopy: Bool { stride == 1 && outHeight == height && outWidth == width }
+
+  /// For a shifted-copy convolution and kernel offset (ky, kx): the input offset, the
+  /// rows of the output with a valid input row, and the contiguous output range
+  /// [start, end) whose source lies inside the plane.
+  @inline(__always)
+  private func shift(ky: Int, kx: Int) -> (offset: Int, dx: Int, rows: Range<Int>, span: Range<Int>) {
+    let dy = ky - padding
+    let dx = kx - padding
+    let offset = dy * width + dx
+    let rows = max(0, -dy)..<min(height, height - dy)
+    let start = max(rows.lowerBound * width, -offset)
+    let end = max(start, min(rows.upperBound * width, inputPlane - offset))
+    return (offset, dx, rows, start..<end)
+  }
+
+  /// Sets the columns of rows `rows` of a plane row that read outside the image (for a
+  /// horizontal kernel offset dx) to zero.
+  @inline(__always)
+  private func zeroBorders(_ out: UnsafeMutablePointer<Float>, dx: Int, rows: Range<Int>) {
+    if dx > 0 {
+      for oy in rows { for ox in (width - dx)..<width { out[oy * width + ox] = 0 } }
+    } else if dx < 0 {
+      for oy in rows { for ox in 0..<(-dx) { out[oy * width + ox] = 0 } }
+    }
+  }
+
+  /// Fills `col` [patchSize, count·outputPlane] with the patches of `count` images
+  /// starting at `image` (zeros where the kernel covers padding).
+  func im2col(_ x: UnsafePointer<Float>, image: Int, count: Int, into col: UnsafeMutablePointer<Float>) {
+    let columns = count * outputPlane
+    for c in 0..<inChannels {
+      for ky in 0..<kernelHeight {
+        for kx in 0..<kernelWidth {
+          let row = col + ((c * kernelHeight + ky) * kernelWidth + kx) * columns
+          if isShiftedCopy {
+            let (offset, dx, rows, span) = shift(ky: ky, kx: kx)
+            for g in 0..<count {
+              let plane = x + ((image + g) * inChannels + c) * inputPlane
+              let out = row + g * outputPlane
+              if span.lowerBound > 0 { out.initialize(repeating: 0, count: span.lowerBound) }
+              (out + span.lowerBound).update(from: plane + span.lowerBound + offset, count: span.count)
+              if span.upperBound < outputPlane { (out + span.upperBound).initialize(repeating: 0, count: outputPlane - span.upperBound) }
+              zeroBorders(out, dx: dx, rows: rows)
+            }
+            continue
+          }
+          // Output columns whose input x-coordinate ox·s − p + kx lies inside the image.
+          let first = max(0, (padding - kx + stride - 1) / stride)
+          let last = min(outWidth, (width + padding - kx + stride - 1) / stride)
+          for g in 0..<count {
+            let plane = x + ((image + g) * inChannels + c) * inputPlane
+            for oy in 0..<outHeight {
+              let out = row + g * outputPlane + oy * outWidth
+              let iy = oy * stride - padding + ky
+              if iy < 0 || iy >= height || first >= last {
+                for ox in 0..<outWidth { out[ox] = 0 }
+                continue
+              }
+              let source = plane + iy * width - padding + kx
+              for ox in 0..<first { out[ox] = 0 }
+              for ox in first..<last { out[ox] = source[ox * stride] }
+              for ox in last..<outWidth { out[ox] = 0 }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Adds the patch gradients `col` back into `dx` for `count` images from `image`.
+  /// `col` is scratch: entries that map to padding may be overwritten.
+  func col2im(_ col: UnsafeMutablePointer<Float>, image: Int, count: Int, into dx: UnsafeMutablePointer<Float>) {
+    let columns = count * outputPlane
+    for c in 0..<inChannels {
+      for ky in 0..<kernelHeight {
+        for kx in 0..<kernelWidth {
+          let row = col + ((c * kernelHeight + ky) * kernelWidth + kx) * columns
+          if isShiftedCopy {
+            let (offset, horizontal, rows, span) = shift(ky: ky, kx: kx)
+            for g in 0..<count {
+              let source = row + g * outputPlane
+              zeroBorders(source, dx: horizontal, rows: rows)
+              let target = dx + ((image + g) * inChannels + c) * inputPlane + offset
+              for j in span { target[j] += source[j] }
+            }
+            continue
+          }
+          let first = max(0, (padding - kx + stride - 1) / stride)
+          let last = min(outWidth, (width + padding - kx + stride - 1) / stride)
+          if first >= last { continue }
+          for g in 0..<count {
+            let plane = dx + ((image + g) * inChannels + c) * inputPlane
+            for oy in 0..<outHeight {
+              let iy = oy * stride - padding + ky
+              if iy < 0 || iy >= height { continue }
+              let source = row + g * outputPlane + oy * outWidth
+              let target = plane + iy * width - padding + kx
+              for ox in first..<last { target[ox * stride] += source[ox] }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Copies [outChannels, count·outputPlane] (GEMM layout) into NCHW images from `image`.
+  func scatter(_ grouped: UnsafePointer<Float>, image: Int, count: Int, into y: UnsafeMutablePointer<Float>) {
+    let columns = count * outputPlane
+    for g in 0..<count {
+      for c in 0..<outChannels {
+        (y + ((image + g) * outChannels + c) * outputPlane).update(from: grouped + c * columns + g * outputPlane, count: outputPlane)
+      }
+    }
+  }
+
+  /// Copies NCHW images from `image` into the GEMM layout [outChannels, count·outputPlane].
+  func gather(_ y: UnsafePointer<Float>, image: Int, count: Int, into grouped: UnsafeMutablePointer<Float>) {
+    let columns = count * outputPlane
+    for g in 0..<count {
+      for c in 0..<outChannels {
+        (grouped + c * columns + g * outputPlane).update(from: y + ((image + g) * outChannels + c) * outputPlane, count: outputPlane)
+      }
+    }
+  }
+}
+
+/// Scratch memory owned by one worker for the duration of one convolution call.
+private final class Scratch {
+  let pointer: UnsafeMutablePointer<Float>
+  init(_ count: Int) { pointer = .allocate(capacity: max(count, 1)) }
+  deinit { pointer.deallocate() }
+}
+
+/// How a convolution's batch is split: per-worker image ranges with single-threaded
+/// GEMMs when there are enough images, else one range with multi-threaded GEMMs.
+private struct ConvPlan {
+  let ranges: [Range<Int>]
+  let gemmThreads: ThreadCount
+
+  init(batch: Int) {
+    let threads = ComputeContext.current.threads
+    if batch >= threads.value {
+      ranges = evenRanges(batch, parts: threads.value)
+      gemmThreads = .one
+    } else {
+      ranges = [0..<batch]
+      gemmThreads = threads
+    }
+  }
+}
+
+extension Tensor {
+  /// 2-D convolution without bias (PyTorch's `F.conv2d(x, weight, stride=, padding=)`):
+  /// NCHW input, [out, in, kh, kw] weight, zero padding on all four sides.
+  ///
+  /// Computed as im2col + SGEMM with the batch split over the context's threads; late
+  /// layers with small feature maps put several images into one GEMM.
+  public func conv2d(_ weight: Tensor, stride: Int = 1, padding: Int = 0) -> Tensor {
+    let geometry = ConvGeometry(input: shape, weight: weight.shape, stride: stride, padding: padding)
+    let out = TensorStorage(uninitializedCount: geometry.batch * geometry.outChannels * geometry.outputPlane)
+    convolutionForward(geometry, x: ConstPointer(self), w: ConstPointer(weight), y: SendablePointer(out))
+    let x = self
+    return Tensor.result(out, shape: [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth], inputs: [x, weight]) { g in
+      let (dx, dw) = convolutionBackward(geometry, x: x, w: weight, dy: g, needInput: x.requiresGradient, needWeight: weight.requiresGradient)
+      return [dx, dw]
+    }
+  }
+}
+
+private func convolutionForward(_ geo: ConvGeometry, x: ConstPointer, w: ConstPointer, y: SendablePointer<Float>) {
+  let plan = ConvPlan(batch: geo.batch)
+  let k = geo.patchSize
+  let plane = geo.outputPlane
+  parallelFor(chunks: plan.ranges.count, threads: ComputeContext.current.threads) { worker in
+    let range = plan.ranges[worker]
+    let group = geo.groupSize(images: range.count)
+    let col = geo.isPointwise && group == 1 ? nil : Scratch(k * group * plane)
+    let grouped = group > 1 ? Scratch(geo.outChannels * group * plane) : nil
+    var image = range.lowerBound
+    while image < range.upperBound {
+      let count = min(group, range.upperBound - image)
+      let columns = count * plane
+      let source: UnsafePointer<Float>
+      if let col {
+        geo.im2col(x.base, image: image, count: count, into: col.pointer)
+        source = UnsafePointer(col.pointer)
+      } else {
+        source = x.base + image * geo.inChannels * geo.inputPlane
+      }
+      let target = grouped?.pointer ?? (y.base + image * geo.outChannels * plane)
+      gemm(m: geo.outChannels, n: columns, k: k, a: w.base, lda: k, b: source, ldb: columns,
+        c: target, ldc: columns, threads: plan.gemmThreads)
+      if let grouped { geo.scatter(grouped.pointer, image: image, count: count, into: y.base) }
+      image += count
+    }
+  }
+}
+
+private func convolutionBackward(
+  _ geo: ConvGeometry, x: Tensor, w: Tensor, dy: Tensor, needInput: Bool, needWeight: Bool
+) -> (Tensor?, Tensor?) {
+  let plan = ConvPlan(batch: geo.batch)
+  let k = geo.patchSize
+  let plane = geo.outputPlane
+  let dxStorage = needInput ? TensorStorage(count: x.count, repeating: 0) : nil
+  let partials = needWeight ? (0..<plan.ranges.count).map { _ in TensorStorage(count: geo.outChannels * k, repeating: 0) } : []
+  let xp = ConstPointer(x)
+  let wp = ConstPointer(w)
+  let dyp = ConstPointer(dy)
+  let dxp = dxStorage.map { SendablePointer($0) }
+  let partialPointers = partials.map { SendablePointer($0) }
+  parallelFor(chunks: plan.ranges.count, threads: ComputeContext.current.threads) { worker in
+    let range = plan.ranges[worker]
+    let group = geo.groupSize(images: range.count)
+    let direct = geo.isPointwise && group == 1
+    let col = direct ? nil : Scratch(k * group * plane)
+    let grouped = group > 1 ? Scratch(geo.outChannels * group * plane) : nil
+    var image = range.lowerBound
+    while image < range.upperBound {
+      let count = min(group, range.upperBound - image)
+      let columns = count * plane
+      let gradient: UnsafePointer<Float>
+      if let grouped {
+        geo.gather(dyp.base, image: image, count: count, into: grouped.pointer)
+        gradient = UnsafePointer(grouped.pointer)
+      } else {
+        gradient = dyp.base + image * geo.outChannels * plane
+      }
+      if needWeight {
+        let patches: UnsafePointer<Float>
+        if let col {
+          geo.im2col(xp.base, image: image, count: count, into: col.pointer)
+          patches = UnsafePointer(col.pointer)
+        } else {
+          patches = xp.base + image * geo.inChannels * geo.inputPlane
+        }
+        gemm(transposeB: true, m: geo.outChannels, n: k, k: columns, a: gradient, lda: columns,
+          b: patches, ldb: columns, beta: 1, c: partialPointers[worker].base, ldc: k, threads: plan.gemmThreads)
+      }
+      if let dxp {
+        if let col {
+          gemm(transposeA: true, m: k, n: columns, k: geo.outChannels, a: wp.base, lda: k,
+            b: gradient, ldb: columns, c: col.pointer, ldc: columns, threads: plan.gemmThreads)
+          geo.col2im(col.pointer, image: image, count: count, into: dxp.base)
+        } else {
+          gemm(transposeA: true, m: k, n: columns, k: geo.outChannels, a: wp.base, lda: k,
+            b: gradient, ldb: columns, c: dxp.base + image * geo.inChannels * geo.inputPlane, ldc: columns,
+            threads: plan.gemmThreads)
+        }
+      }
+      image += count
+    }
+  }
+  var dw: Tensor? = nil
+  if needWeight {
+    let total = partials[0]
+    for partial in partials.dropFirst() {
+      for i in 0..<total.count { total.pointer[i] += partial.pointer[i] }
+    }
+    dw = Tensor(shape: w.shape, storage: total)
+  }
+  return (dxStorage.map { Tensor(shape: x.shape, storage: $0) }, dw)
+}

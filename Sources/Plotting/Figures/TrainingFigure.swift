@@ -1,0 +1,136 @@
+/// One logged step of training (`metrics.jsonl`).
+public struct MetricsRecord: Sendable, Equatable {
+  /// Training step (iteration).
+  public var step: Int
+  /// Fractional epoch, when logged.
+  public var epoch: Double?
+  /// The total loss.
+  public var loss: Double
+  /// The learning rate (`lr` in the file).
+  public var learningRate: Double?
+  /// Training or evaluation accuracy, as a fraction or in percent.
+  public var accuracy: Double?
+  /// The parts of the loss, by name (`loss_<name>` in the file).
+  public var lossParts: [String: Double]
+
+  public init(
+    step: Int, epoch: Double? = nil, loss: Double, learningRate: Double? = nil, accuracy: Double? = nil,
+    lossParts: [String: Double] = [:]
+  ) {
+    self.step = step
+    self.epoch = epoch
+    self.loss = loss
+    self.learningRate = learningRate
+    self.accuracy = accuracy
+    self.lossParts = lossParts
+  }
+}
+
+/// The metrics log of one run.
+public struct TrainingLog: Sendable {
+  /// The run's name in legends.
+  public var name: String
+  /// The logged steps, in any order (sorted when drawn).
+  public var records: [MetricsRecord]
+
+  public init(name: String, records: [MetricsRecord]) {
+    self.name = name
+    self.records = records
+  }
+}
+
+/// Training curves: loss (with its parts when one run is shown), accuracy and learning
+/// rate over steps; several runs share colours across panels.
+public enum TrainingFigure {
+  /// `smoothing` in 0..<1 is the weight of an exponential moving average drawn over the
+  /// faint raw curve (0 draws the raw curve only); `logLoss` puts the loss on a log axis.
+  public static func make(
+    _ runs: [TrainingLog], smoothing: Double = 0, logLoss: Bool = false, style: FigureStyle = FigureStyle()
+  ) throws(PlotError) -> Figure {
+    guard !runs.isEmpty else { throw PlotError.empty("list of training logs") }
+    guard smoothing >= 0, smoothing < 1 else { throw PlotError("smoothing must be in 0..<1, got \(smoothing)") }
+    for run in runs where run.records.isEmpty { throw PlotError.empty("metrics log of '\(run.name)'") }
+    let palette = style.theme.palette
+    var loss = Panel(x: Axis("step"), y: Axis("loss", scale: logLoss ? .log : .linear))
+    var accuracy = Panel(x: Axis("step"), y: Axis("accuracy (%)"))
+    var rate = Panel(x: Axis("step"), y: Axis("learning rate"))
+    let accuracies = runs.flatMap { $0.records.compactMap(\.accuracy) }.filter(\.isFinite)
+    let percent = accuracies.contains { $0 > 1 } ? 1.0 : 100.0
+    let single = runs.count == 1
+    for (index, run) in runs.enumerated() {
+      let records = run.records.sorted { $0.step < $1.step }
+      let steps = records.map { Double($0.step) }
+      let color = Palette.color(index, of: palette)
+      add(
+        to: &loss, x: steps, y: records.map(\.loss), color: color, label: single ? "total" : run.name,
+        smoothing: smoothing)
+      if single {
+        let parts = Set(records.flatMap { $0.lossParts.keys }).sorted()
+        for (offset, part) in parts.enumerated() {
+          add(
+            to: &loss, x: steps, y: records.map { $0.lossParts[part] ?? .nan },
+            color: Palette.color(offset + 1, of: palette), label: part, smoothing: smoothing,
+            dash: DashPattern.cycle(offset + 1))
+        }
+      }
+      if records.contains(where: { $0.accuracy != nil }) {
+        add(
+          to: &accuracy, x: steps, y: records.map { ($0.accuracy ?? .nan) * percent }, color: color, label: run.name,
+          smoothing: smoothing)
+      }
+      if records.contains(where: { $0.learningRate != nil }) {
+        rate.add(.line(Line(x: steps, y: records.map { $0.learningRate ?? .nan }, color: color, label: run.name)))
+      }
+    }
+    var panels = [loss]
+    if !accuracy.layers.isEmpty { panels.append(accuracy) }
+    if !rate.layers.isEmpty { panels.append(rate) }
+    // Run names go in one legend for the figure; a single run's loss parts keep theirs.
+    let showsParts = single && loss.legendEntries(theme: style.theme).count > 1
+    for index in panels.indices where !(showsParts && index == 0) { panels[index].legend = .none }
+    let wide = style.isWide
+    let count = panels.count
+    var figure = style.figure(
+      height: wide ? 2.3 : 1.45 * Double(count) + 0.3, rows: wide ? 1 : count, columns: wide ? count : 1,
+      panels: panels)
+    figure.sharedX = !wide
+    if !single {
+      figure.legend = FigureLegend(
+        entries: runs.enumerated().map {
+          LegendEntry(
+            $0.element.name,
+            .line(
+              Palette.color($0.offset, of: palette), width: style.theme.lineWidth, dash: [], marker: nil, filled: true))
+        },
+        position: .bottom)
+    }
+    return figure
+  }
+
+  /// Adds a curve, smoothed over a faint raw curve when `smoothing` > 0.
+  private static func add(
+    to panel: inout Panel, x: [Double], y: [Double], color: Color, label: String, smoothing: Double, dash: [Double] = []
+  ) {
+    guard smoothing > 0 else {
+      panel.add(.line(Line(x: x, y: y, color: color, label: label, dash: dash)))
+      return
+    }
+    var raw = Line(x: x, y: y, color: color.with(alpha: 0.25))
+    raw.width = 0.7
+    panel.add(.line(raw))
+    panel.add(
+      .line(Line(x: x, y: exponentialMovingAverage(y, weight: smoothing), color: color, label: label, dash: dash)))
+  }
+
+  /// TensorBoard-style smoothing: sₜ = w·sₜ₋₁ + (1 − w)·xₜ, debiased for the first
+  /// steps; non-finite values stay gaps and do not enter the average.
+  static func exponentialMovingAverage(_ values: [Double], weight: Double) -> [Double] {
+    var average = 0.0, correction = 0.0
+    return values.map { value in
+      guard value.isFinite else { return .nan }
+      average = weight * average + (1 - weight) * value
+      correction = weight * correction + (1 - weight)
+      return average / correction
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Plotting
+
+/// The width of a paper column a figure is made for.
+enum PaperColumn: String, ExpressibleByArgument, CaseIterable {
+  /// One column of a two-column paper, 3.5 in.
+  case single
+  /// The whole text width, 7 in.
+  case double
+}
+
+/// Formats, size and resolution of figures, shared by every command that draws (the
+/// plot commands, and analysis commands with `--plot`). `--json` and `--threads` are
+/// left to each command, which has them for its own work too.
+struct FigureOutputOptions: ParsableArguments {
+  @Option(
+    name: .customLong("format"),
+    help:
+      "Output format: png, pdf or svg; repeat or separate with commas. (default: png,pdf, or the extension of --out)")
+  var formats: [String] = []
+
+  @Option(help: "Paper column the figure is sized for: single (3.5 in) or double (7 in).")
+  var column: PaperColumn = .single
+
+  @Option(name: .customLong("width-in"), help: "Figure width in inches (overrides --column).")
+  var widthIn: Double?
+
+  @Option(name: .customLong("height-in"), help: "Figure height in inches. (default: chosen per figure)")
+  var heightIn: Double?
+
+  @Option(help: "Pixels per inch of PNG output and of dense scatters embedded in PDF/SVG.")
+  var dpi: Double = 300
+
+  func validate() throws {
+    for name in splitList(formats) where OutputFormat(rawValue: name.lowercased()) == nil {
+      throw ValidationError("unknown format '\(name)': use png, pdf or svg")
+    }
+    if let widthIn, !(widthIn > 0.5 && widthIn <= 40) {
+      throw ValidationError("--width-in must be in (0.5, 40], got \(widthIn)")
+    }
+    if let heightIn, !(heightIn > 0.5 && heightIn <= 40) {
+      throw ValidationError("--height-in must be in (0.5, 40], got \(heightIn)")
+    }
+    if !(dpi >= 50 && dpi <= 1200) { throw ValidationError("--dpi must be in 50...1200, got \(dpi)") }
+  }
+
+  /// The page for these options; `threads` rasterise and encode.
+  func style(threads: ThreadCount) -> FigureStyle {
+    FigureStyle(
+      width: widthIn ?? (column == .single ? FigureWidth.singleColumn : FigureWidth.doubleColumn), height: heightIn,
+      dpi: dpi, threads: threads)
+  }
+
+  /// The path stem and formats for `out` (which may name a format by its extension), or
+  /// for `defaultStem` when `out` is nil.
+  func destination(out: String?, defaultStem: String) -> (stem: String, formats: [OutputFormat]) {
+    var formats = splitList(self.formats).compactMap { OutputFormat(rawValue: $0.lowercased()) }
+    var stem = out ?? defaultStem
+    if let out, let format = OutputFormat(path: out) {
+      stem = String(out.dropLast(format.fileExtension.count + 1))
+      if formats.isEmpty { formats = [format] }
+    }
+    if formats.isEmpty { formats = [.png, .pdf] }
+    var unique = [OutputFormat]()
+    for format in formats where !unique.contains(format) { unique.append(format) }
+    return (stem, unique)
+  }
+
+  /// Writes `figure` in every format with its sidecar, warns on stderr about skipped
+  /// values, and returns what was written.
+  func write(_ figure: Figure, out: String?, defaultStem: String, inputs: [String]) throws -> FigureFiles.Written {
+    let (stem, formats) = destination(out: out, defaultStem: defaultStem)
+    let written = try FigureFiles.write(figure, stem: stem, formats: formats, inputs: inputs)
+    for warning in written.report.warnings {
+      FileHandle.standardError.write(Data("warning: \(stem): \(warning)\n".utf8))
+    }
+    return written
+  }
+
+  /// Prints what was written: one path per line, or with `json` one object keyed by
+  /// figure name.
+  func report(_ figures: [(name: String, written: FigureFiles.Written)], json: Bool) throws {
+    if json {
+      var object = [String: Any]()
+      for (name, written) in figures {
+        object[name.replacingOccurrences(of: "-", with: "_")] =
+          [
+            "files": written.paths, "skipped_non_finite": written.report.skippedNonFinite,
+            "skipped_non_positive_on_log_axis": written.report.skippedNonPositive, "warnings": written.report.warnings,
+          ] as [String: Any]
+      }
+      let data = try JSONSerialization.data(
+        withJSONObject: ["figures": object], options: [.sortedKeys, .withoutEscapingSlashes])
+      print(String(decoding: data, as: UTF8.self))
+    } else {
+      for (_, written) in figures { for path in written.paths { print(path) } }
+    }
+  }
+}
+
+/// Splits repeated, comma-separated option values into their items.
+func splitList(_ values: [String]) -> [String] {
+  values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}

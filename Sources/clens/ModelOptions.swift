@@ -1,0 +1,98 @@
+import ArgumentParser
+import Engine
+
+extension ResNetDepth: ExpressibleByArgument {}
+extension ResNetStem: ExpressibleByArgument {}
+
+/// A comma-separated list of numbers on the command line ("0.4914,0.4822,0.4465").
+struct FloatList: ExpressibleByArgument, Equatable {
+  var values: [Float]
+
+  init?(argument: String) {
+    let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
+    var values = [Float]()
+    for part in parts {
+      guard let value = Float(part.trimmingCharacters(in: .whitespaces)), value.isFinite else { return nil }
+      values.append(value)
+    }
+    guard !values.isEmpty else { return nil }
+    self.values = values
+  }
+
+  var defaultValueDescription: String { values.map { String($0) }.joined(separator: ",") }
+}
+
+/// The options that describe a ResNet and its weights, shared by every command that
+/// rebuilds a model from a safetensors file (`features`, `robustness`):
+/// `--weights FILE --arch resnet18 --width 16 --in-channels 1 --num-classes 10 --stem cifar
+/// --normalize-mean 0.2860 --normalize-std 0.3530 [--strip-prefix P]`.
+///
+/// ```swift
+/// @OptionGroup var model: ModelOptions
+/// let resnet = try model.loadModel()          // strict load, eval mode
+/// ```
+struct ModelOptions: ParsableArguments {
+  @Option(help: "Weights: a safetensors state dict with torchvision names (e.g. from safetensors.torch.save_file).")
+  var weights: String
+
+  @Option(help: "Architecture: resnet18, resnet34 or resnet50.")
+  var arch: ResNetDepth = .resnet18
+
+  @Option(help: "Base width (channels of the first stage; torchvision's is 64).")
+  var width: Int = 64
+
+  @Option(help: "Input channels (1 for Fashion-MNIST, 3 for RGB).")
+  var inChannels: Int = 3
+
+  @Option(help: "Classes of the final fc layer; 0 for a backbone without fc.")
+  var numClasses: Int = 10
+
+  @Option(help: "Stem: imagenet (7x7 stride-2 conv + max-pool) or cifar (3x3 stride-1 conv, no max-pool).")
+  var stem: ResNetStem = .imagenet
+
+  @Option(help: "Per-channel mean subtracted inside the model (one value, or one per channel); inputs stay in [0, 1].")
+  var normalizeMean: FloatList?
+
+  @Option(help: "Per-channel std the model divides by (one value, or one per channel).")
+  var normalizeStd: FloatList?
+
+  @Option(help: "Use only weights whose names start with this prefix, with it removed (e.g. module.encoder_q.).")
+  var stripPrefix: String?
+
+  func validate() throws {
+    if width < 1 { throw ValidationError("--width must be at least 1") }
+    if inChannels < 1 { throw ValidationError("--in-channels must be at least 1") }
+    if numClasses < 0 { throw ValidationError("--num-classes must be 0 (no fc) or more") }
+    if (normalizeMean == nil) != (normalizeStd == nil) {
+      throw ValidationError("--normalize-mean and --normalize-std go together")
+    }
+    for (name, list) in [("--normalize-mean", normalizeMean), ("--normalize-std", normalizeStd)] {
+      if let list, list.values.count != 1 && list.values.count != inChannels {
+        throw ValidationError("\(name) needs 1 or \(inChannels) values (--in-channels), got \(list.values.count)")
+      }
+    }
+    if let std = normalizeStd, std.values.contains(where: { $0 <= 0 }) {
+      throw ValidationError("--normalize-std values must be positive")
+    }
+  }
+
+  /// The model these options describe.
+  var configuration: ResNetConfiguration {
+    func perChannel(_ list: FloatList) -> [Float] {
+      list.values.count == 1 ? Array(repeating: list.values[0], count: inChannels) : list.values
+    }
+    let normalization = normalizeMean.flatMap { mean in normalizeStd.map { (mean: perChannel(mean), std: perChannel($0)) } }
+    return ResNetConfiguration(
+      depth: arch, stem: stem, width: width, inChannels: inChannels,
+      classes: numClasses > 0 ? numClasses : nil, normalization: normalization)
+  }
+
+  /// Builds the model and loads `--weights` strictly; the model is in evaluation mode.
+  func loadModel() throws(FileError) -> ResNet {
+    var rng = RandomGenerator(seed: 0)
+    let model = ResNet(configuration, rng: &rng)
+    try model.loadWeights(from: weights, strict: true, stripPrefix: stripPrefix)
+    model.setTraining(false)
+    return model
+  }
+}

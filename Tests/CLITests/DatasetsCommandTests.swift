@@ -1,0 +1,64 @@
+import Datasets
+import Engine
+import Foundation
+import Testing
+
+@testable import clens
+
+struct DatasetsCommandTests {
+  @Test func reportsCountsShapesAndTheLabelledSubset() throws {
+    let command = try DatasetsCommand.parse([
+      "--dataset", "digits", "--split", "train", "--labelled", "5", "--json",
+    ])
+    let report = try command.makeReport()
+    #expect(report["dataset"] as? String == "digits")
+    let splits = try #require(report["splits"] as? [String: [String: Any]])
+    #expect(splits.keys.sorted() == ["train"])
+    let train = try #require(splits["train"])
+    #expect(
+      train["count"] as? Int == 1438 && train["height"] as? Int == 8
+        && train["channels"] as? Int == 1)
+    #expect((train["class_counts"] as? [Int])?.reduce(0, +) == 1438)
+    let labelled = try #require(train["labelled"] as? [String: Any])
+    #expect(
+      labelled["count"] as? Int == 50
+        && labelled["class_counts"] as? [Int] == Array(repeating: 5, count: 10))
+    let text = DatasetsCommand.text(report)
+    #expect(text.contains("train: 1438 images of 1x8x8, 10 classes"))
+  }
+
+  @Test func limitTakesAStratifiedSample() throws {
+    let options = try DatasetOptions.parse(["--dataset", "digits", "--limit", "100"])
+    let images = try options.load(seed: 3, threads: .one)
+    #expect(images.count == 100 && images.classCounts.allSatisfy { $0 >= 9 && $0 <= 11 })
+  }
+
+  /// The message `clens datasets ARGUMENTS` prints for its parse or validation error
+  /// (nil when the arguments are fine).
+  static func error(_ arguments: [String]) -> String? {
+    do {
+      _ = try DatasetsCommand.parse(arguments)
+      return nil
+    } catch {
+      return DatasetsCommand.message(for: error)
+    }
+  }
+
+  @Test func badOptionsAreValidationErrors() {
+    #expect(
+      Self.error(["--dataset", "cifar10"])
+        == "--dataset cifar10 needs --data-dir (the folder holding its files)")
+    #expect(Self.error(["--dataset", "imagenet"])?.contains("'imagenet' is invalid") == true)
+    #expect(
+      Self.error(["--labelled", "ten"])?.contains("'ten' is invalid for '--labelled") == true)
+    #expect(Self.error(["--labelled", "150%"])?.contains("'150%' is invalid") == true)
+    #expect(Self.error(["--limit", "0"]) == "--limit must be at least 1")
+    #expect(Self.error(["--threads", "0"]) == "--threads must be at least 1")
+    #expect(
+      Self.error(["--dataset", "mnist", "--data-dir", "/x", "--coarse-labels"])
+        == "--coarse-labels applies only to --dataset cifar100")
+    #expect(Self.error(["--dataset", "cifar100", "--data-dir", "/x", "--coarse-labels"]) == nil)
+    #expect(
+      DatasetsCommand.message(for: FileError("/x/a.bin", "truncated")) == "/x/a.bin: truncated")
+  }
+}

@@ -1,0 +1,101 @@
+import Engine
+import Testing
+import TestSupport
+
+/// Finite-difference checks of the convolution, pooling and batch-norm ops, with one
+/// and two threads (the batch split and the multi-image GEMM groups differ).
+@Suite struct LayerOpGradientTests {
+  func expectGradients(
+    _ name: String, _ inputs: [Tensor], tolerance: Float = 3e-3, _ function: @escaping ([Tensor]) -> Tensor
+  ) {
+    for threads in [ThreadCount.one, ThreadCount(2)] {
+      let errors = withThreads(threads) { gradientErrors(of: function, at: inputs) }
+      for (i, error) in errors.enumerated() {
+        #expect(error < tolerance, "\(name) (\(threads.value) threads): input \(i) relative gradient error \(error)")
+      }
+    }
+  }
+
+  @Test(arguments: [
+    (kernel: 3, stride: 1, padding: 1, size: 5),
+    (kernel: 3, stride: 2, padding: 1, size: 6),
+    (kernel: 1, stride: 1, padding: 0, size: 4),
+    (kernel: 1, stride: 2, padding: 0, size: 5),
+    (kernel: 7, stride: 2, padding: 3, size: 9),
+    (kernel: 3, stride: 1, padding: 0, size: 5),
+  ])
+  func convolution(kernel: Int, stride: Int, padding: Int, size: Int) {
+    let x = randomTensor([3, 2, size, size], seed: 1)
+    let w = randomTensor([3, 2, kernel, kernel], seed: 2) * 0.5
+    expectGradients("conv2d k\(kernel) s\(stride) p\(padding)", [x, w]) { $0[0].conv2d($0[1], stride: stride, padding: padding) }
+  }
+
+  @Test func convolutionMatchesDirectSum() {
+    let x = randomTensor([5, 3, 7, 6], seed: 3)
+    let w = randomTensor([4, 3, 3, 3], seed: 4)
+    for threads in [ThreadCount.one, ThreadCount(2)] {
+      let y = withThreads(threads) { x.conv2d(w, stride: 2, padding: 1) }
+      #expect(y.shape == [5, 4, 4, 3])
+      var expected = [Float]()
+      for n in 0..<5 {
+        for o in 0..<4 {
+          for oy in 0..<4 {
+            for ox in 0..<3 {
+              var sum = 0.0
+              for c in 0..<3 {
+                for ky in 0..<3 {
+                  for kx in 0..<3 {
+                    let iy = oy * 2 - 1 + ky
+                    let ix = ox * 2 - 1 + kx
+                    if iy >= 0 && iy < 7 && ix >= 0 && ix < 6 { sum += Double(x[n, c, iy, ix]) * Double(w[o, c, ky, kx]) }
+                  }
+                }
+              }
+              expected.append(Float(sum))
+            }
+          }
+        }
+      }
+      #expect(maxRelativeError(y.scalars, expected) < 1e-5)
+    }
+  }
+
+  @Test func pooling() {
+    // Distinct values so that window maxima are unique.
+    var rng = RandomGenerator(seed: 5)
+    let values = rng.permutation(2 * 3 * 7 * 7).map { Float($0) / 50 }
+    let x = Tensor(shape: [2, 3, 7, 7], scalars: values)
+    expectGradients("maxPool2d 3/2/1", [x]) { $0[0].maxPool2d(kernelSize: 3, stride: 2, padding: 1) }
+    expectGradients("maxPool2d 2/2", [x]) { $0[0].maxPool2d(kernelSize: 2, stride: 2) }
+    expectGradients("globalAveragePool", [randomTensor([2, 3, 4, 5], seed: 6)]) { $0[0].globalAveragePool() }
+  }
+
+  @Test func maxPoolValues() {
+    let x = Tensor(shape: [1, 1, 3, 3], scalars: [1, 5, 2, 4, 3, 9, 0, 8, 7])
+    #expect(x.maxPool2d(kernelSize: 3, stride: 2, padding: 1).scalars == [5, 9, 8, 9])
+  }
+
+  @Test func batchNorm() {
+    let x = randomTensor([3, 4, 3, 2], seed: 7) * 2 + 1
+    let gamma = randomTensor([4], seed: 8)
+    let beta = randomTensor([4], seed: 9)
+    expectGradients("batchNorm train 2d", [x, gamma, beta]) { $0[0].batchNormalized(weight: $0[1], bias: $0[2], eps: 1e-5).0 }
+    expectGradients("batchNorm train 1d", [randomTensor([5, 3], seed: 10), randomTensor([3], seed: 11), randomTensor([3], seed: 12)]) {
+      $0[0].batchNormalized(weight: $0[1], bias: $0[2], eps: 1e-5).0
+    }
+    expectGradients("batchNorm train, no affine", [x]) { $0[0].batchNormalized(weight: nil, bias: nil, eps: 1e-5).0 }
+    let mean = randomTensor([4], seed: 13)
+    let variance = randomTensor([4], seed: 14).abs() + 0.5
+    expectGradients("batchNorm eval", [x, gamma, beta]) {
+      $0[0].batchNormalized(mean: mean, variance: variance, weight: $0[1], bias: $0[2], eps: 1e-5)
+    }
+  }
+
+  @Test func batchNormStatistics() {
+    let x = Tensor(shape: [2, 2, 2], scalars: [1, 2, 10, 20, 3, 4, 30, 40])
+    let (y, stats) = x.batchNormalized(weight: nil, bias: nil, eps: 0)
+    #expect(stats.mean == [2.5, 25] && stats.count == 4)
+    #expect(stats.variance == [1.25, 125])
+    #expect(abs(y.scalars[0] + 1.5 / Float(1.25).squareRoot()) < 1e-6)
+  }
+}

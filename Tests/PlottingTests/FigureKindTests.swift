@@ -1,0 +1,216 @@
+import Engine
+import Foundation
+import Testing
+
+@testable import Plotting
+
+/// Every ready-made figure renders in all three formats, deterministically, with its
+/// labels as PDF text and data-coloured pixels where its data are.
+@Suite struct FigureKindTests {
+  let style = FigureStyle(width: FigureWidth.singleColumn, dpi: 120)
+
+  /// Two tight clusters, class 0 at (−5, 0) and class 1 at (5, 0).
+  func clusters(_ count: Int) -> Embedding {
+    var x = [Double](), y = [Double](), labels = [Int]()
+    for i in 0..<count {
+      let label = i % 2
+      x.append((label == 0 ? -5 : 5) + 0.2 * sin(Double(i)))
+      y.append(0.2 * cos(Double(i) * 1.3))
+      labels.append(label)
+    }
+    return Embedding(x: x, y: y, labels: labels, title: "run A")
+  }
+
+  @Test func embeddingShowsClassColoursAndLegend() throws {
+    let figure = try EmbeddingFigure.make([clusters(400)], classNames: ["Trouser", "Sneaker"], style: style)
+    let (png, image) = try RenderChecks.checkAllFormats(figure, texts: ["Trouser", "Sneaker"])
+    let blue = Palette.okabeIto[0], orange = Palette.okabeIto[1]
+    #expect(image.hasColor(near: png.location(panel: 0, x: -5, y: 0)!, radius: 3, blue))
+    #expect(image.hasColor(near: png.location(panel: 0, x: 5, y: 0)!, radius: 3, orange))
+    // Half-way between the clusters there is only background.
+    #expect(!image.hasColor(near: png.location(panel: 0, x: 0, y: 0)!, radius: 3, blue))
+  }
+
+  @Test func embeddingsSideBySideShareColoursAndOneLegend() throws {
+    var second = clusters(300)
+    second.title = "run B"
+    second.labels = second.labels.map { 1 - $0 }
+    let figure = try EmbeddingFigure.make([clusters(300), second], style: style)
+    #expect(figure.legend?.entries.map(\.label) == ["0", "1"])
+    let (png, image) = try RenderChecks.checkAllFormats(figure, texts: ["run A", "run B"])
+    // Class 0 keeps its colour in both panels, wherever it lies.
+    #expect(image.hasColor(near: png.location(panel: 0, x: -5, y: 0)!, radius: 3, Palette.okabeIto[0]))
+    #expect(image.hasColor(near: png.location(panel: 1, x: 5, y: 0)!, radius: 3, Palette.okabeIto[0]))
+  }
+
+  @Test func threadsDoNotChangeTheOutput() throws {
+    var figure = try EmbeddingFigure.make([clusters(30_000)], style: style)
+    let one = try figure.render(.png).bytes
+    let onePDF = try figure.render(.pdf).bytes
+    figure.threads = ThreadCount(3)
+    #expect(try figure.render(.png).bytes == one)
+    #expect(try figure.render(.pdf).bytes == onePDF)
+  }
+
+  @Test func denseEmbeddingIsAnImageInsideAVectorPDF() throws {
+    let dense = try EmbeddingFigure.make([clusters(20_000)], style: style).render(.pdf)
+    let sparse = try EmbeddingFigure.make([clusters(2_000)], style: style).render(.pdf)
+    let denseText = String(decoding: dense.bytes, as: UTF8.self)
+    #expect(denseText.contains("/Subtype /Image"))
+    #expect(!String(decoding: sparse.bytes, as: UTF8.self).contains("/Subtype /Image"))
+    // Ten times the points, but the image keeps the file about the same size.
+    #expect(dense.bytes.count < sparse.bytes.count * 3)
+  }
+
+  @Test func robustnessCurvesMarkCleanAccuracy() throws {
+    let eps: [Double] = [0, 2.0 / 255, 4.0 / 255, 8.0 / 255]
+    let curves = [
+      RobustnessCurve(
+        name: "CE-tuning", norm: .linf, eps: eps, robustAccuracy: [0.9, 0.5, 0.2, 0.05], cleanAccuracy: 0.9),
+      RobustnessCurve(
+        name: "Core-tuning", norm: .linf, eps: eps, robustAccuracy: [0.92, 0.6, 0.3, 0.1], cleanAccuracy: 0.92),
+      RobustnessCurve(name: "CE-tuning", norm: .l2, eps: [0.25, 0.5], robustAccuracy: [0.6, 0.3], cleanAccuracy: 0.9),
+    ]
+    let figure = try RobustnessFigure.make(curves, style: style)
+    let (png, image) = try RenderChecks.checkAllFormats(
+      figure, texts: ["CE-tuning", "Core-tuning", "clean accuracy", "accuracy (%)", "1/255"])
+    // Fractions are drawn in percent: the ε = 2/255 point of Core-tuning at 60 %.
+    #expect(image.hasColor(near: png.location(panel: 0, x: 2, y: 60)!, radius: 2, Palette.okabeIto[1]))
+    // The l2 curve has no ε = 0 point: its clean accuracy is marked there.
+    #expect(image.hasColor(near: png.location(panel: 1, x: 0, y: 90)!, radius: 3, Palette.okabeIto[0]))
+  }
+
+  func trainingLog(_ name: String, scale: Double) -> TrainingLog {
+    TrainingLog(
+      name: name,
+      records: (0..<200).map { (step: Int) -> MetricsRecord in
+        let t = Double(step)
+        let decay: Double = exp(-t / 50)
+        let accuracy: Double = 1 - exp(-t / 40)
+        return MetricsRecord(
+          step: step * 10, epoch: t / 20, loss: scale * (2 * decay + 0.2), learningRate: 0.1 * (1 - t / 200),
+          accuracy: accuracy, lossParts: ["ce": scale * 2 * decay, "con": 0.2])
+      })
+  }
+
+  @Test func trainingCurvesOfOneRunShowLossParts() throws {
+    let figure = try TrainingFigure.make([trainingLog("SimCLR", scale: 1)], style: style)
+    #expect(figure.panels.count == 3)
+    let (png, image) = try RenderChecks.checkAllFormats(
+      figure, texts: ["loss", "accuracy (%)", "learning rate", "step", "ce", "con"])
+    #expect(image.hasColor(near: png.location(panel: 2, x: 1000, y: 0.05)!, radius: 2, Palette.okabeIto[0]))
+  }
+
+  @Test func trainingCurvesOfTwoRunsShareOneLegend() throws {
+    let figure = try TrainingFigure.make(
+      [trainingLog("SimCLR", scale: 1), trainingLog("SimCLR+FNC", scale: 0.8)], smoothing: 0.5, logLoss: true,
+      style: FigureStyle(width: FigureWidth.doubleColumn, dpi: 100))
+    #expect(figure.rows == 1 && figure.columns == 3)
+    let (png, image) = try RenderChecks.checkAllFormats(figure, texts: ["SimCLR", "SimCLR+FNC"])
+    // The second run's loss at step 1000 is 0.8 · (2e⁻² + 0.2), on a log axis.
+    let loss = 0.8 * (2 * exp(-2.0) + 0.2)
+    #expect(image.hasColor(near: png.location(panel: 0, x: 1000, y: loss)!, radius: 3, Palette.okabeIto[1]))
+  }
+
+  func scoreLog(_ name: String) -> ScoreLog {
+    let edges = (0...20).map { -1 + Double($0) / 10 }
+    return ScoreLog(
+      name: name,
+      records: (0..<50).map { step in
+        let t = Double(step) / 49
+        let counts = (0..<20).map { $0 == 14 ? 10.0 : 1.0 }
+        return ScoreRecord(
+          step: step * 100,
+          positive: ScoreMoments(
+            mean: 0.3 + 0.6 * t, variance: 0.01, count: 64, histogram: Histogram(edges: edges, counts: counts)),
+          negative: ScoreMoments(
+            mean: 0, variance: 0.02, count: 4096, histogram: Histogram(edges: edges, counts: counts)))
+      })
+  }
+
+  @Test func scoreFigureDrawsMomentsAndChosenSteps() throws {
+    let figure = try ScoreFigure.make([scoreLog("MoCo")], steps: [0, 2400, 4900], style: style)
+    let (png, image) = try RenderChecks.checkAllFormats(
+      figure, texts: ["positive", "negative", "step 0", "step 2400", "step 4900", "cosine similarity"])
+    // Mean positive score at the last step, 0.9, on the top panel.
+    #expect(image.hasColor(near: png.location(panel: 0, x: 4900, y: 0.9)!, radius: 2, ScoreFigure.positiveColor))
+    // The peak of the last positive Gaussian, N(0.9, 0.01), in the darkest shade.
+    let peak = 1 / (2 * Double.pi * 0.01).squareRoot()
+    #expect(image.hasColor(near: png.location(panel: 1, x: 0.9, y: peak)!, radius: 2, ScoreFigure.positiveColor))
+  }
+
+  @Test func scoreHistogramsSideBySide() throws {
+    let figure = try ScoreFigure.make(
+      [scoreLog("MoCo"), scoreLog("MoCo + FT")], distribution: .histogram, style: style)
+    #expect(figure.rows == 2 && figure.columns == 2)
+    try RenderChecks.checkAllFormats(figure, texts: ["MoCo", "MoCo + FT"])
+    var missing = scoreLog("bare")
+    missing.records[0].positive.histogram = nil
+    #expect(throws: PlotError.self) {
+      try ScoreFigure.make([missing], steps: [0], distribution: .histogram, style: style)
+    }
+  }
+
+  @Test func hypersphereOfTwoDimensionalFeatures() throws {
+    var values = [Float](), positives = [Float](), labels = [Int]()
+    for i in 0..<600 {
+      let label = i % 3
+      let angle = Double(label) * 2 * Double.pi / 3 + 0.1 * sin(Double(i))
+      values += [Float(2 * cos(angle)), Float(2 * sin(angle))]  // not unit length: normalised by the figure
+      positives += [Float(cos(angle + 0.05)), Float(sin(angle + 0.05))]
+      labels.append(label)
+    }
+    var set = FeatureSet(name: "probe", values: values, dimension: 2, labels: labels, positives: positives)
+    set.alignment = 0.0025
+    set.uniformity = -1.2
+    let figure = try HypersphereFigure.make([set], classNames: ["a", "b", "c"], style: style)
+    #expect(figure.panels.count == 4)
+    #expect(figure.notes["0.von_mises_kappa"]! > 1)
+    let (png, image) = try RenderChecks.checkAllFormats(
+      figure, texts: ["features on S", "angles per class", "alignment 0.003"])
+    // Class 1 sits at 120°: its angle density peaks there, in its colour.
+    let grid = (0...360).map { -Double.pi + 2 * Double.pi * Double($0) / 360 }
+    let angles = (0..<200).map { 2 * Double.pi / 3 + 0.1 * sin(Double($0 * 3 + 1)) }
+    let density = try Density.vonMisesKDE(angles, at: grid, concentration: figure.notes["0.von_mises_kappa"]!)
+    let top = density.indices.max { density[$0] < density[$1] }!
+    #expect(abs(grid[top] - 2 * Double.pi / 3) < 0.1)
+    #expect(
+      image.hasColor(near: png.location(panel: 2, x: grid[top], y: density[top])!, radius: 3, Palette.okabeIto[1]))
+  }
+
+  @Test func hypersphereOfHighDimensionalFeaturesSamplesPairs() throws {
+    var values = [Float](), labels = [Int]()
+    for i in 0..<500 {
+      labels.append(i % 4)
+      values += (0..<16).map { k in Float(k == i % 4 ? 3 : 0) + Float(sin(Double(i * 16 + k))) }
+    }
+    let set = FeatureSet(name: "pixels", values: values, dimension: 16, labels: labels, positives: values)
+    let figure = try HypersphereFigure.make([set], seed: 3, style: style)
+    #expect(figure.notes["0.pairs"] == Double(HypersphereFigure.pairSample))
+    try RenderChecks.checkAllFormats(figure, texts: ["all pairs", "same-class pairs", "positive pairs"])
+    // Identical positives: every distance is 0, the mean line says so.
+    let text = try RenderChecks.pdfText(figure.render(.pdf).bytes)
+    #expect(text.contains("mean 0.00"))
+    // The same seed samples the same pairs.
+    #expect(try HypersphereFigure.make([set], seed: 3, style: style).render(.png).bytes == figure.render(.png).bytes)
+  }
+
+  @Test func hypersphereRowsPerRunShareScales() throws {
+    let a = FeatureSet(name: "A", values: (0..<400).map { Float(sin(Double($0))) }, dimension: 4)
+    let b = FeatureSet(name: "B", values: (0..<400).map { Float(cos(Double($0) * 0.7)) }, dimension: 4)
+    let figure = try HypersphereFigure.make([a, b], style: style)
+    #expect(figure.rows == 2 && figure.sameYScaleInColumns)
+    try RenderChecks.checkAllFormats(figure, texts: ["A: all pairs", "B: all pairs"])
+  }
+
+  @Test func alignUniformPlaneNamesEveryRun() throws {
+    let figure = try AlignUniformPlaneFigure.make(
+      [
+        AlignUniformPoint(name: "SimCLR", alignment: 0.45, uniformity: -3.4),
+        AlignUniformPoint(name: "random", alignment: 0.1, uniformity: -0.8),
+      ], style: style)
+    let (png, image) = try RenderChecks.checkAllFormats(figure, texts: ["SimCLR", "random", "alignment", "uniformity"])
+    #expect(image.hasColor(near: png.location(panel: 0, x: 0.45, y: -3.4)!, radius: 1, Palette.okabeIto[0]))
+    #expect(image.hasColor(near: png.location(panel: 0, x: 0.1, y: -0.8)!, radius: 1, Palette.okabeIto[1]))
+  }
+}
