@@ -68,9 +68,7 @@ public enum Uniformity {
               for r in 0..<rows {
                 let first = max(0, r0 + r + 1 - c0)
                 let own = tf * norms[r0 + r]
-                for c in first..<cols {
-                  blockMax = max(blockMax, product[r * cols + c] + offsets[c] - own)
-                }
+                blockMax = max(blockMax, rowMaximum(product + r * cols, offsets, from: first, to: cols) - own)
               }
               if blockMax > -Float.infinity {
                 let blockSum = sumExp(
@@ -99,6 +97,31 @@ public enum Uniformity {
     for c in 0..<chunks where sums[c] > 0 { total += sums[c] * exp(maxima[c] - globalMax) }
     let pairs = Double(n) * Double(n - 1) / 2
     return globalMax + log(total) - log(pairs)
+  }
+
+  /// max over c in first..<end of row[c] + offsets[c], eight lanes at a time (Float's
+  /// `max` keeps NaN rules and does not vectorise).
+  @inline(__always)
+  private static func rowMaximum(
+    _ row: UnsafeMutablePointer<Float>, _ offsets: UnsafeMutablePointer<Float>, from first: Int, to end: Int
+  ) -> Float {
+    var lanes = SIMD8<Float>(repeating: -.infinity)
+    var c = first
+    let rawRow = UnsafeRawPointer(row)
+    let rawOffsets = UnsafeRawPointer(offsets)
+    while c + 8 <= end {
+      let v = rawRow.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
+        + rawOffsets.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
+      lanes.replace(with: v, where: v .> lanes)
+      c += 8
+    }
+    var best = -Float.infinity
+    for t in 0..<8 where lanes[t] > best { best = lanes[t] }
+    while c < end {
+      best = max(best, row[c] + offsets[c])
+      c += 1
+    }
+    return best
   }
 
   /// Σ over the block's pairs i < j of exp(product + offset_j − rowOffset(i)), with

@@ -3,8 +3,16 @@
 /// −87.3 return about 1e-38 rather than 0, which is negligible in the sums it serves.
 @inline(__always)
 func fastExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-  let clamped = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.7))
-  let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+  var clamped = x
+  let low = SIMD8<Float>(repeating: -87.3)
+  let high = SIMD8<Float>(repeating: 88.7)
+  clamped.replace(with: low, where: clamped .< low)
+  clamped.replace(with: high, where: clamped .> high)
+  // Adding 1.5·2²³ rounds to an integer (nearest, ties to even) and leaves it in the low
+  // mantissa bits; generic SIMD rounding and Float→Int conversion compile to scalar loops.
+  let magic = SIMD8<Float>(repeating: 12_582_912)
+  let shifted = clamped * 1.442_695_04 + magic
+  let n = shifted - magic
   var r = clamped - n * 0.693_359_375
   r = r - n * -2.121_944_4e-4
   var p: SIMD8<Float> = SIMD8(repeating: 1.987_569_15e-4)
@@ -14,7 +22,7 @@ func fastExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
   p = p * r + 1.666_666_545_9e-1
   p = p * r + 5.000_000_120_1e-1
   p = p * r * r + r + 1
-  let exponent = SIMD8<Int32>(n, rounding: .towardZero) &+ 127
+  let exponent = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127
   let scale = unsafeBitCast(exponent &<< 23, to: SIMD8<Float>.self)
   return p * scale
 }
