@@ -49,9 +49,10 @@ public enum NeighborMethod: String, Sendable, CaseIterable {
   /// Random-projection forest refined by nearest-neighbour descent (about O(N log N · D)).
   case approximate
 
-  /// Up to this many points `auto` searches exactly; above it exact search costs more
-  /// than the rest of t-SNE (measured in `Benchmarks/clens-bench/TSNEBench.swift`).
-  public static let exactLimit = 200_000
+  /// Up to this many points `auto` searches exactly. At k = 90 and 50 dimensions, 2 threads,
+  /// exact search took 7 s at 100,000 points (approximate 10 s) and 43 s at 200,000
+  /// (approximate 20 s): `clens-bench tsne knn synthetic:N`.
+  public static let exactLimit = 125_000
 
   /// The method `auto` stands for at `n` points.
   public func resolved(for n: Int) -> NeighborMethod {
