@@ -51,4 +51,25 @@ import Testing
     }
     #expect(dense.allSatisfy { $0 >= 0 })
   }
+
+  @Test func breadthFirstRelabellingKeepsTheMatrix() throws {
+    let x = try Fixture.digits
+    let graph = ExactNeighbors.search(x, k: 30, threads: .one)
+    let (conditional, _) = Affinities.conditional(graph, perplexity: 10, threads: .one)
+    let p = Affinities.joint(graph, conditional: conditional)
+    let order = p.breadthFirstOrder()
+    #expect(order.sorted() == Array(0..<200))
+    var newIndex = [Int](repeating: 0, count: 200)
+    for (position, i) in order.enumerated() { newIndex[i] = position }
+    let q = p.relabelled(newIndex)
+    let dp = p.dense()
+    let dq = q.dense()
+    for i in 0..<200 {
+      for j in 0..<200 { #expect(dq[newIndex[i] * 200 + newIndex[j]] == dp[i * 200 + j]) }
+    }
+    for i in 0..<200 {
+      let row = q.columns[q.rowStart[i]..<q.rowStart[i + 1]]
+      #expect(Array(row) == row.sorted())
+    }
+  }
 }

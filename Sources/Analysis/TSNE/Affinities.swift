@@ -27,6 +27,50 @@ public struct SparseAffinities: Sendable, Equatable {
   /// Number of stored entries.
   public var nonZeros: Int { values.count }
 
+  /// A breadth-first order of the points through P's graph (each component from its
+  /// smallest index, neighbours in column order): position p holds the old index. Points
+  /// with affinity then sit close in memory, which keeps the gathers of the attractive
+  /// forces in cache for large N.
+  public func breadthFirstOrder() -> [Int] {
+    var order = [Int]()
+    order.reserveCapacity(count)
+    var seen = [Bool](repeating: false, count: count)
+    for start in 0..<count where !seen[start] {
+      seen[start] = true
+      order.append(start)
+      var head = order.count - 1
+      while head < order.count {
+        let i = order[head]
+        head += 1
+        for e in rowStart[i]..<rowStart[i + 1] where !seen[Int(columns[e])] {
+          seen[Int(columns[e])] = true
+          order.append(Int(columns[e]))
+        }
+      }
+    }
+    return order
+  }
+
+  /// The same matrix with point i renamed `newIndex[i]` (a permutation).
+  public func relabelled(_ newIndex: [Int]) -> SparseAffinities {
+    precondition(newIndex.count == count, "SparseAffinities.relabelled: permutation size")
+    var start = [Int](repeating: 0, count: count + 1)
+    for i in 0..<count { start[newIndex[i] + 1] = rowStart[i + 1] - rowStart[i] }
+    for i in 0..<count { start[i + 1] += start[i] }
+    var cols = [Int32](repeating: 0, count: nonZeros)
+    var vals = [Double](repeating: 0, count: nonZeros)
+    for i in 0..<count {
+      let target = start[newIndex[i]]
+      let entries = (rowStart[i]..<rowStart[i + 1]).map { (Int32(newIndex[Int(columns[$0])]), values[$0]) }
+        .sorted { $0.0 < $1.0 }
+      for (e, entry) in entries.enumerated() {
+        cols[target + e] = entry.0
+        vals[target + e] = entry.1
+      }
+    }
+    return SparseAffinities(count: count, rowStart: start, columns: cols, values: vals)
+  }
+
   /// The dense matrix, row-major (for tests and tiny N).
   public func dense() -> [Double] {
     var out = [Double](repeating: 0, count: count * count)

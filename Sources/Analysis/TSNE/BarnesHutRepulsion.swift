@@ -34,16 +34,7 @@ struct QuadTree {
     order = (0..<n).map { Int32($0) }
     position = [Int32](repeating: 0, count: n)
     leafOf = [Int32](repeating: 0, count: n)
-    var minX = Double.infinity
-    var maxX = -Double.infinity
-    var minY = Double.infinity
-    var maxY = -Double.infinity
-    for i in 0..<n {
-      minX = min(minX, y[2 * i])
-      maxX = max(maxX, y[2 * i])
-      minY = min(minY, y[2 * i + 1])
-      maxY = max(maxY, y[2 * i + 1])
-    }
+    let (minX, maxX, minY, maxY) = boundingBox(y)
     let half = max(maxX - minX, maxY - minY) / 2 * (1 + 1e-9) + 1e-300
     appendNode(start: 0, end: n, side: 2 * half)
     var scratch = [Int32](repeating: 0, count: n)

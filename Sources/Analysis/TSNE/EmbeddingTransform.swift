@@ -158,17 +158,7 @@ struct TransformRepulsion {
       field = nil
       return
     }
-    let n = reference.count / 2
-    var minX = Double.infinity
-    var maxX = -Double.infinity
-    var minY = Double.infinity
-    var maxY = -Double.infinity
-    for i in 0..<n {
-      minX = min(minX, reference[2 * i])
-      maxX = max(maxX, reference[2 * i])
-      minY = min(minY, reference[2 * i + 1])
-      maxY = max(maxY, reference[2 * i + 1])
-    }
+    let (minX, maxX, minY, maxY) = boundingBox(reference)
     // 25% padding on every side, as openTSNE prepares its transform grid.
     let pad = 0.25 * max(maxX - minX, maxY - minY)
     let geometry = InterpolationGeometry.covering(

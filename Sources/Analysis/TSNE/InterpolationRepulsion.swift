@@ -262,16 +262,7 @@ struct InterpolationRepulsion: Repulsion {
     _ y: UnsafeBufferPointer<Double>, into forces: UnsafeMutableBufferPointer<Double>
   ) -> Double {
     let n = y.count / 2
-    var minX = Double.infinity
-    var maxX = -Double.infinity
-    var minY = Double.infinity
-    var maxY = -Double.infinity
-    for i in 0..<n {
-      minX = min(minX, y[2 * i])
-      maxX = max(maxX, y[2 * i])
-      minY = min(minY, y[2 * i + 1])
-      maxY = max(maxY, y[2 * i + 1])
-    }
+    let (minX, maxX, minY, maxY) = boundingBox(y)
     let geometry = InterpolationGeometry.covering(
       minX: minX, maxX: maxX, minY: minY, maxY: maxY, minimumBoxes: minimumBoxes,
       boxWidth: boxWidth, points: points)

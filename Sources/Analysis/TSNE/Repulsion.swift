@@ -21,6 +21,22 @@ protocol Repulsion {
 /// of threads.
 let tsneChunk = 512
 
+/// The smallest and largest x and y of 2-D points [x0, y0, x1, y1, ...].
+func boundingBox<C: Collection<Double>>(_ y: C) -> (minX: Double, maxX: Double, minY: Double, maxY: Double)
+where C.Index == Int {
+  var minX = Double.infinity
+  var maxX = -Double.infinity
+  var minY = Double.infinity
+  var maxY = -Double.infinity
+  for i in 0..<y.count / 2 {
+    minX = min(minX, y[y.startIndex + 2 * i])
+    maxX = max(maxX, y[y.startIndex + 2 * i])
+    minY = min(minY, y[y.startIndex + 2 * i + 1])
+    maxY = max(maxY, y[y.startIndex + 2 * i + 1])
+  }
+  return (minX, maxX, minY, maxY)
+}
+
 /// Sums `count` per-chunk partial sums in chunk order.
 func orderedSum(_ partials: [Double]) -> Double {
   var total = 0.0

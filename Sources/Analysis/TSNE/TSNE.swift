@@ -152,16 +152,22 @@ public enum TSNE {
   }
 
   /// Optimises an embedding for given affinities: the early-exaggeration phase, then
-  /// the normal phase, then one more evaluation of KL on the final embedding.
+  /// the normal phase, then one more evaluation of KL on the final embedding. Internally
+  /// the points are visited in P's breadth-first order (`SparseAffinities.breadthFirstOrder`)
+  /// for memory locality; the returned embedding is in the caller's order.
   public static func optimize(
     affinities: SparseAffinities, initial: [Double], options: TSNEOptions,
     progress: (@Sendable (Int, Int) -> Void)? = nil
   ) -> (embedding: [Double], klDivergence: Double, klTrace: [KLReading], learningRates: [Double]) {
     let n = affinities.count
     precondition(initial.count == 2 * n, "TSNE.optimize: initial embedding must be N×2")
-    var objective = TSNEObjective(affinities: affinities, method: options.method, options: options)
+    let order = affinities.breadthFirstOrder()
+    var newIndex = [Int](repeating: 0, count: n)
+    for (p, i) in order.enumerated() { newIndex[i] = p }
+    var objective = TSNEObjective(
+      affinities: affinities.relabelled(newIndex), method: options.method, options: options)
     var descent = GradientDescent(count: 2 * n)
-    var y = initial
+    var y = order.flatMap { [initial[2 * $0], initial[2 * $0 + 1]] }
     var gradient = [Double](repeating: 0, count: 2 * n)
     var trace = [KLReading]()
     let phases = [
@@ -188,7 +194,12 @@ public enum TSNE {
       }
     }
     let (_, finalKL) = objective.evaluate(y, exaggeration: 1, evaluateKL: true, gradient: &gradient)
-    return (y, finalKL ?? .nan, trace, rates)
+    var embedding = [Double](repeating: 0, count: 2 * n)
+    for (p, i) in order.enumerated() {
+      embedding[2 * i] = y[2 * p]
+      embedding[2 * i + 1] = y[2 * p + 1]
+    }
+    return (embedding, finalKL ?? .nan, trace, rates)
   }
 
   /// The gradient (without the factor 4), the normaliser Z and KL(P‖Q) of `embedding`
