@@ -38,7 +38,7 @@ let package = Package(
       resources: [.copy("Resources/digits.csv.gz"), .copy("Resources/DIGITS-LICENSE.md")],
       swiftSettings: fastMath
     ),
-    .target(name: "Analysis", dependencies: ["Engine"], swiftSettings: fastMath),
+    .target(name: "Analysis", dependencies: ["Engine", "CBLAS"], swiftSettings: fastMath),
     .target(name: "Plotting", dependencies: ["CCairo", "CZlib", "Engine"], swiftSettings: fastMath),
     .executableTarget(
       name: "clens",

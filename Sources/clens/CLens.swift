@@ -7,6 +7,6 @@ struct CLens: ParsableCommand {
     commandName: "clens",
     abstract: "ContrastLens: train contrastive image encoders and turn what happens inside them into paper figures.",
     version: "0.1.0",
-    subcommands: [DatasetsCommand.self, FeaturesCommand.self, PlotCommand.self, CompareCommand.self, RobustnessCommand.self]
+    subcommands: [DatasetsCommand.self, FeaturesCommand.self, PlotCommand.self, CompareCommand.self, RobustnessCommand.self, TSNECommand.self, AlignUniformCommand.self]
   )
 }

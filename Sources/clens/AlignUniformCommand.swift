@@ -1,0 +1,151 @@
+import Analysis
+import ArgumentParser
+import Dispatch
+import Engine
+import Foundation
+
+/// `clens align-uniform`: alignment, uniformity and class structure of features on the
+/// unit hypersphere, plus feature-space kNN and linear-probe accuracy when labelled.
+struct AlignUniformCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "align-uniform",
+    abstract: "Alignment and uniformity (Wang & Isola) of L2-normalised features, per class too.",
+    discussion: """
+      Uniformity is the global estimator ln mean_{i<j} exp(−t‖z_i − z_j‖²) over all pairs, in \
+      blocks with constant memory. Alignment needs positives (features of a second augmentation, \
+      row-aligned). With labels: uniformity within each class, intra/inter-class distances, the \
+      tolerance of Wang & Liu (mean cosine similarity of same-class pairs), leave-one-out kNN \
+      accuracy by cosine similarity, and a linear probe (L-BFGS logistic regression, seeded 80/20 \
+      split). With --run the numbers go to analysis/align-uniform-<tag>.json.
+      """)
+
+  @OptionGroup var input: FeatureInputOptions
+
+  @Option(help: "Features of a second augmentation, row-aligned with --features (.npy).")
+  var positives: String?
+
+  @Option(help: "Alignment power α.")
+  var alpha = 2.0
+
+  @Option(help: "Uniformity temperature t.")
+  var t = 2.0
+
+  @Option(help: "Neighbours for the cosine kNN accuracy (0: skip).")
+  var knn = 10
+
+  @Flag(inversion: .prefixedNo, help: "Fit a linear probe when labels are given.")
+  var probe = true
+
+  @Option(help: "Seed of the probe's train/test split.")
+  var seed: UInt64 = 0
+
+  @Option(help: "Threads (default: all cores).")
+  var threads: Int?
+
+  @Flag(help: "Print one JSON object on stdout.")
+  var json = false
+
+  @Flag(help: "No progress bars.")
+  var quiet = false
+
+  func validate() throws {
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    if alpha <= 0 { throw ValidationError("--alpha must be positive") }
+    if t <= 0 { throw ValidationError("--t must be positive") }
+    if knn < 0 { throw ValidationError("--knn must not be negative") }
+    if input.run != nil && positives != nil {
+      throw ValidationError("with --run the positives come from features/<tag>.positives.npy")
+    }
+  }
+
+  func run() throws {
+    let files = try input.resolve()
+    let threadCount = threads.map(ThreadCount.init) ?? .available
+    let features = try FeatureMatrix.read(files.features)
+    let positivesPath = positives ?? files.positives
+    let positiveFeatures = try positivesPath.map { path throws(FileError) in
+      try FeatureMatrix.read(path)
+    }
+    let labels = try files.labels.map { path throws(FileError) in
+      try LabelVector.read(path, expectedCount: features.rows)
+    }
+    if let positiveFeatures, let positivesPath,
+      positiveFeatures.rows != features.rows || positiveFeatures.columns != features.columns
+    {
+      throw FileError(
+        positivesPath,
+        "has shape [\(positiveFeatures.rows), \(positiveFeatures.columns)] but the features have [\(features.rows), \(features.columns)]"
+      )
+    }
+    let progress = StagedProgress(quiet: quiet)
+    let start = DispatchTime.now()
+    let metrics: HypersphereMetrics
+    do {
+      metrics = try HypersphereMetrics.measure(
+        features: features, positives: positiveFeatures, labels: labels, alpha: alpha, t: t,
+        threads: threadCount,
+        progress: progress.callback("uniformity", unit: "blocks"))
+    } catch {
+      throw FileError(files.features, error.problem)
+    }
+    var report: [String: Any] = [
+      "uniformity": metrics.uniformity, "uniformity_bound": metrics.uniformityBound,
+      "n": metrics.n, "dim": metrics.dimension, "alpha": alpha, "t": t,
+      "threads": threadCount.value,
+    ]
+    if let a = metrics.alignment {
+      report["alignment"] = a
+    } else if positivesPath == nil {
+      printWarning(
+        "no positives given, so no alignment (pass --positives or write features/<tag>.positives.npy)"
+      )
+    }
+    if let labels {
+      report["per_class_uniformity"] = Dictionary(
+        uniqueKeysWithValues: metrics.perClassUniformity.map { (String($0.key), $0.value) })
+      report["intra_class_distance"] = metrics.intraClassDistance
+      report["inter_class_distance"] = metrics.interClassDistance
+      report["tolerance"] = metrics.tolerance
+      report["tolerance_unconditional"] = metrics.toleranceUnconditional
+      do {
+        if knn > 0 && knn < features.rows {
+          report["knn_accuracy"] = try NeighborAccuracy.cosine(
+            features, labels: labels, k: knn, threads: threadCount)
+          report["knn_neighbors"] = knn
+        }
+        if probe && Set(labels).count >= 2 && features.rows >= 10 {
+          report["linear_probe_accuracy"] = try LinearProbe.holdOutAccuracy(
+            features, labels: labels, seed: seed)
+          report["linear_probe_test_fraction"] = 0.2
+        }
+      } catch {
+        throw FileError(files.features, error.problem)
+      }
+    }
+    report["seconds"] = seconds(since: start)
+    let text = try jsonText(report)
+    if let run = files.run {
+      let path = ((run.directory as NSString).appendingPathComponent("analysis") as NSString)
+        .appendingPathComponent("align-uniform-\(run.tag).json")
+      try AtomicFile.write(Data((text + "\n").utf8), to: path)
+    }
+    if json {
+      print(text)
+    } else {
+      var lines = [
+        "uniformity \(format(metrics.uniformity)) (uniform sphere: \(format(metrics.uniformityBound))) over \(metrics.n) points in \(metrics.dimension) dimensions"
+      ]
+      if let a = metrics.alignment { lines.append("alignment \(format(a))") }
+      if let tolerance = metrics.tolerance { lines.append("tolerance \(format(tolerance))") }
+      if let v = report["knn_accuracy"] as? Double {
+        lines.append("\(knn)-NN accuracy (cosine, leave-one-out) \(format(v))")
+      }
+      if let v = report["linear_probe_accuracy"] as? Double {
+        lines.append("linear probe accuracy \(format(v))")
+      }
+      print(lines.joined(separator: "\n"))
+    }
+  }
+
+  private func format(_ v: Double) -> String { String(format: "%.5f", v) }
+}

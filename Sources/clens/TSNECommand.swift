@@ -1,0 +1,308 @@
+import Analysis
+import ArgumentParser
+import Dispatch
+import Engine
+import Foundation
+
+extension TSNEMethod: ExpressibleByArgument {}
+extension NeighborMethod: ExpressibleByArgument {}
+extension TSNEInitialization: ExpressibleByArgument {}
+
+/// `clens tsne`: a t-SNE embedding of features, with its quality numbers.
+struct TSNECommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "tsne",
+    abstract: "Embed features in 2-D with t-SNE (openTSNE's algorithm) and measure the embedding.",
+    discussion: """
+      Exact kNN affinities at the given perplexity, PCA initialisation, 250 iterations of early \
+      exaggeration 12 and 500 normal ones (learning rate N/exaggeration), repulsion by the exact \
+      sum (N ≤ 1,000), Barnes–Hut (N < 10,000) or FFT interpolation. Reports KL(P‖Q), \
+      trustworthiness(10) on a seeded sample, and with labels the leave-one-out 10-NN accuracy \
+      in the embedding. With --run the embedding and numbers go to analysis/tsne-<tag>.npy/.json.
+      """)
+
+  @OptionGroup var input: FeatureInputOptions
+
+  @Option(help: "Write the N×2 embedding (float32 .npy) here.")
+  var out: String?
+
+  @Option(help: "Perplexity (clamped to (N−1)/3 with a warning when too large).")
+  var perplexity = 30.0
+
+  @Option(help: "Seed for initialisation jitter, approximate neighbours and samples.")
+  var seed: UInt64 = 0
+
+  @Option(help: "Repulsion: auto, exact, bh (Barnes–Hut) or fft (interpolation).")
+  var method = TSNEMethod.auto
+
+  @Option(help: "Iterations of the normal phase.")
+  var iterations = 500
+
+  @Option(help: "Iterations of early exaggeration.")
+  var earlyIterations = 250
+
+  @Option(help: "Early exaggeration factor.")
+  var earlyExaggeration = 12.0
+
+  @Option(help: "Exaggeration of the normal phase.")
+  var exaggeration = 1.0
+
+  @Option(help: "Learning rate (default: N / exaggeration of each phase).")
+  var learningRate: Double?
+
+  @Option(help: "Degrees of freedom of the kernel (below 1: heavier tails, finer clusters).")
+  var dof = 1.0
+
+  @Option(help: "Barnes–Hut opening angle.")
+  var theta = 0.5
+
+  @Option(help: "Reduce the features to this many principal components first (e.g. 50).")
+  var pca: Int?
+
+  @Option(help: "Nearest neighbours: auto, exact or approximate.")
+  var neighbors = NeighborMethod.auto
+
+  @Option(help: "Initialisation: pca or random.")
+  var initialization = TSNEInitialization.pca
+
+  @Option(help: "Neighbours for trustworthiness and kNN accuracy.")
+  var metricNeighbors = 10
+
+  @Option(help: "Points sampled (seeded) for trustworthiness, which costs O(n²).")
+  var trustSample = 5000
+
+  @Flag(help: "Also compute the exact KL divergence (O(N²)).")
+  var exactKl = false
+
+  @Option(help: "Place the points of this features file into the finished embedding.")
+  var transform: String?
+
+  @Option(help: "Where to write the placed points of --transform (float32 .npy).")
+  var transformOut: String?
+
+  @Option(help: "Threads (default: all cores).")
+  var threads: Int?
+
+  @Flag(help: "Print one JSON object on stdout.")
+  var json = false
+
+  @Flag(help: "No progress bars.")
+  var quiet = false
+
+  func validate() throws {
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    if let pca, pca < 2 { throw ValidationError("--pca needs at least 2 components") }
+    if metricNeighbors < 1 { throw ValidationError("--metric-neighbors must be at least 1") }
+    if trustSample < 4 { throw ValidationError("--trust-sample must be at least 4") }
+    if input.features != nil && out == nil {
+      throw ValidationError("--out is required with --features")
+    }
+    if (transform == nil) != (transformOut == nil) {
+      throw ValidationError("--transform and --transform-out go together")
+    }
+    do {
+      try options.validate()
+    } catch {
+      throw ValidationError(error.problem)
+    }
+  }
+
+  var options: TSNEOptions {
+    var o = TSNEOptions()
+    o.perplexity = perplexity
+    o.seed = seed
+    o.method = method
+    o.iterations = iterations
+    o.earlyExaggerationIterations = earlyIterations
+    o.earlyExaggeration = earlyExaggeration
+    o.exaggeration = exaggeration
+    o.learningRate = learningRate
+    o.degreesOfFreedom = dof
+    o.theta = theta
+    o.neighbors = neighbors
+    o.initialization = initialization
+    o.threads = threads.map(ThreadCount.init) ?? .available
+    return o
+  }
+
+  func run() throws {
+    let files = try input.resolve()
+    let options = self.options
+    var features = try FeatureMatrix.read(files.features)
+    let labels = try files.labels.map { path throws(FileError) in
+      try LabelVector.read(path, expectedCount: features.rows)
+    }
+    let progress = StagedProgress(quiet: quiet)
+    var report = [String: Any]()
+    var projection: PCA?
+    if let pca {
+      guard pca <= min(features.rows, features.columns) else {
+        throw FileError(
+          files.features,
+          "--pca \(pca) needs at most min(N, D) = \(min(features.rows, features.columns)) components"
+        )
+      }
+      let start = DispatchTime.now()
+      let fitted = PCA(fitting: features, components: pca, seed: seed, threads: options.threads)
+      features = fitted.transform(features, threads: options.threads)
+      projection = fitted
+      report["pca_components"] = pca
+      report["pca_explained_variance_ratio"] =
+        fitted.explainedVariance.reduce(0, +) / fitted.totalVariance
+      report["pca_seconds"] = seconds(since: start)
+    }
+    let result: TSNEResult
+    do {
+      result = try TSNE.fit(features, options: options) { stage, done, total in
+        let label =
+          ["neighbors": "neighbours", "affinities": "affinities", "optimization": "t-SNE"][
+            stage.rawValue] ?? stage.rawValue
+        progress.update(label, unit: stage == .optimization ? "it" : "blocks", done, total)
+      }
+    } catch {
+      throw FileError(files.features, error.problem)
+    }
+    result.warnings.forEach(printWarning)
+    let embeddingFile = NPYArray(
+      shape: [features.rows, 2], floats: result.embedding.map { Float($0) })
+    var written = [String]()
+    if let out {
+      try embeddingFile.write(to: out)
+      written.append(out)
+    }
+    let runFiles = files.run.map { run in
+      let base = ((run.directory as NSString).appendingPathComponent("analysis") as NSString)
+        .appendingPathComponent("tsne-\(run.tag)")
+      return (npy: base + ".npy", json: base + ".json")
+    }
+    if let runFiles {
+      try embeddingFile.write(to: runFiles.npy)
+      written.append(runFiles.npy)
+    }
+    report["kl_divergence"] = result.klDivergence
+    report["kl_trace"] = result.klTrace.map { [$0.iteration, $0.value] as [Any] }
+    report["iterations"] = result.iterations
+    report["seconds"] = result.timings.total
+    report["timings"] = [
+      "neighbors": result.timings.neighbors, "affinities": result.timings.affinities,
+      "initialization": result.timings.initialization, "optimization": result.timings.optimization,
+    ]
+    report["perplexity"] = result.perplexity
+    report["n"] = features.rows
+    report["dim"] = features.columns
+    report["method"] = result.method.rawValue
+    report["neighbor_method"] = result.neighborMethod.rawValue
+    report["neighbors"] = result.neighbors
+    report["learning_rates"] = result.learningRates
+    report["dof"] = dof
+    report["seed"] = seed
+    report["threads"] = options.threads.value
+    report["warnings"] = result.warnings
+    report["embedding"] = written
+    let metricsStart = DispatchTime.now()
+    try addMetrics(
+      to: &report, features: features, labels: labels, result: result, options: options,
+      path: files.features)
+    if exactKl {
+      report["kl_divergence_exact"] = KLDivergence.exact(
+        affinities: result.affinities, embedding: result.embedding, dof: dof,
+        threads: options.threads)
+    }
+    report["metrics_seconds"] = seconds(since: metricsStart)
+    if let transform, let transformOut {
+      var newPoints = try FeatureMatrix.read(transform)
+      guard newPoints.columns == (projection?.dimension ?? features.columns) else {
+        throw FileError(
+          transform,
+          "has \(newPoints.columns) features, the embedded set \(projection?.dimension ?? features.columns)"
+        )
+      }
+      if let projection { newPoints = projection.transform(newPoints, threads: options.threads) }
+      var transformOptions = TransformOptions()
+      transformOptions.degreesOfFreedom = dof
+      transformOptions.threads = options.threads
+      let placed: [Double]
+      do {
+        placed = try EmbeddingTransform.place(
+          newPoints, reference: features, embedding: result.embedding, options: transformOptions,
+          progress: progress.callback("placing"))
+      } catch {
+        throw FileError(transform, error.problem)
+      }
+      try NPYArray(shape: [newPoints.rows, 2], floats: placed.map { Float($0) }).write(
+        to: transformOut)
+      report["transform"] = ["n": newPoints.rows, "embedding": transformOut] as [String: Any]
+    }
+    let text = try jsonText(report)
+    if let runFiles { try AtomicFile.write(Data((text + "\n").utf8), to: runFiles.json) }
+    if json {
+      print(text)
+    } else {
+      print(summary(report))
+    }
+  }
+
+  private func addMetrics(
+    to report: inout [String: Any], features: FeatureMatrix, labels: [Int]?, result: TSNEResult,
+    options: TSNEOptions, path: String
+  ) throws {
+    let n = features.rows
+    let k = metricNeighbors
+    let sampleSize = min(n, trustSample)
+    if 2 * k < sampleSize {
+      var rng = RandomGenerator(seed: seed).stream(100)
+      let sample =
+        sampleSize == n ? Array(0..<n) : Array(rng.permutation(n).prefix(sampleSize)).sorted()
+      let embedding = sample.flatMap { [result.embedding[2 * $0], result.embedding[2 * $0 + 1]] }
+      do {
+        report["trustworthiness"] = try Trustworthiness.score(
+          input: features.selecting(rows: sample), embedding: embedding, k: k,
+          threads: options.threads)
+        report["trustworthiness_sample"] = sampleSize
+        report["trustworthiness_neighbors"] = k
+      } catch {
+        throw FileError(path, error.problem)
+      }
+    } else {
+      printWarning("trustworthiness(\(k)) needs more than \(2 * k) points; skipped")
+    }
+    if let labels, k < n {
+      do {
+        report["knn_accuracy"] = try NeighborAccuracy.embedding(
+          result.embedding, labels: labels, k: k, threads: options.threads)
+        report["knn_neighbors"] = k
+      } catch {
+        throw FileError(path, error.problem)
+      }
+    }
+  }
+
+  private func summary(_ report: [String: Any]) -> String {
+    func number(_ key: String) -> String {
+      guard let v = report[key] as? Double else { return "–" }
+      return String(format: "%.4f", v)
+    }
+    var lines = [
+      "t-SNE of \(report["n"] ?? 0) points (\(report["method"] ?? ""), perplexity \(number("perplexity"))): "
+        + "KL \(number("kl_divergence")) after \(report["iterations"] ?? 0) iterations in \(String(format: "%.1f", report["seconds"] as? Double ?? 0)) s"
+    ]
+    if report["trustworthiness"] != nil {
+      lines.append(
+        "trustworthiness(\(metricNeighbors)) \(number("trustworthiness")) on \(report["trustworthiness_sample"] ?? 0) points"
+      )
+    }
+    if report["knn_accuracy"] != nil {
+      lines.append("\(metricNeighbors)-NN accuracy (leave-one-out) \(number("knn_accuracy"))")
+    }
+    if report["kl_divergence_exact"] != nil {
+      lines.append("exact KL \(number("kl_divergence_exact"))")
+    }
+    for path in report["embedding"] as? [String] ?? [] { lines.append("wrote \(path)") }
+    return lines.joined(separator: "\n")
+  }
+}
+
+/// Seconds since `start`.
+func seconds(since start: DispatchTime) -> Double {
+  Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}

@@ -1,0 +1,153 @@
+import ArgumentParser
+import Engine
+import Foundation
+import TestSupport
+import Testing
+
+@testable import clens
+
+@Suite struct AnalysisCommandTests {
+  /// A run directory with clustered float32 features, labels and positives under `tag`.
+  static func makeRun(_ dir: TemporaryDirectory, n: Int = 120, d: Int = 6, tag: String = "test")
+    throws
+  {
+    var rng = RandomGenerator(seed: 3)
+    var x = [Float]()
+    var labels = [Int64]()
+    for i in 0..<n {
+      let c = i % 3
+      for j in 0..<d { x.append(Float((j == c ? 4.0 : 0.0) + rng.normal())) }
+      labels.append(Int64(c))
+    }
+    let positives = x.map { $0 + Float(rng.normal(mean: 0, std: 0.1)) }
+    try NPYArray(shape: [n, d], floats: x).write(to: dir.file("features/\(tag).npy"))
+    try NPYArray(shape: [n], int64s: labels).write(to: dir.file("features/\(tag).labels.npy"))
+    try NPYArray(shape: [n, d], floats: positives).write(
+      to: dir.file("features/\(tag).positives.npy"))
+  }
+
+  static func json(_ path: String) throws -> [String: Any] {
+    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+    return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+  }
+
+  @Test func tsneWritesIntoTheRun() throws {
+    let dir = TemporaryDirectory()
+    try AnalysisCommandTests.makeRun(dir)
+    var command = try TSNECommand.parse([
+      "--run", dir.path, "--perplexity", "10", "--iterations", "60", "--quiet", "--json",
+    ])
+    try command.run()
+    let embedding = try NPYArray.read(dir.file("analysis/tsne-test.npy"))
+    #expect(embedding.shape == [120, 2])
+    #expect(embedding.floats().allSatisfy { $0.isFinite })
+    let report = try AnalysisCommandTests.json(dir.file("analysis/tsne-test.json"))
+    for key in [
+      "kl_divergence", "iterations", "seconds", "perplexity", "n", "method", "seed",
+      "trustworthiness", "knn_accuracy",
+    ] {
+      #expect(report[key] != nil, "missing \(key)")
+    }
+    #expect(report["iterations"] as? Int == 310)
+    #expect(report["method"] as? String == "exact")
+    #expect((report["knn_accuracy"] as? Double ?? 0) > 0.9)
+    command = try TSNECommand.parse([
+      "--run", dir.path, "--pca", "3", "--iterations", "10", "--early-iterations", "10", "--quiet",
+    ])
+    try command.run()
+    #expect(
+      try AnalysisCommandTests.json(dir.file("analysis/tsne-test.json"))["pca_components"] as? Int
+        == 3)
+  }
+
+  @Test func tsnePlacesNewPoints() throws {
+    let dir = TemporaryDirectory()
+    try AnalysisCommandTests.makeRun(dir)
+    let command = try TSNECommand.parse([
+      "--features", dir.file("features/test.npy"), "--out", dir.file("e.npy"), "--perplexity", "10",
+      "--transform", dir.file("features/test.positives.npy"), "--transform-out",
+      dir.file("placed.npy"), "--quiet",
+    ])
+    try command.run()
+    #expect(try NPYArray.read(dir.file("placed.npy")).shape == [120, 2])
+  }
+
+  @Test func alignUniformWritesIntoTheRun() throws {
+    let dir = TemporaryDirectory()
+    try AnalysisCommandTests.makeRun(dir)
+    let command = try AlignUniformCommand.parse(["--run", dir.path, "--quiet"])
+    try command.run()
+    let report = try AnalysisCommandTests.json(dir.file("analysis/align-uniform-test.json"))
+    for key in [
+      "alignment", "uniformity", "n", "dim", "per_class_uniformity", "intra_class_distance",
+      "inter_class_distance", "tolerance", "knn_accuracy", "linear_probe_accuracy",
+    ] {
+      #expect(report[key] != nil, "missing \(key)")
+    }
+    #expect(
+      (report["per_class_uniformity"] as? [String: Double])?.keys.sorted() == ["0", "1", "2"])
+  }
+
+  /// Each bad input gives one FileError naming the file.
+  @Test func badInputNamesTheFile() throws {
+    let dir = TemporaryDirectory()
+    var x = (0..<60).map { Float($0 % 7) + Float($0) * 0.01 }
+    x[3 * 6 + 2] = .nan
+    try NPYArray(shape: [10, 6], floats: x).write(to: dir.file("nan.npy"))
+    try NPYArray(shape: [10, 3, 2], floats: x.map { $0.isNaN ? 0 : $0 }).write(
+      to: dir.file("cube.npy"))
+    try NPYArray(shape: [10, 6], floats: x.map { $0.isNaN ? 0 : $0 }).write(to: dir.file("ok.npy"))
+    try NPYArray(shape: [9], int64s: Array(repeating: 1, count: 9)).write(to: dir.file("nine.npy"))
+    func error(_ args: [String]) -> String? {
+      do {
+        let command = try TSNECommand.parse(args + ["--out", dir.file("e.npy"), "--quiet"])
+        try command.run()
+        return nil
+      } catch let e as FileError {
+        return e.description
+      } catch {
+        return "\(error)"
+      }
+    }
+    #expect(
+      error(["--features", dir.file("nan.npy")])
+        == "\(dir.file("nan.npy")): row 3 contains NaN or infinity")
+    #expect(
+      error(["--features", dir.file("cube.npy")])
+        == "\(dir.file("cube.npy")): features must be a 2-D array [N, D], found shape [10, 3, 2]")
+    #expect(
+      error(["--features", dir.file("ok.npy"), "--labels", dir.file("nine.npy")])
+        == "\(dir.file("nine.npy")): has 9 labels but the features have 10 rows")
+    #expect(
+      error(["--features", dir.file("missing.npy")]) == "\(dir.file("missing.npy")): no such file")
+    // Perplexity 30 is too large for 10 points: clamped to 3 with a warning, as openTSNE does.
+    #expect(
+      error(["--features", dir.file("ok.npy"), "--iterations", "5", "--early-iterations", "5"])
+        == nil)
+    #expect(throws: (any Error).self) { try TSNECommand.parse(["--features", dir.file("ok.npy")]) }
+    #expect(throws: (any Error).self) {
+      try TSNECommand.parse([
+        "--features", dir.file("ok.npy"), "--out", "o.npy", "--perplexity", "0",
+      ])
+    }
+    #expect(throws: (any Error).self) {
+      try AlignUniformCommand.parse(["--features", "a.npy", "--run", "r"])
+    }
+  }
+
+  @Test func runNeedsATagWhenThereAreSeveral() throws {
+    let dir = TemporaryDirectory()
+    try AnalysisCommandTests.makeRun(dir, tag: "train")
+    try AnalysisCommandTests.makeRun(dir, tag: "test")
+    let command = try AlignUniformCommand.parse(["--run", dir.path, "--quiet"])
+    #expect(
+      throws: FileError(
+        dir.file("features"), "choose a feature set with --tag (found: test, train)")
+    ) { try command.run() }
+    let tagged = try AlignUniformCommand.parse([
+      "--run", dir.path, "--tag", "train", "--quiet", "--no-probe", "--knn", "0",
+    ])
+    try tagged.run()
+    #expect(FileManager.default.fileExists(atPath: dir.file("analysis/align-uniform-train.json")))
+  }
+}
