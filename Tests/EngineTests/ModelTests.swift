@@ -42,6 +42,7 @@ import TestSupport
 
   @Test func frozenParametersGiveTheSameInputGradientAndNoWeightGradient() throws {
     let (model, reference) = try resnet50WithFixtureWeights()
+    model.setTraining(false)  // the fixture's gradients are of the evaluation-mode model
     let x = reference["input"]!.requiringGradient()
     let labels = reference["labels"]!.scalars.map { Int($0) }
     withFrozenParameters {
