@@ -68,6 +68,7 @@ enum TrainBench {
     let best = times.min() ?? .nan
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
+    print("# OpenBLAS kernels: \(BLASKernels.current)")
     print("\(name)_params: \(model.parameterCount) params")
     print("\(name)_step_median: \(String(format: "%.4f", median)) s")
     print("\(name)_images_per_s_median: \(String(format: "%.2f", Double(batch) / median)) img/s")

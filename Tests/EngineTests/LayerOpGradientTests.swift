@@ -91,6 +91,53 @@ import TestSupport
     }
   }
 
+  @Test func batchNormWithResidualAndReLU() {
+    let x = randomTensor([3, 4, 3, 2], seed: 15) * 2 + 1
+    let gamma = randomTensor([4], seed: 16)
+    let beta = randomTensor([4], seed: 17)
+    let mean = randomTensor([4], seed: 19)
+    let variance = randomTensor([4], seed: 20).abs() + 0.5
+    // Residuals that put bn(x) + residual at least 0.1 away from the ReLU's kink.
+    let target = awayFromZero([3, 4, 3, 2], low: 0.1, high: 1, seed: 18)
+    let trainResidual = target - x.batchNormalized(weight: gamma, bias: beta, eps: 1e-5).0
+    let evalResidual = target - x.batchNormalized(mean: mean, variance: variance, weight: gamma, bias: beta, eps: 1e-5)
+    expectGradients("batchNorm train + residual + relu", [x, gamma, beta, trainResidual]) {
+      $0[0].batchNormalized(weight: $0[1], bias: $0[2], eps: 1e-5, adding: $0[3], relu: true).0
+    }
+    expectGradients("batchNorm eval + residual + relu", [x, gamma, beta, evalResidual]) {
+      $0[0].batchNormalized(mean: mean, variance: variance, weight: $0[1], bias: $0[2], eps: 1e-5, adding: $0[3], relu: true)
+    }
+    // Every fused form gives the values and gradients of the composed ops.
+    let residual = randomTensor([3, 4, 3, 2], seed: 21)
+    let seed = randomTensor([3, 4, 3, 2], seed: 22)
+    for training in [true, false] {
+      for (useResidual, relu) in [(true, true), (false, true), (true, false)] {
+        let inputs = [x, gamma, beta, residual].map { $0.requiringGradient() }
+        func normalize(_ t: [Tensor], fused: Bool) -> Tensor {
+          let add = useResidual ? t[3] : nil
+          if fused {
+            return training
+              ? t[0].batchNormalized(weight: t[1], bias: t[2], eps: 1e-5, adding: add, relu: relu).0
+              : t[0].batchNormalized(mean: mean, variance: variance, weight: t[1], bias: t[2], eps: 1e-5, adding: add, relu: relu)
+          }
+          var y = training
+            ? t[0].batchNormalized(weight: t[1], bias: t[2], eps: 1e-5).0
+            : t[0].batchNormalized(mean: mean, variance: variance, weight: t[1], bias: t[2], eps: 1e-5)
+          if let add { y = y + add }
+          return relu ? y.relu() : y
+        }
+        let fused = normalize(inputs, fused: true)
+        let composed = normalize(inputs, fused: false)
+        #expect(maxRelativeError(fused.scalars, composed.scalars) < 1e-6)
+        let a = gradients(of: fused, wrt: useResidual ? inputs : Array(inputs.prefix(3)), seed: seed)
+        let b = gradients(of: composed, wrt: useResidual ? inputs : Array(inputs.prefix(3)), seed: seed)
+        for (ga, gb) in zip(a, b) {
+          #expect(maxRelativeError(ga.scalars, gb.scalars) < 1e-5, "training \(training) residual \(useResidual) relu \(relu)")
+        }
+      }
+    }
+  }
+
   @Test func batchNormStatistics() {
     let x = Tensor(shape: [2, 2, 2], scalars: [1, 2, 10, 20, 3, 4, 30, 40])
     let (y, stats) = x.batchNormalized(weight: nil, bias: nil, eps: 0)

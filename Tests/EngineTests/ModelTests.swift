@@ -5,7 +5,9 @@ import TestSupport
 
 /// ResNet-50 (Bottleneck, ImageNet stem), ResNet-34 names, heads and module plumbing.
 @Suite struct ModelTests {
-  @Test func resnet50MatchesPyTorch() throws {
+  /// The ResNet-50 (width 4) of `scripts/fixtures/engine.py` with its weights, and the
+  /// fixture's input, labels and PyTorch results.
+  private func resnet50WithFixtureWeights() throws -> (ResNet, [String: Tensor]) {
     let reference = try Fixtures.tensors("resnet50w4.safetensors")
     var weights = [String: SafeTensor]()
     for (key, value) in reference where key.hasPrefix("weights.") {
@@ -15,6 +17,11 @@ import TestSupport
     var rng = RandomGenerator(seed: 0)
     let model = ResNet(ResNetConfiguration(depth: .resnet50, stem: .imagenet, width: 4, inChannels: 3, classes: 7), rng: &rng)
     try model.loadStateDict(weights)
+    return (model, reference)
+  }
+
+  @Test func resnet50MatchesPyTorch() throws {
+    let (model, reference) = try resnet50WithFixtureWeights()
     let input = reference["input"]!
     model.setTraining(false)
     let eval = withoutGradients { model.forward(input) }
@@ -31,6 +38,23 @@ import TestSupport
       let error = maxNormalizedError(parameter.gradient!.scalars, reference["train.grad.\(name)"]!.scalars)
       #expect(error < 1e-4, "gradient of \(name): \(error)")
     }
+  }
+
+  @Test func frozenParametersGiveTheSameInputGradientAndNoWeightGradient() throws {
+    let (model, reference) = try resnet50WithFixtureWeights()
+    model.setTraining(false)  // the fixture's gradients are of the evaluation-mode model
+    let x = reference["input"]!.requiringGradient()
+    let labels = reference["labels"]!.scalars.map { Int($0) }
+    withFrozenParameters {
+      let loss = model(x).crossEntropy(labels: labels)
+      #expect(abs(loss.scalar - reference["train.loss"]!.scalar) < 1e-4)
+      loss.backward()
+    }
+    #expect(maxNormalizedError(x.gradient!.scalars, reference["train.grad_input"]!.scalars) < 1e-4)
+    #expect(model.namedParameters().allSatisfy { $0.1.gradient == nil })
+    // Outside the closure the parameters are tape leaves again.
+    model(x.detached()).crossEntropy(labels: labels).backward()
+    #expect(model.namedParameters().allSatisfy { $0.1.gradient != nil })
   }
 
   @Test func resnet34NamesAndShapesAreTorchvisions() throws {

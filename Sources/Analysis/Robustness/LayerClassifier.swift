@@ -2,7 +2,8 @@ import Engine
 
 /// An engine model (NCHW images in [0, 1] → logits) as an `AttackableClassifier`: the
 /// model is switched to evaluation mode, and input gradients come from the engine's tape
-/// (the images are a leaf; the seed at the logits is ∂L/∂logits).
+/// (the images are a leaf; the seed at the logits is ∂L/∂logits) with the parameters
+/// frozen, so no weight gradient is computed.
 ///
 /// ```swift
 /// let resnet = ResNet(configuration, rng: &rng)
@@ -37,10 +38,12 @@ public struct LayerClassifier: AttackableClassifier {
   public func inputGradient(
     _ images: [Float], count: Int, outputGradient: ([Float]) -> [Float]
   ) -> (logits: [Float], gradient: [Float]) {
-    let input = tensor(images, count: count).requiringGradient()
-    let logits = model(input)
-    let values = logits.scalars
-    let seed = Tensor(shape: logits.shape, scalars: outputGradient(values))
-    return (values, gradients(of: logits, wrt: [input], seed: seed)[0].scalars)
+    withFrozenParameters {
+      let input = tensor(images, count: count).requiringGradient()
+      let logits = model(input)
+      let values = logits.scalars
+      let seed = Tensor(shape: logits.shape, scalars: outputGradient(values))
+      return (values, gradients(of: logits, wrt: [input], seed: seed)[0].scalars)
+    }
   }
 }

@@ -24,13 +24,17 @@ public enum SafeTensorsType: String, Sendable, CaseIterable {
 
 /// One tensor of a safetensors file: shape, element type and little-endian bytes.
 public struct SafeTensor: Sendable, Equatable {
+  /// Size of each dimension.
   public var shape: [Int]
+  /// Element type as stored.
   public var type: SafeTensorsType
+  /// Little-endian element bytes, row-major.
   public var bytes: [UInt8]
 
   /// Number of elements.
   public var count: Int { shape.reduce(1, *) }
 
+  /// An entry from raw bytes (`bytes.count` must match shape and type).
   public init(shape: [Int], type: SafeTensorsType, bytes: [UInt8]) {
     precondition(shape.reduce(1, *) * type.size == bytes.count, "SafeTensor: byte count does not match shape")
     self.shape = shape
@@ -82,9 +86,12 @@ public struct SafeTensor: Sendable, Equatable {
 /// the data. Every problem with a file is reported as a `FileError` naming the file
 /// and, where it applies, the tensor.
 public struct SafeTensorsFile: Sendable, Equatable {
+  /// The tensors by name.
   public var tensors: [String: SafeTensor]
+  /// The optional `__metadata__` strings.
   public var metadata: [String: String]
 
+  /// A file with these tensors and metadata.
   public init(tensors: [String: SafeTensor], metadata: [String: String] = [:]) {
     self.tensors = tensors
     self.metadata = metadata

@@ -9,9 +9,13 @@ func uniformInit(_ shape: [Int], bound: Float, using rng: inout RandomGenerator)
 /// 2-D convolution (NCHW), PyTorch's `nn.Conv2d` with square kernel, stride and padding.
 public final class Conv2d: Layer {
   public var isTraining = true
+  /// The weight ([out, in, k, k] for Conv2d, [out, in] for Linear).
   public let weight: Parameter
+  /// The bias [out], if the layer has one.
   public let bias: Parameter?
+  /// Stride in both spatial directions.
   public let stride: Int
+  /// Zero padding on all four sides.
   public let padding: Int
 
   /// A convolution with PyTorch's default initialisation; `rng` draws the weights.
@@ -30,6 +34,7 @@ public final class Conv2d: Layer {
     [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
   }
 
+  /// The forward pass.
   public func callAsFunction(_ input: Tensor) -> Tensor {
     let y = input.conv2d(weight.value, stride: stride, padding: padding)
     guard let bias else { return y }
@@ -40,7 +45,9 @@ public final class Conv2d: Layer {
 /// Fully connected layer y = x·Wᵀ + b (PyTorch's `nn.Linear`, weight [out, in]).
 public final class Linear: Layer {
   public var isTraining = true
+  /// The weight ([out, in, k, k] for Conv2d, [out, in] for Linear).
   public let weight: Parameter
+  /// The bias [out], if the layer has one.
   public let bias: Parameter?
 
   /// A linear layer with PyTorch's default initialisation.
@@ -54,6 +61,7 @@ public final class Linear: Layer {
     [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
   }
 
+  /// The forward pass.
   public func callAsFunction(_ input: Tensor) -> Tensor {
     let y = input.matmul(weight.value, transposeOther: true)
     guard let bias else { return y }
@@ -68,12 +76,19 @@ public final class Linear: Layer {
 /// running estimates are cumulative averages).
 public final class BatchNorm: Layer {
   public var isTraining = true
+  /// The weight ([out, in, k, k] for Conv2d, [out, in] for Linear).
   public let weight: Parameter?
+  /// The bias [out], if the layer has one.
   public let bias: Parameter?
+  /// Running mean estimate, if tracked.
   public let runningMean: Buffer?
+  /// Running (unbiased) variance estimate, if tracked.
   public let runningVariance: Buffer?
+  /// Training batches seen (`num_batches_tracked`), if tracked.
   public let batchesTracked: Buffer?
+  /// Added to the variance before the square root.
   public let eps: Float
+  /// Weight of the newest batch in the running estimates; nil for a cumulative average.
   public let momentum: Float?
 
   /// - Parameters:
@@ -99,12 +114,18 @@ public final class BatchNorm: Layer {
      batchesTracked.map { ("num_batches_tracked", $0) }].compactMap { $0 }
   }
 
-  public func callAsFunction(_ input: Tensor) -> Tensor {
+  /// The forward pass.
+  public func callAsFunction(_ input: Tensor) -> Tensor { callAsFunction(input, adding: nil, relu: false) }
+
+  /// Normalisation followed, in the same pass, by `+ residual` and ReLU (a residual
+  /// block's `relu(bn(x) + shortcut)`, or `relu(bn(x))` without a residual).
+  public func callAsFunction(_ input: Tensor, adding residual: Tensor?, relu: Bool) -> Tensor {
     if !isTraining, let runningMean, let runningVariance {
       return input.batchNormalized(mean: runningMean.value, variance: runningVariance.value,
-        weight: weight?.value, bias: bias?.value, eps: eps)
+        weight: weight?.value, bias: bias?.value, eps: eps, adding: residual, relu: relu)
     }
-    let (output, statistics) = input.batchNormalized(weight: weight?.value, bias: bias?.value, eps: eps)
+    let (output, statistics) = input.batchNormalized(
+      weight: weight?.value, bias: bias?.value, eps: eps, adding: residual, relu: relu)
     if isTraining, let runningMean, let runningVariance, let batchesTracked {
       let tracked = batchesTracked.value.scalar + 1
       batchesTracked.value = Tensor(tracked)
@@ -127,36 +148,46 @@ public final class BatchNorm: Layer {
 /// Elementwise max(x, 0) as a layer.
 public final class ReLU: Layer {
   public var isTraining = true
+  /// A layer without state.
   public init() {}
+  /// The forward pass.
   public func callAsFunction(_ input: Tensor) -> Tensor { input.relu() }
 }
 
 /// Flattens every axis after the batch axis.
 public final class Flatten: Layer {
   public var isTraining = true
+  /// A layer without state.
   public init() {}
+  /// The forward pass.
   public func callAsFunction(_ input: Tensor) -> Tensor { input.flattened() }
 }
 
 /// L2-normalises each row (the last step of contrastive projection heads).
 public final class L2Normalize: Layer {
   public var isTraining = true
+  /// The smallest norm divided by.
   public let eps: Float
+  /// Normalises rows to unit length, dividing by at least `eps`.
   public init(eps: Float = 1e-12) { self.eps = eps }
+  /// The forward pass.
   public func callAsFunction(_ input: Tensor) -> Tensor { input.l2Normalized(alongAxis: -1, eps: eps) }
 }
 
 /// Layers applied in order; children are named "0", "1", ... like `nn.Sequential`.
 public final class Sequential: Layer {
   public var isTraining = true
+  /// The layers, applied in order.
   public let layers: [any Layer]
 
+  /// A chain of `layers`.
   public init(_ layers: [any Layer]) { self.layers = layers }
 
   public var children: [(name: String, module: any Module)] {
     layers.enumerated().map { (String($0.offset), $0.element as any Module) }
   }
 
+  /// The forward pass.
   public func callAsFunction(_ input: Tensor) -> Tensor {
     layers.reduce(input) { $1($0) }
   }

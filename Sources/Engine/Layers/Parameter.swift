@@ -1,32 +1,39 @@
-/// A tensor a module learns. It is always a leaf of the tape, so `backward()`
-/// accumulates into `gradient`; optimizers update it in place.
+/// A tensor a module learns. It is a leaf of the tape, so `backward()` accumulates into
+/// `gradient`; optimizers update it in place. Inside `withFrozenParameters` it is read
+/// as a constant instead.
 public final class Parameter {
-  /// The current value (a tape leaf; use it directly in forward passes).
-  public private(set) var value: Tensor
+  /// The tape leaf holding the values.
+  private var leaf: Tensor
+
+  /// The current value: the tape leaf (use it directly in forward passes), or the same
+  /// values off the tape inside `withFrozenParameters`.
+  public var value: Tensor {
+    ComputeContext.current.freezesParameters ? leaf.detached() : leaf
+  }
 
   /// A parameter starting at `value` (detached from any tape).
   public init(_ value: Tensor) {
-    self.value = value.detached().requiringGradient()
+    leaf = value.detached().requiringGradient()
   }
 
   /// The shape of the value.
-  public var shape: [Int] { value.shape }
+  public var shape: [Int] { leaf.shape }
 
   /// The gradient accumulated by `backward()` since the last `clearGradient()`.
-  public var gradient: Tensor? { value.gradient }
+  public var gradient: Tensor? { leaf.gradient }
 
   /// Forgets the accumulated gradient.
-  public func clearGradient() { value.clearGradient() }
+  public func clearGradient() { leaf.clearGradient() }
 
   /// Replaces the value (same shape), e.g. when loading weights; the gradient is dropped.
   public func assign(_ newValue: Tensor) {
-    precondition(newValue.shape == value.shape, "Parameter.assign: shape \(newValue.shape) differs from \(value.shape)")
-    value = newValue.detached().requiringGradient()
+    precondition(newValue.shape == leaf.shape, "Parameter.assign: shape \(newValue.shape) differs from \(leaf.shape)")
+    leaf = newValue.detached().requiringGradient()
   }
 
   /// Updates the values in place (optimizers); the accumulated gradient is kept.
   public func update(_ body: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
-    try value.withUnsafeMutableBufferPointer(body)
+    try leaf.withUnsafeMutableBufferPointer(body)
   }
 }
 
@@ -40,6 +47,7 @@ public final class Buffer {
   /// Whether the buffer counts something and is stored as int64 in state dicts.
   public let isInteger: Bool
 
+  /// A buffer holding `value` (detached from any tape).
   public init(_ value: Tensor, isInteger: Bool = false) {
     self.value = value.detached()
     self.isInteger = isInteger

@@ -10,6 +10,7 @@ public struct StateDictError: Error, CustomStringConvertible, Sendable, Equatabl
   /// Entries holding NaN or infinity.
   public var nonFinite: [String]
 
+  /// One line listing every problem.
   public var description: String {
     func list(_ names: [String]) -> String {
       names.count <= 8 ? names.joined(separator: ", ") : names.prefix(8).joined(separator: ", ") + ", … (\(names.count) in all)"

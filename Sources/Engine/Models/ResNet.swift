@@ -25,10 +25,13 @@ public enum ResNetStem: String, CaseIterable, Sendable {
 
 /// Everything that defines a ResNet's shape; what `clens` model options resolve to.
 public struct ResNetConfiguration: Sendable, Equatable {
+  /// ResNet-18, -34 or -50.
   public var depth: ResNetDepth
+  /// ImageNet or CIFAR stem.
   public var stem: ResNetStem
   /// Base channels (64 in torchvision; stages have width, 2·width, 4·width, 8·width planes).
   public var width: Int
+  /// Channels of the input images.
   public var inChannels: Int
   /// Classes of the final `fc` layer; nil for a backbone without `fc` (features only).
   public var classes: Int?
@@ -38,6 +41,7 @@ public struct ResNetConfiguration: Sendable, Equatable {
   /// Zero-initialise the last BatchNorm scale of every residual block.
   public var zeroInitResidual: Bool
 
+  /// A configuration; the defaults are torchvision's `resnet18()`.
   public init(
     depth: ResNetDepth = .resnet18, stem: ResNetStem = .imagenet, width: Int = 64, inChannels: Int = 3,
     classes: Int? = 1000, normalization: (mean: [Float], std: [Float])? = nil, zeroInitResidual: Bool = false
@@ -54,6 +58,7 @@ public struct ResNetConfiguration: Sendable, Equatable {
   /// Length of the pooled feature vector (the input of `fc`).
   public var featureDimension: Int { 8 * width * depth.expansion }
 
+  /// Equal when every setting, normalisation included, is equal.
   public static func == (a: ResNetConfiguration, b: ResNetConfiguration) -> Bool {
     a.depth == b.depth && a.stem == b.stem && a.width == b.width && a.inChannels == b.inChannels && a.classes == b.classes
       && a.normalization?.mean == b.normalization?.mean && a.normalization?.std == b.normalization?.std
@@ -72,6 +77,7 @@ private func resnetConv(_ inChannels: Int, _ outChannels: Int, kernel: Int, stri
 /// Two 3x3 convolutions with a residual connection (ResNet-18/34).
 public final class BasicBlock: Layer {
   public var isTraining = true
+  /// First 3x3 convolution (carries the stride) and its BatchNorm; second 3x3 convolution and its BatchNorm.
   public let conv1: Conv2d
   public let bn1: BatchNorm
   public let conv2: Conv2d
@@ -93,21 +99,24 @@ public final class BasicBlock: Layer {
     [("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("bn2", bn2)] + (downsample.map { [("downsample", $0)] } ?? [])
   }
 
+  /// relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)).
   public func callAsFunction(_ x: Tensor) -> Tensor {
-    let out = bn2(conv2(bn1(conv1(x)).relu()))
-    return (out + (downsample?(x) ?? x)).relu()
+    let h = bn1(conv1(x), adding: nil, relu: true)
+    return bn2(conv2(h), adding: downsample?(x) ?? x, relu: true)
   }
 }
 
 /// 1x1 → 3x3 (stride here, as torchvision's v1.5) → 1x1 with 4x expansion (ResNet-50).
 public final class Bottleneck: Layer {
   public var isTraining = true
+  /// 1x1 reduce, 3x3 (stride), 1x1 expand convolutions, each followed by its BatchNorm.
   public let conv1: Conv2d
   public let bn1: BatchNorm
   public let conv2: Conv2d
   public let bn2: BatchNorm
   public let conv3: Conv2d
   public let bn3: BatchNorm
+  /// Projection shortcut (1x1 conv + BN) when the shape changes.
   public let downsample: Sequential?
 
   init(inPlanes: Int, planes: Int, stride: Int, rng: inout RandomGenerator) {
@@ -127,9 +136,10 @@ public final class Bottleneck: Layer {
       + (downsample.map { [("downsample", $0)] } ?? [])
   }
 
+  /// relu(bn3(conv3(…)) + shortcut(x)).
   public func callAsFunction(_ x: Tensor) -> Tensor {
-    let out = bn3(conv3(bn2(conv2(bn1(conv1(x)).relu())).relu()))
-    return (out + (downsample?(x) ?? x)).relu()
+    let h = bn2(conv2(bn1(conv1(x), adding: nil, relu: true)), adding: nil, relu: true)
+    return bn3(conv3(h), adding: downsample?(x) ?? x, relu: true)
   }
 }
 
@@ -154,11 +164,14 @@ public struct ResNetOutput {
 /// ```
 public final class ResNet: Layer {
   public var isTraining = true
+  /// The shape of this model.
   public let configuration: ResNetConfiguration
+  /// The stem's convolution and BatchNorm.
   public let conv1: Conv2d
   public let bn1: BatchNorm
   /// layer1 … layer4.
   public let stages: [Sequential]
+  /// The classifier, nil for a backbone.
   public let fc: Linear?
 
   /// A freshly initialised ResNet (kaiming-normal convs, BN scale 1 and shift 0, default
@@ -225,7 +238,7 @@ public final class ResNet: Layer {
   public func stem(_ x: Tensor) -> Tensor {
     precondition(x.rank == 4 && x.shape[1] == configuration.inChannels,
       "ResNet: input \(x.shape) is not NCHW with \(configuration.inChannels) channels")
-    let y = bn1(conv1(normalize(x))).relu()
+    let y = bn1(conv1(normalize(x)), adding: nil, relu: true)
     return configuration.stem == .imagenet ? y.maxPool2d(kernelSize: 3, stride: 2, padding: 1) : y
   }
 

@@ -40,11 +40,38 @@ private func rowSums(_ base: UnsafePointer<Float>, rows: Int, rowStride: Int, le
   return (sum, squares)
 }
 
+/// y = x·scale + shift (+ residual), then max(y, 0) when `relu`: the fused epilogue of
+/// batch normalisation over one contiguous run.
+@inline(__always)
+private func affineRun(
+  _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?, _ count: Int,
+  scale: Float, shift: Float, relu: Bool
+) {
+  switch (residual, relu) {
+  case (nil, false): for i in 0..<count { y[i] = x[i] * scale + shift }
+  case (nil, true): for i in 0..<count { y[i] = Swift.max(x[i] * scale + shift, 0) }
+  case (let r?, false): for i in 0..<count { y[i] = x[i] * scale + shift + r[i] }
+  case (let r?, true): for i in 0..<count { y[i] = Swift.max(x[i] * scale + shift + r[i], 0) }
+  }
+}
+
+/// The gradient reaching the normalisation when ReLU followed it: dy where y > 0.
+@inline(__always)
+private func maskedGradient(_ dy: UnsafePointer<Float>, _ y: UnsafePointer<Float>?, _ i: Int) -> Float {
+  guard let y else { return dy[i] }
+  return y[i] > 0 ? dy[i] : 0
+}
+
 extension Tensor {
   /// Batch normalisation with batch statistics (training mode) over an [N, C, ...]
   /// tensor: y = (x − mean_c)/√(var_c + eps)·weight_c + bias_c, statistics over every
   /// axis but 1. Returns the statistics so the caller can update running estimates.
-  public func batchNormalized(weight: Tensor?, bias: Tensor?, eps: Float) -> (Tensor, BatchStatistics) {
+  ///
+  /// `residual` (same shape) is added and `relu` applied in the same pass, as in a
+  /// residual block's `relu(bn(x) + shortcut)`: one pass and one tensor instead of three.
+  public func batchNormalized(
+    weight: Tensor?, bias: Tensor?, eps: Float, adding residual: Tensor? = nil, relu: Bool = false
+  ) -> (Tensor, BatchStatistics) {
     precondition(rank >= 2, "batchNorm: needs [N, C, ...] input, got \(shape)")
     let (n, c) = (shape[0], shape[1])
     let plane = shape[2...].reduce(1, *)
@@ -52,11 +79,13 @@ extension Tensor {
     precondition(m > 1, "batchNorm: expected more than 1 value per channel in training mode, got input \(shape)")
     if let weight { precondition(weight.shape == [c], "batchNorm: weight \(weight.shape) for \(c) channels") }
     if let bias { precondition(bias.shape == [c], "batchNorm: bias \(bias.shape) for \(c) channels") }
+    if let residual { precondition(residual.shape == shape, "batchNorm: residual \(residual.shape) differs from input \(shape)") }
     var means = [Float](repeating: 0, count: c)
     var variances = [Float](repeating: 0, count: c)
     let out = TensorStorage(uninitializedCount: count)
     let x = ConstPointer(self)
     let y = SendablePointer(out)
+    let r = residual.map { ConstPointer($0) }
     let gamma = weight.map { ConstPointer($0) }
     let beta = bias.map { ConstPointer($0) }
     means.withUnsafeMutableBufferPointer { meanBuffer in
@@ -79,10 +108,9 @@ extension Tensor {
             let invStd = Float(1 / (variance + Double(eps)).squareRoot())
             let scale = invStd * (gamma?.base[ch] ?? 1)
             let shift = (beta?.base[ch] ?? 0) - Float(mean) * scale
-            for r in 0..<n {
-              let src = base + r * c * plane
-              let dst = y.base + ch * plane + r * c * plane
-              for i in 0..<plane { dst[i] = src[i] * scale + shift }
+            for row in 0..<n {
+              let o = (row * c + ch) * plane
+              affineRun(x.base + o, y.base + o, r.map { $0.base + o }, plane, scale: scale, shift: shift, relu: relu)
             }
           }
         }
@@ -90,19 +118,26 @@ extension Tensor {
     }
     let statistics = BatchStatistics(mean: means, variance: variances, count: m)
     let input = self
-    let output = Tensor.result(out, shape: shape, inputs: [self, weight ?? Tensor(0), bias ?? Tensor(0)]) { g in
-      batchNormTrainingBackward(input, weight: weight, bias: bias, statistics: statistics, eps: eps, dy: g)
+    let output = Tensor(shape: shape, storage: out)
+    let result = Tensor.result(out, shape: shape, inputs: [self, weight ?? Tensor(0), bias ?? Tensor(0), residual ?? Tensor(0)]) { g in
+      batchNormTrainingBackward(
+        input, weight: weight, bias: bias, residual: residual, output: relu ? output : nil, statistics: statistics, eps: eps, dy: g)
     }
-    return (output, statistics)
+    return (result, statistics)
   }
 
   /// Batch normalisation with fixed statistics (evaluation mode):
-  /// y = (x − mean_c)/√(var_c + eps)·weight_c + bias_c.
-  public func batchNormalized(mean: Tensor, variance: Tensor, weight: Tensor?, bias: Tensor?, eps: Float) -> Tensor {
+  /// y = (x − mean_c)/√(var_c + eps)·weight_c + bias_c, with the same fused `residual`
+  /// and `relu` as the training form.
+  public func batchNormalized(
+    mean: Tensor, variance: Tensor, weight: Tensor?, bias: Tensor?, eps: Float, adding residual: Tensor? = nil,
+    relu: Bool = false
+  ) -> Tensor {
     precondition(rank >= 2, "batchNorm: needs [N, C, ...] input, got \(shape)")
     let (n, c) = (shape[0], shape[1])
     let plane = shape[2...].reduce(1, *)
     precondition(mean.shape == [c] && variance.shape == [c], "batchNorm: running statistics do not have \(c) channels")
+    if let residual { precondition(residual.shape == shape, "batchNorm: residual \(residual.shape) differs from input \(shape)") }
     let invStd = variance.scalars.map { 1 / ($0 + eps).squareRoot() }
     let meanValues = mean.scalars
     let gammaValues = weight?.scalars ?? Array(repeating: 1, count: c)
@@ -112,68 +147,66 @@ extension Tensor {
     let out = TensorStorage(uninitializedCount: count)
     let x = ConstPointer(self)
     let y = SendablePointer(out)
+    let r = residual.map { ConstPointer($0) }
     forEachRange(n * c, minimumPerThread: Swift.max(1, 32_768 / Swift.max(plane, 1))) { range in
       for p in range {
-        let ch = p % c
-        let (scale, shift) = (scales[ch], shifts[ch])
-        for i in 0..<plane { y.base[p * plane + i] = x.base[p * plane + i] * scale + shift }
+        let o = p * plane
+        affineRun(x.base + o, y.base + o, r.map { $0.base + o }, plane, scale: scales[p % c], shift: shifts[p % c], relu: relu)
       }
     }
     let input = self
-    return Tensor.result(out, shape: shape, inputs: [self, weight ?? Tensor(0), bias ?? Tensor(0)]) { g in
-      let dx: Tensor? = input.requiresGradient
-        ? Tensor(shape: input.shape, storage: channelAffine(g, scales: scales, shifts: nil, channels: c, plane: plane)) : nil
-      var dGamma: Tensor? = nil
-      var dBeta: Tensor? = nil
-      if weight?.requiresGradient == true || bias?.requiresGradient == true {
-        var sums = [Double](repeating: 0, count: c)
-        var products = [Double](repeating: 0, count: c)
-        for p in 0..<(n * c) {
-          let ch = p % c
-          for i in 0..<plane {
-            let dy = Double(g.storage.pointer[p * plane + i])
-            sums[ch] += dy
-            products[ch] += dy * Double((input.storage.pointer[p * plane + i] - meanValues[ch]) * invStd[ch])
+    let output = Tensor(shape: shape, storage: out)
+    return Tensor.result(out, shape: shape, inputs: [self, weight ?? Tensor(0), bias ?? Tensor(0), residual ?? Tensor(0)]) { g in
+      let needAffine = weight?.requiresGradient == true || bias?.requiresGradient == true
+      let needResidual = residual?.requiresGradient == true
+      let dxStorage = input.requiresGradient ? TensorStorage(uninitializedCount: input.count) : nil
+      let dzStorage = needResidual ? TensorStorage(uninitializedCount: input.count) : nil
+      var sums = [Double](repeating: 0, count: c)
+      var products = [Double](repeating: 0, count: c)
+      let dy = g.storage.pointer
+      let mask: UnsafePointer<Float>? = relu ? UnsafePointer(output.storage.pointer) : nil
+      for p in 0..<(n * c) {
+        let ch = p % c
+        let o = p * plane
+        for i in o..<(o + plane) {
+          let dz = maskedGradient(dy, mask, i)
+          dxStorage?.pointer[i] = dz * scales[ch]
+          dzStorage?.pointer[i] = dz
+          if needAffine {
+            sums[ch] += Double(dz)
+            products[ch] += Double(dz) * Double((input.storage.pointer[i] - meanValues[ch]) * invStd[ch])
           }
         }
-        if weight?.requiresGradient == true { dGamma = Tensor(shape: [c], scalars: products.map { Float($0) }) }
-        if bias?.requiresGradient == true { dBeta = Tensor(shape: [c], scalars: sums.map { Float($0) }) }
       }
-      return [dx, dGamma, dBeta]
+      return [
+        dxStorage.map { Tensor(shape: input.shape, storage: $0) },
+        weight?.requiresGradient == true ? Tensor(shape: [c], scalars: products.map { Float($0) }) : nil,
+        bias?.requiresGradient == true ? Tensor(shape: [c], scalars: sums.map { Float($0) }) : nil,
+        dzStorage.map { Tensor(shape: input.shape, storage: $0) },
+      ]
     }
   }
 }
 
-/// y = x·scale_c (+ shift_c) over an [N, C, plane] buffer.
-private func channelAffine(_ x: Tensor, scales: [Float], shifts: [Float]?, channels c: Int, plane: Int) -> TensorStorage {
-  let out = TensorStorage(uninitializedCount: x.count)
-  let src = ConstPointer(x)
-  let dst = SendablePointer(out)
-  forEachRange(x.count / Swift.max(plane, 1), minimumPerThread: Swift.max(1, 32_768 / Swift.max(plane, 1))) { range in
-    for p in range {
-      let scale = scales[p % c]
-      let shift = shifts?[p % c] ?? 0
-      for i in 0..<plane { dst.base[p * plane + i] = src.base[p * plane + i] * scale + shift }
-    }
-  }
-  return out
-}
-
-/// Gradients of training-mode batch norm:
-/// dx = γ·invStd·(dy − mean(dy) − x̂·mean(dy·x̂)), dγ = Σ dy·x̂, dβ = Σ dy.
+/// Gradients of training-mode batch norm with its fused epilogue, from dz (dy masked by
+/// the ReLU): dx = γ·invStd·(dz − mean(dz) − x̂·mean(dz·x̂)), dγ = Σ dz·x̂, dβ = Σ dz,
+/// d(residual) = dz.
 private func batchNormTrainingBackward(
-  _ input: Tensor, weight: Tensor?, bias: Tensor?, statistics: BatchStatistics, eps: Float, dy g: Tensor
+  _ input: Tensor, weight: Tensor?, bias: Tensor?, residual: Tensor?, output: Tensor?, statistics: BatchStatistics,
+  eps: Float, dy g: Tensor
 ) -> [Tensor?] {
   let (n, c) = (input.shape[0], input.shape[1])
   let plane = input.shape[2...].reduce(1, *)
   let m = Float(statistics.count)
-  let needInput = input.requiresGradient
-  let dxStorage = needInput ? TensorStorage(uninitializedCount: input.count) : nil
+  let dxStorage = input.requiresGradient ? TensorStorage(uninitializedCount: input.count) : nil
+  let dzStorage = residual?.requiresGradient == true ? TensorStorage(uninitializedCount: input.count) : nil
   var sums = [Float](repeating: 0, count: c)
   var products = [Float](repeating: 0, count: c)
   let x = ConstPointer(input)
   let dy = ConstPointer(g)
+  let mask = output.map { ConstPointer($0) }
   let dx = dxStorage.map { SendablePointer($0) }
+  let dzOut = dzStorage.map { SendablePointer($0) }
   let gamma = weight.map { ConstPointer($0) }
   sums.withUnsafeMutableBufferPointer { sumBuffer in
     products.withUnsafeMutableBufferPointer { productBuffer in
@@ -187,40 +220,54 @@ private func batchNormTrainingBackward(
           var product = 0.0
           for r in 0..<n {
             let offset = (r * c + ch) * plane
-            var s = SIMD8<Float>()
-            var q = SIMD8<Float>()
-            var i = 0
+            var sv = SIMD8<Float>()
+            var qv = SIMD8<Float>()
             let meanVector = SIMD8<Float>(repeating: mean)
+            var i = 0
             while i + 8 <= plane {
-              let d = UnsafeRawPointer(dy.base + offset + i).loadUnaligned(as: SIMD8<Float>.self)
+              var d = UnsafeRawPointer(dy.base + offset + i).loadUnaligned(as: SIMD8<Float>.self)
+              if let mask {
+                let y = UnsafeRawPointer(mask.base + offset + i).loadUnaligned(as: SIMD8<Float>.self)
+                d.replace(with: 0, where: y .<= 0)
+              }
+              if let dzOut { UnsafeMutableRawPointer(dzOut.base + offset + i).storeBytes(of: d, as: SIMD8<Float>.self) }
               let v = UnsafeRawPointer(x.base + offset + i).loadUnaligned(as: SIMD8<Float>.self)
-              s += d
-              q += d * (v - meanVector)
+              sv += d
+              qv += d * (v - meanVector)
               i += 8
             }
-            var tailSum: Float = 0
-            var tailProduct: Float = 0
+            var s = sv.sum()
+            var q = qv.sum()
             while i < plane {
-              tailSum += dy.base[offset + i]
-              tailProduct += dy.base[offset + i] * (x.base[offset + i] - mean)
+              let d = maskedGradient(dy.base, mask?.base, offset + i)
+              dzOut?.base[offset + i] = d
+              s += d
+              q += d * (x.base[offset + i] - mean)
               i += 1
             }
-            sum += Double(s.sum() + tailSum)
-            product += Double(q.sum() + tailProduct)
+            sum += Double(s)
+            product += Double(q)
           }
-          let sumDy = Float(sum)
-          let sumDyXhat = Float(product) * invStd
-          sp[ch] = sumDy
-          pp[ch] = sumDyXhat
+          let sumDz = Float(sum)
+          let sumDzXhat = Float(product) * invStd
+          sp[ch] = sumDz
+          pp[ch] = sumDzXhat
           guard let dx else { continue }
           let scale = (gamma?.base[ch] ?? 1) * invStd
-          let meanDy = sumDy / m
-          let meanDyXhat = sumDyXhat / m
+          let meanDz = sumDz / m
+          let meanDzXhat = sumDzXhat / m
+          // dx = scale·dz − scale·meanDz − scale·invStd·meanDzXhat·(x − mean), as a·dz + b·x + k.
+          let b = -scale * invStd * meanDzXhat
+          let k = -scale * meanDz - b * mean
           for r in 0..<n {
             let offset = (r * c + ch) * plane
-            for i in 0..<plane {
-              let xhat = (x.base[offset + i] - mean) * invStd
-              dx.base[offset + i] = scale * (dy.base[offset + i] - meanDy - xhat * meanDyXhat)
+            if let mask {
+              for i in offset..<(offset + plane) {
+                let d = mask.base[i] > 0 ? dy.base[i] : 0
+                dx.base[i] = scale * d + b * x.base[i] + k
+              }
+            } else {
+              for i in offset..<(offset + plane) { dx.base[i] = scale * dy.base[i] + b * x.base[i] + k }
             }
           }
         }
@@ -231,5 +278,6 @@ private func batchNormTrainingBackward(
     dxStorage.map { Tensor(shape: input.shape, storage: $0) },
     weight?.requiresGradient == true ? Tensor(shape: [c], scalars: products) : nil,
     bias?.requiresGradient == true ? Tensor(shape: [c], scalars: sums) : nil,
+    dzStorage.map { Tensor(shape: input.shape, storage: $0) },
   ]
 }

@@ -86,9 +86,9 @@ struct ConvGeometry: Sendable {
             for g in 0..<count {
               let plane = x + ((image + g) * inChannels + c) * inputPlane
               let out = row + g * outputPlane
-              if span.lowerBound > 0 { out.initialize(repeating: 0, count: span.lowerBound) }
-              (out + span.lowerBound).update(from: plane + span.lowerBound + offset, count: span.count)
-              if span.upperBound < outputPlane { (out + span.upperBound).initialize(repeating: 0, count: outputPlane - span.upperBound) }
+              if span.lowerBound > 0 { memset(out, 0, span.lowerBound &* 4) }
+              memcpy(out + span.lowerBound, plane + (span.lowerBound &+ offset), span.count &* 4)
+              if span.upperBound < outputPlane { memset(out + span.upperBound, 0, (outputPlane &- span.upperBound) &* 4) }
               zeroBorders(out, dx: dx, rows: rows)
             }
             continue
@@ -102,12 +102,12 @@ struct ConvGeometry: Sendable {
               let out = row + g * outputPlane + oy * outWidth
               let iy = oy * stride - padding + ky
               if iy < 0 || iy >= height || first >= last {
-                for ox in 0..<outWidth { out[ox] = 0 }
+                memset(out, 0, outWidth &* 4)
                 continue
               }
-              let source = plane + iy * width - padding + kx
+              let source = plane + (iy &* width &- padding &+ kx)
               for ox in 0..<first { out[ox] = 0 }
-              for ox in first..<last { out[ox] = source[ox * stride] }
+              for ox in first..<last { out[ox] = source[ox &* stride] }
               for ox in last..<outWidth { out[ox] = 0 }
             }
           }
@@ -176,8 +176,12 @@ struct ConvGeometry: Sendable {
 /// Scratch memory owned by one worker for the duration of one convolution call.
 private final class Scratch {
   let pointer: UnsafeMutablePointer<Float>
-  init(_ count: Int) { pointer = .allocate(capacity: max(count, 1)) }
-  deinit { pointer.deallocate() }
+  let count: Int
+  init(_ count: Int) {
+    self.count = max(count, 1)
+    pointer = BufferPool.shared.take(self.count * 4).bindMemory(to: Float.self, capacity: self.count)
+  }
+  deinit { BufferPool.shared.give(UnsafeMutableRawPointer(pointer), count * 4) }
 }
 
 /// How a convolution's batch is split: per-worker image ranges with single-threaded
@@ -245,9 +249,34 @@ private func convolutionForward(_ geo: ConvGeometry, x: ConstPointer, w: ConstPo
   }
 }
 
+/// W'[i, o, y, x] = W[o, i, kh − 1 − y, kw − 1 − x]: the kernel of the transposed
+/// convolution that maps output gradients back to input gradients.
+private func flippedTransposedKernel(_ w: Tensor) -> Tensor {
+  let (o, i, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+  let out = TensorStorage(uninitializedCount: w.count)
+  let src = w.storage.pointer
+  for a in 0..<o {
+    for b in 0..<i {
+      for y in 0..<kh {
+        for x in 0..<kw {
+          out.pointer[((b * o + a) * kh + y) * kw + x] = src[((a * i + b) * kh + (kh - 1 - y)) * kw + (kw - 1 - x)]
+        }
+      }
+    }
+  }
+  return Tensor(shape: [i, o, kh, kw], storage: out)
+}
+
 private func convolutionBackward(
   _ geo: ConvGeometry, x: Tensor, w: Tensor, dy: Tensor, needInput: Bool, needWeight: Bool
 ) -> (Tensor?, Tensor?) {
+  // Stride-1 "same" convolutions: the input gradient is itself a convolution of dy
+  // with the flipped, transposed kernel, which avoids col2im's scatter-add.
+  if needInput && geo.isShiftedCopy && geo.kernelHeight == geo.kernelWidth && !geo.isPointwise {
+    let dx = dy.conv2d(flippedTransposedKernel(w), stride: 1, padding: geo.padding)
+    let (_, dw) = convolutionBackward(geo, x: x, w: w, dy: dy, needInput: false, needWeight: needWeight)
+    return (dx, dw)
+  }
   let plan = ConvPlan(batch: geo.batch)
   let k = geo.patchSize
   let plane = geo.outputPlane

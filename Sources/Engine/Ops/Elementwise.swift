@@ -15,6 +15,10 @@ enum SqrtKernel: UnaryKernel { @inline(__always) static func apply(_ x: Float) -
 enum SquareKernel: UnaryKernel { @inline(__always) static func apply(_ x: Float) -> Float { x * x } }
 enum ReLUKernel: UnaryKernel { @inline(__always) static func apply(_ x: Float) -> Float { x > 0 ? x : 0 } }
 enum NegateKernel: UnaryKernel { @inline(__always) static func apply(_ x: Float) -> Float { -x } }
+/// ReLU's backward: the incoming gradient where the output is positive.
+enum ReLUGradientKernel: BinaryKernel {
+  @inline(__always) static func apply(_ dy: Float, _ out: Float) -> Float { out > 0 ? dy : 0 }
+}
 
 /// Applies `K` to every element, splitting large tensors over the context's threads.
 func mapUnary<K: UnaryKernel>(_ x: Tensor, _: K.Type) -> TensorStorage {
@@ -283,7 +287,7 @@ extension Tensor {
   public func relu() -> Tensor {
     let y = Tensor(shape: shape, storage: mapUnary(self, ReLUKernel.self))
     return Tensor.result(y.storage, shape: shape, inputs: [self]) { g in
-      [Tensor(shape: g.shape, storage: mapBinary(g, y) { dy, out in out > 0 ? dy : 0 })]
+      [Tensor(shape: g.shape, storage: broadcastBinary(g, y, ReLUGradientKernel.self, op: "relu").0)]
     }
   }
 

@@ -22,7 +22,9 @@ extension Tensor {
 public struct NumericError: Error, CustomStringConvertible, Sendable {
   /// What was being computed ("loss at step 120").
   public let context: String
+  /// An error about `context`.
   public init(_ context: String) { self.context = context }
+  /// One line for the user.
   public var description: String { "\(context) is not finite (NaN or infinity)" }
 }
 

@@ -8,9 +8,13 @@ import Foundation
 ///     w ← w − lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)
 public final class Adam: Optimizer {
   public var learningRate: Float
+  /// Decay of the first-moment estimate.
   public let beta1: Float
+  /// Decay of the second-moment estimate.
   public let beta2: Float
+  /// Added to the denominator.
   public let eps: Float
+  /// L2 (Adam) or decoupled (AdamW) weight decay.
   public let weightDecay: Float
   /// Decoupled weight decay (AdamW) instead of an L2 term in the gradient.
   public let decoupledWeightDecay: Bool
@@ -37,6 +41,7 @@ public final class Adam: Optimizer {
     steps = Array(repeating: 0, count: parameters.count)
   }
 
+  /// One Adam/AdamW update of every parameter with a gradient.
   public func step() {
     let (lr, b1, b2, eps, wd, decoupled) = (learningRate, beta1, beta2, self.eps, weightDecay, decoupledWeightDecay)
     forEachUpdate(parameters) { index, w, g in

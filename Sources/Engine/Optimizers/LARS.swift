@@ -11,9 +11,13 @@ import Foundation
 /// shifts, biases) get neither weight decay nor trust scaling.
 public final class LARS: Optimizer {
   public var learningRate: Float
+  /// Momentum μ.
   public let momentum: Float
+  /// Trust coefficient η (eeta).
   public let trustCoefficient: Float
+  /// Weight decay added to the gradient of non-excluded parameters.
   public let weightDecay: Float
+  /// Nesterov-style update.
   public let nesterov: Bool
   public let parameters: [Parameter]
   /// Per parameter: excluded from weight decay and adaptation.
@@ -21,6 +25,7 @@ public final class LARS: Optimizer {
   private var velocities: SlotStorage
 
   /// - Parameter excluded: one flag per parameter; default: one-dimensional parameters.
+  /// An optimizer for `parameters`; the defaults are SimCLR/FNC's.
   public init(
     _ parameters: [Parameter], learningRate: Float, momentum: Float = 0.9, trustCoefficient: Float = 0.001,
     weightDecay: Float = 0, nesterov: Bool = false, excluded: [Bool]? = nil
@@ -36,6 +41,7 @@ public final class LARS: Optimizer {
     velocities = SlotStorage(count: parameters.count)
   }
 
+  /// One LARS update of every parameter with a gradient.
   public func step() {
     let (lr, mu, wd, eta, nesterov) = (learningRate, momentum, weightDecay, trustCoefficient, self.nesterov)
     let excluded = self.excluded

@@ -5,13 +5,18 @@
 ///     g ← g + μ·b (Nesterov) or b;  w ← w − lr·g
 public final class SGD: Optimizer {
   public var learningRate: Float
+  /// Momentum μ (0: plain SGD).
   public let momentum: Float
+  /// Dampening of new gradients in the momentum buffer.
   public let dampening: Float
+  /// Nesterov momentum.
   public let nesterov: Bool
+  /// Coupled L2 weight decay.
   public let weightDecay: Float
   public let parameters: [Parameter]
   private var buffers: SlotStorage
 
+  /// An optimizer for `parameters` with `torch.optim.SGD`'s settings.
   public init(
     _ parameters: [Parameter], learningRate: Float, momentum: Float = 0, dampening: Float = 0, nesterov: Bool = false,
     weightDecay: Float = 0
@@ -26,6 +31,7 @@ public final class SGD: Optimizer {
     buffers = SlotStorage(count: parameters.count)
   }
 
+  /// One SGD update of every parameter with a gradient.
   public func step() {
     let (lr, mu, wd, damp, nesterov) = (learningRate, momentum, weightDecay, dampening, self.nesterov)
     forEachUpdate(parameters) { index, w, g in

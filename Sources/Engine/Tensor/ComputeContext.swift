@@ -14,6 +14,9 @@ public struct ComputeContext: Sendable {
   public var threads: ThreadCount
   /// Whether ops record how to differentiate their results.
   public var recordsGradients: Bool
+  /// Whether module parameters act as constants (no tape leaves), so a backward pass
+  /// computes gradients for inputs only.
+  public var freezesParameters: Bool = false
 
   /// The context of the current task: all cores and gradient recording by default.
   @TaskLocal public static var current = ComputeContext(threads: .available, recordsGradients: true)
@@ -31,5 +34,16 @@ public func withoutGradients<Result>(_ body: () throws -> Result) rethrows -> Re
 public func withThreads<Result>(_ threads: ThreadCount, _ body: () throws -> Result) rethrows -> Result {
   var context = ComputeContext.current
   context.threads = threads
+  return try ComputeContext.$current.withValue(context, operation: body)
+}
+
+/// Runs `body` with every module parameter treated as a constant (PyTorch's
+/// `requires_grad_(False)` on all parameters, undone when `body` returns): gradients still
+/// flow to inputs that require them, but no weight gradient is computed. Adversarial
+/// attacks and frozen backbones need only input gradients, and skipping the weight
+/// gradients roughly halves a backward pass.
+public func withFrozenParameters<Result>(_ body: () throws -> Result) rethrows -> Result {
+  var context = ComputeContext.current
+  context.freezesParameters = true
   return try ComputeContext.$current.withValue(context, operation: body)
 }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// The memory behind a tensor: a 64-byte aligned block of Float32 values.
+/// The memory behind a tensor: a 64-byte aligned block of Float32 values, recycled
+/// through `BufferPool`.
 ///
 /// Storage is shared between tensor copies and treated as immutable once an op has
 /// filled it; `Tensor`'s mutating accessors copy it first unless they hold the only
@@ -12,7 +13,7 @@ final class TensorStorage: @unchecked Sendable {
   /// Uninitialised storage for `count` values; the caller fills every element.
   init(uninitializedCount count: Int) {
     self.count = count
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+    let raw = BufferPool.shared.take(max(count, 1) * 4)
     pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
   }
 
@@ -42,5 +43,5 @@ final class TensorStorage: @unchecked Sendable {
 
   var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
 
-  deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+  deinit { BufferPool.shared.give(UnsafeMutableRawPointer(pointer), max(count, 1) * 4) }
 }
