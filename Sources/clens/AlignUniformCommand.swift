@@ -3,6 +3,7 @@ import ArgumentParser
 import Dispatch
 import Engine
 import Foundation
+import Plotting
 
 /// `clens align-uniform`: alignment, uniformity and class structure of features on the
 /// unit hypersphere, plus feature-space kNN and linear-probe accuracy when labelled.
@@ -36,8 +37,14 @@ struct AlignUniformCommand: ParsableCommand {
   @Flag(inversion: .prefixedNo, help: "Fit a linear probe when labels are given.")
   var probe = true
 
-  @Option(help: "Seed of the probe's train/test split.")
+  @Option(help: "Seed of the probe's train/test split, of --limit's sample and of the figure's pair sample.")
   var seed: UInt64 = 0
+
+  @Option(
+    help: "Also draw the features on the hypersphere (cosine-similarity distributions above 2-D): a path without extension, or ending in .png, .pdf or .svg.")
+  var plot: String?
+
+  @OptionGroup(title: "Figure (with --plot)") var figure: FigureOutputOptions
 
   @Option(help: "Threads (default: all cores).")
   var threads: Int?
@@ -59,16 +66,14 @@ struct AlignUniformCommand: ParsableCommand {
   }
 
   func run() throws {
-    let files = try input.resolve()
     let threadCount = threads.map(ThreadCount.init) ?? .available
-    let features = try FeatureMatrix.read(files.features)
+    let files = try input.load(seed: seed, threads: threadCount)
+    let features = files.features
     let positivesPath = positives ?? files.positives
     let positiveFeatures = try positivesPath.map { path throws(FileError) in
       try FeatureMatrix.read(path)
     }
-    let labels = try files.labels.map { path throws(FileError) in
-      try LabelVector.read(path, expectedCount: features.rows)
-    }
+    let labels = files.labels
     if let positiveFeatures, let positivesPath,
       positiveFeatures.rows != features.rows || positiveFeatures.columns != features.columns
     {
@@ -86,7 +91,7 @@ struct AlignUniformCommand: ParsableCommand {
         threads: threadCount,
         progress: progress.callback("uniformity", unit: "blocks"))
     } catch {
-      throw FileError(files.features, error.problem)
+      throw FileError(files.origin, error.problem)
     }
     var report: [String: Any] = [
       "uniformity": metrics.uniformity, "uniformity_bound": metrics.uniformityBound,
@@ -119,10 +124,21 @@ struct AlignUniformCommand: ParsableCommand {
           report["linear_probe_test_fraction"] = 0.2
         }
       } catch {
-        throw FileError(files.features, error.problem)
+        throw FileError(files.origin, error.problem)
       }
     }
     report["seconds"] = seconds(since: start)
+    if let plot {
+      var set = FeatureSet(
+        name: files.run?.tag
+          ?? (input.usesDataset ? files.origin : URL(fileURLWithPath: files.origin).deletingPathExtension().lastPathComponent), values: features.values, dimension: features.columns, labels: labels,
+        positives: positiveFeatures?.values)
+      set.alignment = metrics.alignment
+      set.uniformity = metrics.uniformity
+      let drawing = try HypersphereFigure.make(
+        [set], classNames: files.classNames, seed: seed, style: figure.style(threads: threadCount))
+      report["figures"] = try figure.write(drawing, out: plot, defaultStem: plot, inputs: [files.origin]).paths
+    }
     let text = try jsonText(report)
     if let run = files.run {
       let path = ((run.directory as NSString).appendingPathComponent("analysis") as NSString)
@@ -143,6 +159,7 @@ struct AlignUniformCommand: ParsableCommand {
       if let v = report["linear_probe_accuracy"] as? Double {
         lines.append("linear probe accuracy \(format(v))")
       }
+      for path in report["figures"] as? [String] ?? [] { lines.append("drew \(path)") }
       print(lines.joined(separator: "\n"))
     }
   }

@@ -17,8 +17,11 @@ extension LabelSubset: ExpressibleByArgument {
 /// let images = try data.load(seed: seed, threads: threads)   // the --split, or test
 /// ```
 struct DatasetOptions: ParsableArguments {
-  @Option(help: "The dataset to read.")
-  var dataset: DatasetKind = .fashionMNIST
+  @Option(help: "The dataset to read (default: fashion-mnist).")
+  var dataset: DatasetKind?
+
+  /// The dataset to read: `--dataset`, or Fashion-MNIST.
+  var kind: DatasetKind { dataset ?? .fashionMNIST }
 
   @Option(
     help: ArgumentHelp(
@@ -45,18 +48,18 @@ struct DatasetOptions: ParsableArguments {
 
   func validate() throws {
     if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
-    if coarseLabels && dataset != .cifar100 {
+    if coarseLabels && kind != .cifar100 {
       throw ValidationError("--coarse-labels applies only to --dataset cifar100")
     }
-    if dataDir == nil && dataset.defaultDirectory == nil && dataset != .digits {
+    if dataDir == nil && kind.defaultDirectory == nil && kind != .digits {
       throw ValidationError(
-        "--dataset \(dataset.rawValue) needs --data-dir (the folder holding its files)")
+        "--dataset \(kind.rawValue) needs --data-dir (the folder holding its files)")
     }
   }
 
   /// Where the files are read from.
   var source: DatasetSource {
-    DatasetSource(dataset, directory: dataDir, coarseLabels: coarseLabels)
+    DatasetSource(kind, directory: dataDir, coarseLabels: coarseLabels)
   }
 
   /// Reads `split` (default: `--split`, else test), cut to `--limit` images with `seed`.

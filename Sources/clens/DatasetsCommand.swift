@@ -71,7 +71,7 @@ struct DatasetsCommand: ParsableCommand {
       splits[split.rawValue] = entry
     }
     return [
-      "dataset": data.dataset.rawValue,
+      "dataset": data.kind.rawValue,
       "directory": data.source.resolvedDirectory ?? DigitsCSV.bundledPath ?? "",
       "splits": splits,
     ]

@@ -1,10 +1,12 @@
+import Analysis
 import ArgumentParser
 import Engine
 import Foundation
 
-/// Where an analysis command reads its features: explicit files, or a run directory
-/// whose `features/<tag>.npy` (with `.labels.npy`, `.positives.npy` beside it) follows
-/// DESIGN.md's file formats.
+/// Where an analysis command reads its features: explicit files, a run directory whose
+/// `features/<tag>.npy` (with `.labels.npy`, `.positives.npy` beside it) follows
+/// DESIGN.md's file formats, or the raw pixels of a dataset (the baseline every learned
+/// representation is compared with).
 struct FeatureInputOptions: ParsableArguments {
   @Option(help: "Features, float [N, D] .npy (instead of --run).")
   var features: String?
@@ -18,11 +20,23 @@ struct FeatureInputOptions: ParsableArguments {
   @Option(help: "Which features/<tag>.npy of the run (default: the only one there).")
   var tag: String?
 
+  @OptionGroup(title: "Pixels as features (--dataset instead of --features or --run)")
+  var data: DatasetOptions
+
+  /// Whether the features are a dataset's pixels.
+  var usesDataset: Bool { data.dataset != nil }
+
   func validate() throws {
-    switch (features, run) {
-    case (nil, nil): throw ValidationError("give --features FILE.npy or --run DIR")
-    case (.some, .some): throw ValidationError("give either --features or --run, not both")
-    default: break
+    switch [features != nil, run != nil, usesDataset].filter({ $0 }).count {
+    case 0: throw ValidationError("give --features FILE.npy, --run DIR or --dataset NAME")
+    case 1: break
+    default: throw ValidationError("give only one of --features, --run and --dataset")
+    }
+    if !usesDataset && (data.dataDir != nil || data.split != nil || data.limit != nil) {
+      throw ValidationError("--data-dir, --split and --limit apply only with --dataset")
+    }
+    if usesDataset && labels != nil {
+      throw ValidationError("with --dataset the labels are the dataset's")
     }
     if run == nil && tag != nil { throw ValidationError("--tag only applies with --run") }
     if run != nil && labels != nil {
@@ -62,6 +76,42 @@ struct FeatureInputOptions: ParsableArguments {
       features: base + ".npy", labels: existing(base + ".labels.npy"),
       positives: existing(base + ".positives.npy"),
       run: (run, tag))
+  }
+
+  /// Features ready for an analysis, with where they came from.
+  struct Loaded {
+    var features: FeatureMatrix
+    var labels: [Int]?
+    /// `features/<tag>.positives.npy` of a run, if present.
+    var positives: String?
+    /// The run directory and tag, when reading a run.
+    var run: (directory: String, tag: String)?
+    /// What error messages name: the features file, or the dataset and split.
+    var origin: String
+    /// Class names, when the features are a dataset's pixels.
+    var classNames: [String]?
+  }
+
+  /// Reads the features and labels: from the files, or the pixels of `--dataset` scaled
+  /// to [0, 1] (one row per image), `--limit` sampled with `seed`.
+  func load(seed: UInt64, threads: ThreadCount) throws -> Loaded {
+    if usesDataset {
+      let images = try data.load(seed: seed, threads: threads)
+      let pixels = images.pixels.map { Float($0) / 255 }
+      return Loaded(
+        features: FeatureMatrix(rows: images.count, columns: images.imageSize, values: pixels),
+        labels: images.labels, positives: nil, run: nil,
+        origin: "\(data.kind.rawValue) \((data.split ?? .test).rawValue) pixels",
+        classNames: images.classNames)
+    }
+    let files = try resolve()
+    let features = try FeatureMatrix.read(files.features)
+    let labels = try files.labels.map { path throws(FileError) in
+      try LabelVector.read(path, expectedCount: features.rows)
+    }
+    return Loaded(
+      features: features, labels: labels, positives: files.positives, run: files.run, origin: files.features,
+      classNames: nil)
   }
 
   private func onlyTag(in directory: String) throws -> String {

@@ -3,6 +3,7 @@ import ArgumentParser
 import Dispatch
 import Engine
 import Foundation
+import Plotting
 
 extension TSNEMethod: ExpressibleByArgument {}
 extension NeighborMethod: ExpressibleByArgument {}
@@ -80,6 +81,12 @@ struct TSNECommand: ParsableCommand {
   @Option(help: "Where to write the placed points of --transform (float32 .npy).")
   var transformOut: String?
 
+  @Option(
+    help: "Also draw the embedding coloured by class: a path without extension, or ending in .png, .pdf or .svg.")
+  var plot: String?
+
+  @OptionGroup(title: "Figure (with --plot)") var figure: FigureOutputOptions
+
   @Option(help: "Threads (default: all cores).")
   var threads: Int?
 
@@ -94,8 +101,8 @@ struct TSNECommand: ParsableCommand {
     if let pca, pca < 2 { throw ValidationError("--pca needs at least 2 components") }
     if metricNeighbors < 1 { throw ValidationError("--metric-neighbors must be at least 1") }
     if trustSample < 4 { throw ValidationError("--trust-sample must be at least 4") }
-    if input.features != nil && out == nil {
-      throw ValidationError("--out is required with --features")
+    if input.run == nil && out == nil && plot == nil {
+      throw ValidationError("give --out E.npy or --plot FIGURE (or --run DIR) to keep the embedding")
     }
     if (transform == nil) != (transformOut == nil) {
       throw ValidationError("--transform and --transform-out go together")
@@ -126,19 +133,17 @@ struct TSNECommand: ParsableCommand {
   }
 
   func run() throws {
-    let files = try input.resolve()
     let options = self.options
-    var features = try FeatureMatrix.read(files.features)
-    let labels = try files.labels.map { path throws(FileError) in
-      try LabelVector.read(path, expectedCount: features.rows)
-    }
+    let files = try input.load(seed: seed, threads: options.threads)
+    var features = files.features
+    let labels = files.labels
     let progress = StagedProgress(quiet: quiet)
     var report = [String: Any]()
     var projection: PCA?
     if let pca {
       guard pca <= min(features.rows, features.columns) else {
         throw FileError(
-          files.features,
+          files.origin,
           "--pca \(pca) needs at most min(N, D) = \(min(features.rows, features.columns)) components"
         )
       }
@@ -160,7 +165,7 @@ struct TSNECommand: ParsableCommand {
         progress.update(label, unit: stage == .optimization ? "it" : "blocks", done, total)
       }
     } catch {
-      throw FileError(files.features, error.problem)
+      throw FileError(files.origin, error.problem)
     }
     result.warnings.forEach(printWarning)
     let embeddingFile = NPYArray(
@@ -199,10 +204,19 @@ struct TSNECommand: ParsableCommand {
     report["threads"] = options.threads.value
     report["warnings"] = result.warnings
     report["embedding"] = written
+    if let plot {
+      let points = Embedding(
+        x: stride(from: 0, to: result.embedding.count, by: 2).map { result.embedding[$0] },
+        y: stride(from: 1, to: result.embedding.count, by: 2).map { result.embedding[$0] },
+        labels: labels ?? Array(repeating: 0, count: features.rows))
+      let drawing = try EmbeddingFigure.make(
+        [points], classNames: files.classNames, style: figure.style(threads: options.threads))
+      report["figures"] = try figure.write(drawing, out: plot, defaultStem: plot, inputs: [files.origin]).paths
+    }
     let metricsStart = DispatchTime.now()
     try addMetrics(
       to: &report, features: features, labels: labels, result: result, options: options,
-      path: files.features)
+      path: files.origin)
     if exactKl {
       report["kl_divergence_exact"] = KLDivergence.exact(
         affinities: result.affinities, embedding: result.embedding, dof: dof,
@@ -298,6 +312,7 @@ struct TSNECommand: ParsableCommand {
       lines.append("exact KL \(number("kl_divergence_exact"))")
     }
     for path in report["embedding"] as? [String] ?? [] { lines.append("wrote \(path)") }
+    for path in report["figures"] as? [String] ?? [] { lines.append("drew \(path)") }
     return lines.joined(separator: "\n")
   }
 }

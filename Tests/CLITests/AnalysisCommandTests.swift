@@ -88,6 +88,36 @@ import Testing
       (report["per_class_uniformity"] as? [String: Double])?.keys.sorted() == ["0", "1", "2"])
   }
 
+  /// `--dataset` embeds and measures a dataset's pixels, and `--plot` draws the figures.
+  @Test func datasetPixelsAreFeaturesAndPlotDraws() throws {
+    let dir = TemporaryDirectory()
+    let tsne = try TSNECommand.parse([
+      "--dataset", "digits", "--limit", "300", "--iterations", "100", "--plot", dir.file("tsne.png"),
+      "--out", dir.file("e.npy"), "--quiet",
+    ])
+    try tsne.run()
+    #expect(try NPYArray.read(dir.file("e.npy")).shape == [300, 2])
+    let png = try Data(contentsOf: URL(fileURLWithPath: dir.file("tsne.png")))
+    #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+    let align = try AlignUniformCommand.parse([
+      "--dataset", "digits", "--split", "test", "--plot", dir.file("au.svg"), "--no-probe", "--quiet",
+    ])
+    try align.run()
+    let svg = try String(contentsOfFile: dir.file("au.svg"), encoding: .utf8)
+    #expect(svg.contains("<svg"))
+    func refusal(_ arguments: [String]) -> String {
+      do {
+        _ = try TSNECommand.parse(arguments)
+        return "accepted"
+      } catch {
+        return TSNECommand.message(for: error)
+      }
+    }
+    #expect(refusal(["--dataset", "digits", "--features", "e.npy", "--out", "x.npy"]).contains("only one of"))
+    #expect(refusal(["--features", "e.npy", "--split", "test", "--out", "x.npy"]).contains("only with --dataset"))
+    #expect(refusal(["--dataset", "digits"]).contains("give --out"))
+  }
+
   /// Each bad input gives one FileError naming the file.
   @Test func badInputNamesTheFile() throws {
     let dir = TemporaryDirectory()
