@@ -80,6 +80,20 @@ import Testing
     #expect(image.hasColor(near: png.location(panel: 1, x: 0, y: 90)!, radius: 3, Palette.okabeIto[0]))
   }
 
+  /// A run-directory name longer than the page is shortened in the middle (its start
+  /// and its distinguishing end stay) instead of squeezing the panels out.
+  @Test func longLegendNamesAreShortenedInTheMiddle() throws {
+    let name = "core-tuning-resnet18-fashion-mnist-batch256-epochs200-mixup-hard-pair-mining-seed0-lr0.01"
+    let curves = [AttackNorm.linf, .l2].map {
+      RobustnessCurve(name: name, norm: $0, eps: [0.5, 1.5], robustAccuracy: [0.6, 0.3], cleanAccuracy: 0.9)
+    }
+    let figure = try RobustnessFigure.make(curves, style: style)
+    try RenderChecks.checkAllFormats(figure, texts: ["core-tun", "lr0.01"])
+    let text = try RenderChecks.pdfText(figure.render(.pdf).bytes)
+    #expect(text.contains("core-tun") && text.contains("…") && text.contains("lr0.01"))
+    #expect(!text.contains(name))
+  }
+
   func trainingLog(_ name: String, scale: Double) -> TrainingLog {
     TrainingLog(
       name: name,

@@ -37,6 +37,8 @@ struct FigureRenderer {
   let figure: Figure
   var theme: Theme { figure.theme }
   private var pageWidth: Double { figure.width * pointsPerInch }
+  /// Legend labels are shortened beyond this width, so panels keep most of the page.
+  private var maxLegendLabelWidth: Double { pageWidth * 0.3 }
   private var pageHeight: Double { figure.height * pointsPerInch }
 
   init(figure: Figure) { self.figure = figure }
@@ -54,9 +56,11 @@ struct FigureRenderer {
         ?? (legend.position == .bottom
           ? LegendBox.columnsFitting(
             width: pageWidth - 2 * theme.outerPadding, entries: legend.entries, fontSize: theme.legendSize,
-            canvas: canvas)
+            maxLabelWidth: maxLegendLabelWidth, canvas: canvas)
           : 1)
-      return LegendBox(entries: legend.entries, columns: columns, fontSize: theme.legendSize, canvas: canvas)
+      return LegendBox(
+        entries: legend.entries, columns: columns, fontSize: theme.legendSize, maxLabelWidth: maxLegendLabelWidth,
+        canvas: canvas)
     }
     try layout(&plans, figureLegend: figureLegend, canvas: canvas)
     if try placeLegends(&plans, canvas: canvas, decideOutside: true) {
@@ -360,12 +364,16 @@ struct FigureRenderer {
       guard !plan.legendEntries.isEmpty else { continue }
       let rect = plan.rect
       var columns = panel.legendColumns ?? 1
-      var box = LegendBox(entries: plan.legendEntries, columns: columns, fontSize: theme.legendSize, canvas: canvas)
+      var box = LegendBox(
+        entries: plan.legendEntries, columns: columns, fontSize: theme.legendSize,
+        maxLabelWidth: maxLegendLabelWidth, canvas: canvas)
       while panel.legendColumns == nil, box.height > rect.height * (plan.legendOutside ? 1.0 : 0.8),
         columns < plan.legendEntries.count
       {
         columns += 1
-        box = LegendBox(entries: plan.legendEntries, columns: columns, fontSize: theme.legendSize, canvas: canvas)
+        box = LegendBox(
+        entries: plan.legendEntries, columns: columns, fontSize: theme.legendSize,
+        maxLabelWidth: maxLegendLabelWidth, canvas: canvas)
       }
       plan.legendBox = box
       let inset = 4.0

@@ -48,14 +48,17 @@ struct LegendBox {
 
   var rowHeight: Double { fontSize * 1.35 }
 
-  init(entries: [LegendEntry], columns requested: Int, fontSize: Double, canvas: Canvas) {
-    self.entries = entries
+  /// Measures `entries` in `columns` columns; labels wider than `maxLabelWidth` points
+  /// (long run-directory names) are shortened in the middle, so a legend never squeezes
+  /// the panels out of the figure.
+  init(entries: [LegendEntry], columns requested: Int, fontSize: Double, maxLabelWidth: Double, canvas: Canvas) {
+    canvas.setFont(size: fontSize)
+    self.entries = entries.map { LegendBox.shortened($0, to: maxLabelWidth, canvas: canvas) }
     self.fontSize = fontSize
     columns = max(1, min(requested, entries.count))
     rowsPerColumn = (entries.count + columns - 1) / columns
-    canvas.setFont(size: fontSize)
     var widths = [Double](repeating: 0, count: columns)
-    for (index, entry) in entries.enumerated() {
+    for (index, entry) in self.entries.enumerated() {
       let column = index / rowsPerColumn
       widths[column] = max(
         widths[column], LegendBox.handleWidth + LegendBox.handleGap + canvas.textWidth(entry.label))
@@ -65,11 +68,33 @@ struct LegendBox {
     height = Double(rowsPerColumn) * fontSize * 1.35 + 2 * LegendBox.padding - fontSize * 0.35
   }
 
+  /// `entry` with its label cut to its first and last characters around an ellipsis, as
+  /// many as fit in `maxWidth` points at the canvas's current font.
+  static func shortened(_ entry: LegendEntry, to maxWidth: Double, canvas: Canvas) -> LegendEntry {
+    let characters = Array(entry.label)
+    guard canvas.textWidth(entry.label) > maxWidth, characters.count > 2 else { return entry }
+    func cut(_ kept: Int) -> String {
+      String(characters.prefix((kept + 1) / 2)) + "…" + String(characters.suffix(kept / 2))
+    }
+    var low = 1, high = characters.count - 1  // the longest cut that fits lies in low...high
+    while low < high {
+      let middle = (low + high + 1) / 2
+      if canvas.textWidth(cut(middle)) <= maxWidth { low = middle } else { high = middle - 1 }
+    }
+    var shortened = entry
+    shortened.label = cut(low)
+    return shortened
+  }
+
   /// The most columns whose box fits in `width` points (at least one).
-  static func columnsFitting(width: Double, entries: [LegendEntry], fontSize: Double, canvas: Canvas) -> Int {
+  static func columnsFitting(
+    width: Double, entries: [LegendEntry], fontSize: Double, maxLabelWidth: Double, canvas: Canvas
+  ) -> Int {
     var columns = entries.count
     while columns > 1 {
-      if LegendBox(entries: entries, columns: columns, fontSize: fontSize, canvas: canvas).width <= width { break }
+      let box = LegendBox(
+        entries: entries, columns: columns, fontSize: fontSize, maxLabelWidth: maxLabelWidth, canvas: canvas)
+      if box.width <= width { break }
       columns -= 1
     }
     return max(columns, 1)
