@@ -40,23 +40,9 @@ struct AlignUniformCommand: ParsableCommand {
   @Option(help: "Seed of the probe's train/test split, of --limit's sample and of the figure's pair sample.")
   var seed: UInt64 = 0
 
-  @Option(
-    help: "Also draw the features on the hypersphere (cosine-similarity distributions above 2-D): a path without extension, or ending in .png, .pdf or .svg.")
-  var plot: String?
-
-  @OptionGroup(title: "Figure (with --plot)") var figure: FigureOutputOptions
-
-  @Option(help: "Threads (default: all cores).")
-  var threads: Int?
-
-  @Flag(help: "Print one JSON object on stdout.")
-  var json = false
-
-  @Flag(help: "No progress bars.")
-  var quiet = false
+  @OptionGroup var output: AnalysisOutputOptions
 
   func validate() throws {
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     if alpha <= 0 { throw ValidationError("--alpha must be positive") }
     if t <= 0 { throw ValidationError("--t must be positive") }
     if knn < 0 { throw ValidationError("--knn must not be negative") }
@@ -66,7 +52,7 @@ struct AlignUniformCommand: ParsableCommand {
   }
 
   func run() throws {
-    let threadCount = threads.map(ThreadCount.init) ?? .available
+    let threadCount = output.threadCount
     let files = try input.load(seed: seed, threads: threadCount)
     let features = files.features
     let positivesPath = positives ?? files.positives
@@ -82,7 +68,7 @@ struct AlignUniformCommand: ParsableCommand {
         "has shape [\(positiveFeatures.rows), \(positiveFeatures.columns)] but the features have [\(features.rows), \(features.columns)]"
       )
     }
-    let progress = StagedProgress(quiet: quiet)
+    let progress = StagedProgress(quiet: output.quiet)
     let start = DispatchTime.now()
     let metrics: HypersphereMetrics
     do {
@@ -128,16 +114,14 @@ struct AlignUniformCommand: ParsableCommand {
       }
     }
     report["seconds"] = seconds(since: start)
-    if let plot {
+    report["figures"] = try output.draw(input: files.origin) { style in
       var set = FeatureSet(
         name: files.run?.tag
-          ?? (input.usesDataset ? files.origin : URL(fileURLWithPath: files.origin).deletingPathExtension().lastPathComponent), values: features.values, dimension: features.columns, labels: labels,
-        positives: positiveFeatures?.values)
+          ?? (input.usesDataset ? files.origin : URL(fileURLWithPath: files.origin).deletingPathExtension().lastPathComponent),
+        values: features.values, dimension: features.columns, labels: labels, positives: positiveFeatures?.values)
       set.alignment = metrics.alignment
       set.uniformity = metrics.uniformity
-      let drawing = try HypersphereFigure.make(
-        [set], classNames: files.classNames, seed: seed, style: figure.style(threads: threadCount))
-      report["figures"] = try figure.write(drawing, out: plot, defaultStem: plot, inputs: [files.origin]).paths
+      return try HypersphereFigure.make([set], classNames: files.classNames, seed: seed, style: style)
     }
     let text = try jsonText(report)
     if let run = files.run {
@@ -145,7 +129,7 @@ struct AlignUniformCommand: ParsableCommand {
         .appendingPathComponent("align-uniform-\(run.tag).json")
       try AtomicFile.write(Data((text + "\n").utf8), to: path)
     }
-    if json {
+    if output.json {
       print(text)
     } else {
       var lines = [

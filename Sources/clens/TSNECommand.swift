@@ -81,27 +81,13 @@ struct TSNECommand: ParsableCommand {
   @Option(help: "Where to write the placed points of --transform (float32 .npy).")
   var transformOut: String?
 
-  @Option(
-    help: "Also draw the embedding coloured by class: a path without extension, or ending in .png, .pdf or .svg.")
-  var plot: String?
-
-  @OptionGroup(title: "Figure (with --plot)") var figure: FigureOutputOptions
-
-  @Option(help: "Threads (default: all cores).")
-  var threads: Int?
-
-  @Flag(help: "Print one JSON object on stdout.")
-  var json = false
-
-  @Flag(help: "No progress bars.")
-  var quiet = false
+  @OptionGroup var output: AnalysisOutputOptions
 
   func validate() throws {
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     if let pca, pca < 2 { throw ValidationError("--pca needs at least 2 components") }
     if metricNeighbors < 1 { throw ValidationError("--metric-neighbors must be at least 1") }
     if trustSample < 4 { throw ValidationError("--trust-sample must be at least 4") }
-    if input.run == nil && out == nil && plot == nil {
+    if input.run == nil && out == nil && output.plot == nil {
       throw ValidationError("give --out E.npy or --plot FIGURE (or --run DIR) to keep the embedding")
     }
     if (transform == nil) != (transformOut == nil) {
@@ -128,7 +114,7 @@ struct TSNECommand: ParsableCommand {
     o.theta = theta
     o.neighbors = neighbors
     o.initialization = initialization
-    o.threads = threads.map(ThreadCount.init) ?? .available
+    o.threads = output.threadCount
     return o
   }
 
@@ -137,7 +123,7 @@ struct TSNECommand: ParsableCommand {
     let files = try input.load(seed: seed, threads: options.threads)
     var features = files.features
     let labels = files.labels
-    let progress = StagedProgress(quiet: quiet)
+    let progress = StagedProgress(quiet: output.quiet)
     var report = [String: Any]()
     var projection: PCA?
     if let pca {
@@ -204,14 +190,12 @@ struct TSNECommand: ParsableCommand {
     report["threads"] = options.threads.value
     report["warnings"] = result.warnings
     report["embedding"] = written
-    if let plot {
+    report["figures"] = try output.draw(input: files.origin) { style in
       let points = Embedding(
         x: stride(from: 0, to: result.embedding.count, by: 2).map { result.embedding[$0] },
         y: stride(from: 1, to: result.embedding.count, by: 2).map { result.embedding[$0] },
         labels: labels ?? Array(repeating: 0, count: features.rows))
-      let drawing = try EmbeddingFigure.make(
-        [points], classNames: files.classNames, style: figure.style(threads: options.threads))
-      report["figures"] = try figure.write(drawing, out: plot, defaultStem: plot, inputs: [files.origin]).paths
+      return try EmbeddingFigure.make([points], classNames: files.classNames, style: style)
     }
     let metricsStart = DispatchTime.now()
     try addMetrics(
@@ -249,7 +233,7 @@ struct TSNECommand: ParsableCommand {
     }
     let text = try jsonText(report)
     if let runFiles { try AtomicFile.write(Data((text + "\n").utf8), to: runFiles.json) }
-    if json {
+    if output.json {
       print(text)
     } else {
       print(summary(report))
