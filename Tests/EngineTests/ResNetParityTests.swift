@@ -49,9 +49,14 @@ import TestSupport
       #expect(error < 1e-4, "gradient of \(name): error \(error) relative to its largest entry")
       #expect(maxRelativeError(actual, expected) < 2e-3, "gradient of \(name): element-wise")
     }
+    // Running means are averages of activations near zero, where element-wise relative
+    // error only measures cancellation: compare to the tensor's scale at 1e-5, and
+    // element-wise at the 1e-4.
     for (name, buffer) in model.namedBuffers() {
-      let error = maxRelativeError(buffer.value.scalars, reference["after.\(name)"]!.scalars)
-      #expect(error < 1e-5, "buffer \(name) after the step: relative error \(error)")
+      let actual = buffer.value.scalars, expected = reference["after.\(name)"]!.scalars
+      let error = maxNormalizedError(actual, expected)
+      #expect(error < 1e-5, "buffer \(name) after the step: error \(error) relative to its largest entry")
+      #expect(maxRelativeError(actual, expected) < 1e-4, "buffer \(name) after the step: element-wise")
     }
   }
 

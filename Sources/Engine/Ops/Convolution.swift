@@ -174,7 +174,7 @@ struct ConvGeometry: Sendable {
 }
 
 /// Scratch memory owned by one worker for the duration of one convolution call.
-private final class Scratch {
+final class Scratch {
   let pointer: UnsafeMutablePointer<Float>
   let count: Int
   init(_ count: Int) {
@@ -186,7 +186,7 @@ private final class Scratch {
 
 /// How a convolution's batch is split: per-worker image ranges with single-threaded
 /// GEMMs when there are enough images, else one range with multi-threaded GEMMs.
-private struct ConvPlan {
+struct ConvPlan {
   let ranges: [Range<Int>]
   let gemmThreads: ThreadCount
 
@@ -206,8 +206,9 @@ extension Tensor {
   /// 2-D convolution without bias (PyTorch's `F.conv2d(x, weight, stride=, padding=)`):
   /// NCHW input, [out, in, kh, kw] weight, zero padding on all four sides.
   ///
-  /// Computed as im2col + SGEMM with the batch split over the context's threads; late
-  /// layers with small feature maps put several images into one GEMM.
+  /// Computed by Winograd's F(2×2, 3×3) for 3×3 stride-1 padding-1 layers, else as
+  /// im2col + SGEMM, with the batch split over the context's threads; late layers with
+  /// small feature maps put several images into one GEMM.
   public func conv2d(_ weight: Tensor, stride: Int = 1, padding: Int = 0) -> Tensor {
     let geometry = ConvGeometry(input: shape, weight: weight.shape, stride: stride, padding: padding)
     let out = TensorStorage(uninitializedCount: geometry.batch * geometry.outChannels * geometry.outputPlane)
@@ -222,6 +223,10 @@ extension Tensor {
 
 private func convolutionForward(_ geo: ConvGeometry, x: ConstPointer, w: ConstPointer, y: SendablePointer<Float>) {
   let plan = ConvPlan(batch: geo.batch)
+  if Winograd.applies(to: geo) {
+    winogradForward(geo, x: x, w: w, y: y, plan: plan)
+    return
+  }
   let k = geo.patchSize
   let plane = geo.outputPlane
   parallelFor(chunks: plan.ranges.count, threads: ComputeContext.current.threads) { worker in
