@@ -1,10 +1,10 @@
-import Engine
+@testable import Engine
 import Testing
 import TestSupport
 
-/// 3×3 stride-1 convolutions with 64 or more input channels run through Winograd's
-/// F(2×2, 3×3); these compare it with a direct float64 sum on odd image sizes (partial
-/// tiles) for the forward pass and for the input gradient, which is itself such a
+/// 3×3 stride-1 convolutions with 64 or more input channels on maps of 8×8 or more run
+/// through Winograd's F(2×2, 3×3); these compare it with a direct float64 sum, odd image
+/// sizes included (partial tiles), for the forward pass and for the input gradient, which is itself such a
 /// convolution.
 @Suite struct WinogradTests {
   /// y[n, o, i, j] = Σ_c,ky,kx x[n, c, i + ky − 1, j + kx − 1] · w[o, c, ky, kx] in Double.
@@ -37,11 +37,12 @@ import TestSupport
     return y
   }
 
-  @Test(arguments: [(5, 7), (4, 4), (1, 1), (8, 3)])
+  @Test(arguments: [(9, 11), (8, 8), (13, 7), (16, 5)])
   func forwardMatchesTheDirectSum(height: Int, width: Int) {
     var rng = RandomGenerator(seed: 11)
     let x = Tensor(randomNormal: [3, 64, height, width], using: &rng)
     let w = Tensor(randomNormal: [16, 64, 3, 3], using: &rng) * 0.05
+    #expect(Winograd.applies(to: ConvGeometry(input: x.shape, weight: w.shape, stride: 1, padding: 1)))
     let y = withoutGradients { x.conv2d(w, stride: 1, padding: 1) }
     #expect(y.shape == [3, 16, height, width])
     #expect(maxNormalizedError(y.scalars, directConvolution(x, w)) < 1e-5)
@@ -49,9 +50,10 @@ import TestSupport
 
   @Test func inputGradientMatchesTheDirectSum() {
     var rng = RandomGenerator(seed: 12)
-    let x = Tensor(randomNormal: [2, 64, 5, 6], using: &rng).requiringGradient()
+    let x = Tensor(randomNormal: [2, 64, 9, 10], using: &rng).requiringGradient()
     let w = Tensor(randomNormal: [64, 64, 3, 3], using: &rng) * 0.05
-    let seed = Tensor(randomNormal: [2, 64, 5, 6], using: &rng)
+    #expect(Winograd.applies(to: ConvGeometry(input: x.shape, weight: w.shape, stride: 1, padding: 1)))
+    let seed = Tensor(randomNormal: [2, 64, 9, 10], using: &rng)
     let dx = gradients(of: x.conv2d(w, stride: 1, padding: 1), wrt: [x], seed: seed)[0]
     // dx is the convolution of the seed with the flipped, transposed kernel.
     let ws = w.scalars

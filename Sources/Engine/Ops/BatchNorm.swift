@@ -163,18 +163,49 @@ extension Tensor {
       let dzStorage = needResidual ? TensorStorage(uninitializedCount: input.count) : nil
       var sums = [Double](repeating: 0, count: c)
       var products = [Double](repeating: 0, count: c)
-      let dy = g.storage.pointer
-      let mask: UnsafePointer<Float>? = relu ? UnsafePointer(output.storage.pointer) : nil
-      for p in 0..<(n * c) {
-        let ch = p % c
-        let o = p * plane
-        for i in o..<(o + plane) {
-          let dz = maskedGradient(dy, mask, i)
-          dxStorage?.pointer[i] = dz * scales[ch]
-          dzStorage?.pointer[i] = dz
-          if needAffine {
-            sums[ch] += Double(dz)
-            products[ch] += Double(dz) * Double((input.storage.pointer[i] - meanValues[ch]) * invStd[ch])
+      let dy = ConstPointer(g)
+      let x = ConstPointer(input)
+      let mask = relu ? ConstPointer(output) : nil
+      let dx = dxStorage.map { SendablePointer($0) }
+      let dz = dzStorage.map { SendablePointer($0) }
+      sums.withUnsafeMutableBufferPointer { sumBuffer in
+        products.withUnsafeMutableBufferPointer { productBuffer in
+          let sp = SendablePointer(sumBuffer.baseAddress!)
+          let pp = SendablePointer(productBuffer.baseAddress!)
+          // Channels are independent, so threads split them and each keeps its own sums.
+          forEachRange(c, minimumPerThread: Swift.max(1, 32_768 / Swift.max(n * plane, 1))) { channels in
+            for ch in channels {
+              var sum = 0.0
+              var product = 0.0
+              for b in 0..<n {
+                let o = (b * c + ch) * plane
+                let (gradient, source) = (dy.base + o, x.base + o)
+                let keep = mask.map { $0.base + o }
+                @inline(__always) func masked(_ i: Int) -> Float {
+                  guard let keep else { return gradient[i] }
+                  return keep[i] > 0 ? gradient[i] : 0
+                }
+                if let dz { for i in 0..<plane { dz.base[o + i] = masked(i) } }
+                if let dx {
+                  let scale = scales[ch]
+                  for i in 0..<plane { dx.base[o + i] = masked(i) * scale }
+                }
+                var planeSum: Float = 0
+                var planeProduct: Float = 0
+                if needAffine {
+                  let (center, invStdValue) = (meanValues[ch], invStd[ch])
+                  for i in 0..<plane {
+                    let value = masked(i)
+                    planeSum += value
+                    planeProduct += value * (source[i] - center) * invStdValue
+                  }
+                }
+                sum += Double(planeSum)
+                product += Double(planeProduct)
+              }
+              sp[ch] = sum
+              pp[ch] = product
+            }
           }
         }
       }

@@ -10,11 +10,12 @@ import Foundation
 /// flops). The transforms use only ±1 and ½, so results stay within float rounding of
 /// im2col's.
 enum Winograd {
-  /// Whether `geometry` is a convolution this method computes, and one where it pays:
-  /// the first layer's one or three input channels give products too thin to gain.
+  /// Whether `geometry` is a convolution this method computes, and one where it pays
+  /// (measured on ResNet-18/20 training and PGD): with fewer than 64 input channels or
+  /// maps smaller than 8×8 the transforms cost more than the multiplications saved.
   static func applies(to geometry: ConvGeometry) -> Bool {
     geometry.kernelHeight == 3 && geometry.kernelWidth == 3 && geometry.stride == 1 && geometry.padding == 1
-      && geometry.inChannels >= 64
+      && geometry.inChannels >= 64 && geometry.outputPlane >= 64
   }
 
   /// G·(a, b, c) = (a, (a + b + c)/2, (a − b + c)/2, c).
