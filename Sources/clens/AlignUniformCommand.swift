@@ -49,6 +49,9 @@ struct AlignUniformCommand: ParsableCommand {
     if input.run != nil && positives != nil {
       throw ValidationError("with --run the positives come from features/<tag>.positives.npy")
     }
+    if input.usesDataset && positives != nil {
+      throw ValidationError("--positives must be row-aligned with --features; a dataset's pixels have none")
+    }
   }
 
   func run() throws {

@@ -7,7 +7,8 @@ import Plotting
 /// one-off analysis draws its figure without a run directory.
 struct AnalysisOutputOptions: ParsableArguments {
   @Option(
-    help: "Also draw the command's figure here: a path without extension, or ending in .png, .pdf or .svg.")
+    help:
+      "Also draw the command's figure here: a path without extension (PNG and PDF), or ending in .png, .pdf or .svg.")
   var plot: String?
 
   @OptionGroup(title: "Figure (with --plot)") var figure: FigureOutputOptions
@@ -23,6 +24,9 @@ struct AnalysisOutputOptions: ParsableArguments {
 
   func validate() throws {
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    if plot == nil && figure.isCustomized {
+      throw ValidationError("--format, --column, --width-in, --height-in and --dpi apply only with --plot")
+    }
   }
 
   /// `--threads`, or every core.

@@ -17,7 +17,7 @@ extension LabelSubset: ExpressibleByArgument {
 /// let images = try data.load(seed: seed, threads: threads)   // the --split, or test
 /// ```
 struct DatasetOptions: ParsableArguments {
-  @Option(help: "The dataset to read (default: fashion-mnist).")
+  @Option(help: "The dataset to read (commands that always read images default to fashion-mnist).")
   var dataset: DatasetKind?
 
   /// The dataset to read: `--dataset`, or Fashion-MNIST.

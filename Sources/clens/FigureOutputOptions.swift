@@ -18,7 +18,7 @@ struct FigureOutputOptions: ParsableArguments {
   @Option(
     name: .customLong("format"),
     help:
-      "Output format: png, pdf or svg; repeat or separate with commas. (default: png,pdf, or the extension of --out)")
+      "Output format: png, pdf or svg; repeat or separate with commas. (default: png,pdf, or the extension of the figure's path)")
   var formats: [String] = []
 
   @Option(help: "Paper column the figure is sized for: single (3.5 in) or double (7 in).")
@@ -44,6 +44,11 @@ struct FigureOutputOptions: ParsableArguments {
       throw ValidationError("--height-in must be in (0.5, 40], got \(heightIn)")
     }
     if !(dpi >= 50 && dpi <= 1200) { throw ValidationError("--dpi must be in 50...1200, got \(dpi)") }
+  }
+
+  /// Whether any option differs from its default.
+  var isCustomized: Bool {
+    !formats.isEmpty || column != .single || widthIn != nil || heightIn != nil || dpi != 300
   }
 
   /// The page for these options; `threads` rasterise and encode.

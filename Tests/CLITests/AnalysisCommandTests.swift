@@ -116,6 +116,13 @@ import Testing
     #expect(refusal(["--dataset", "digits", "--features", "e.npy", "--out", "x.npy"]).contains("only one of"))
     #expect(refusal(["--features", "e.npy", "--split", "test", "--out", "x.npy"]).contains("only with --dataset"))
     #expect(refusal(["--dataset", "digits"]).contains("give --out"))
+    #expect(refusal(["--dataset", "digits", "--out", "e.npy", "--format", "svg"]).contains("only with --plot"))
+    do {
+      _ = try AlignUniformCommand.parse(["--dataset", "digits", "--positives", "p.npy"])
+      Issue.record("--dataset with --positives was accepted")
+    } catch {
+      #expect(AlignUniformCommand.message(for: error).contains("row-aligned"))
+    }
   }
 
   /// Each bad input gives one FileError naming the file.

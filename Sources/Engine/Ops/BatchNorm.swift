@@ -181,21 +181,16 @@ extension Tensor {
                 let o = (b * c + ch) * plane
                 let (gradient, source) = (dy.base + o, x.base + o)
                 let keep = mask.map { $0.base + o }
-                @inline(__always) func masked(_ i: Int) -> Float {
-                  guard let keep else { return gradient[i] }
-                  return keep[i] > 0 ? gradient[i] : 0
-                }
-                if let dz { for i in 0..<plane { dz.base[o + i] = masked(i) } }
-                if let dx {
-                  let scale = scales[ch]
-                  for i in 0..<plane { dx.base[o + i] = masked(i) * scale }
-                }
+                let (scale, center, invStdValue) = (scales[ch], meanValues[ch], invStd[ch])
                 var planeSum: Float = 0
                 var planeProduct: Float = 0
-                if needAffine {
-                  let (center, invStdValue) = (meanValues[ch], invStd[ch])
-                  for i in 0..<plane {
-                    let value = masked(i)
+                // One pass: the ReLU-masked gradient, then each result that is needed
+                // (the optional checks are loop-invariant and unswitched by the compiler).
+                for i in 0..<plane {
+                  let value = keep.map { $0[i] > 0 ? gradient[i] : 0 } ?? gradient[i]
+                  dz?.base[o + i] = value
+                  dx?.base[o + i] = value * scale
+                  if needAffine {
                     planeSum += value
                     planeProduct += value * (source[i] - center) * invStdValue
                   }

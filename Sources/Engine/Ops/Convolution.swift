@@ -206,7 +206,8 @@ extension Tensor {
   /// 2-D convolution without bias (PyTorch's `F.conv2d(x, weight, stride=, padding=)`):
   /// NCHW input, [out, in, kh, kw] weight, zero padding on all four sides.
   ///
-  /// Computed by Winograd's F(2×2, 3×3) for 3×3 stride-1 padding-1 layers, else as
+  /// Computed by Winograd's F(2×2, 3×3) for 3×3 stride-1 padding-1 layers with at least
+  /// 64 input channels on maps of 8×8 or more (`Winograd.applies`), else as
   /// im2col + SGEMM, with the batch split over the context's threads; late layers with
   /// small feature maps put several images into one GEMM.
   public func conv2d(_ weight: Tensor, stride: Int = 1, padding: Int = 0) -> Tensor {

@@ -15,7 +15,7 @@ enum Winograd {
   /// maps smaller than 8×8 the transforms cost more than the multiplications saved.
   static func applies(to geometry: ConvGeometry) -> Bool {
     geometry.kernelHeight == 3 && geometry.kernelWidth == 3 && geometry.stride == 1 && geometry.padding == 1
-      && geometry.inChannels >= 64 && geometry.outputPlane >= 64
+      && geometry.inChannels >= 64 && geometry.height >= 8 && geometry.width >= 8
   }
 
   /// G·(a, b, c) = (a, (a + b + c)/2, (a − b + c)/2, c).

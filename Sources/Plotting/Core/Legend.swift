@@ -53,7 +53,7 @@ struct LegendBox {
   /// the panels out of the figure.
   init(entries: [LegendEntry], columns requested: Int, fontSize: Double, maxLabelWidth: Double, canvas: Canvas) {
     canvas.setFont(size: fontSize)
-    self.entries = entries.map { LegendBox.shortened($0, to: maxLabelWidth, canvas: canvas) }
+    self.entries = LegendBox.shortenedDistinctly(entries, to: maxLabelWidth, canvas: canvas)
     self.fontSize = fontSize
     columns = max(1, min(requested, entries.count))
     rowsPerColumn = (entries.count + columns - 1) / columns
@@ -84,6 +84,23 @@ struct LegendBox {
     var shortened = entry
     shortened.label = cut(low)
     return shortened
+  }
+
+  /// Every entry shortened to `maxWidth`, except that entries whose different labels
+  /// would shorten to the same text (run names that differ only in the middle) keep more
+  /// of their labels, 25 % more width at a time, until they read differently.
+  static func shortenedDistinctly(_ entries: [LegendEntry], to maxWidth: Double, canvas: Canvas) -> [LegendEntry] {
+    var widths = [Double](repeating: maxWidth, count: entries.count)
+    var result = entries.map { shortened($0, to: maxWidth, canvas: canvas) }
+    while true {
+      let byText = Dictionary(grouping: result.indices, by: { result[$0].label })
+      let clashing = byText.values.filter { Set($0.map { entries[$0].label }).count > 1 }.flatMap { $0 }
+      guard !clashing.isEmpty else { return result }
+      for index in clashing {
+        widths[index] *= 1.25
+        result[index] = shortened(entries[index], to: widths[index], canvas: canvas)
+      }
+    }
   }
 
   /// The most columns whose box fits in `width` points (at least one).
