@@ -1,5 +1,6 @@
 import Analysis
 import ArgumentParser
+import Datasets
 import Dispatch
 import Engine
 import Foundation
@@ -40,6 +41,13 @@ struct AlignUniformCommand: ParsableCommand {
   @Option(help: "Seed of the probe's train/test split, of --limit's sample and of the figure's pair sample.")
   var seed: UInt64 = 0
 
+  @Option(
+    help: ArgumentHelp(
+      "With --dataset: use two views of each image augmented by this recipe as features and positives.",
+      discussion: "Recipes: \(AugmentationRecipe.names.joined(separator: ", ")); e.g. simclr, as SimCLR's training sees the images.",
+      valueName: "recipe"))
+  var views: String?
+
   @OptionGroup var output: AnalysisOutputOptions
 
   func validate() throws {
@@ -49,17 +57,29 @@ struct AlignUniformCommand: ParsableCommand {
     if input.run != nil && positives != nil {
       throw ValidationError("with --run the positives come from features/<tag>.positives.npy")
     }
+    if views != nil && !input.usesDataset {
+      throw ValidationError("--views applies only with --dataset (it augments the dataset's images)")
+    }
+    if let views, AugmentationRecipe(name: views) == nil {
+      throw ValidationError("unknown --views recipe '\(views)': use \(AugmentationRecipe.names.joined(separator: ", "))")
+    }
     if input.usesDataset && positives != nil {
       throw ValidationError("--positives must be row-aligned with --features; a dataset's pixels have none")
     }
   }
 
+  /// The figure's name for a dataset's pixels, with the recipe when augmented (the
+  /// dataset itself shows in the class legend).
+  private var datasetName: String {
+    "pixels" + (views.map { ", \($0) views" } ?? "")
+  }
+
   func run() throws {
     let threadCount = output.threadCount
-    let files = try input.load(seed: seed, threads: threadCount)
+    let files = try input.load(seed: seed, threads: threadCount, views: views.flatMap { AugmentationRecipe(name: $0) })
     let features = files.features
     let positivesPath = positives ?? files.positives
-    let positiveFeatures = try positivesPath.map { path throws(FileError) in
+    let positiveFeatures = try files.augmentedPositives ?? positivesPath.map { path throws(FileError) in
       try FeatureMatrix.read(path)
     }
     let labels = files.labels
@@ -91,7 +111,7 @@ struct AlignUniformCommand: ParsableCommand {
       report["alignment"] = a
     } else if positivesPath == nil {
       printWarning(
-        "no positives given, so no alignment (pass --positives or write features/<tag>.positives.npy)"
+        "no positives given, so no alignment (pass --positives, --views RECIPE with --dataset, or write features/<tag>.positives.npy)"
       )
     }
     if let labels {
@@ -119,8 +139,7 @@ struct AlignUniformCommand: ParsableCommand {
     report["seconds"] = seconds(since: start)
     report["figures"] = try output.draw(input: files.origin) { style in
       var set = FeatureSet(
-        name: files.run?.tag
-          ?? (input.usesDataset ? files.origin : URL(fileURLWithPath: files.origin).deletingPathExtension().lastPathComponent),
+        name: files.run?.tag ?? (input.usesDataset ? datasetName : URL(fileURLWithPath: files.origin).deletingPathExtension().lastPathComponent),
         values: features.values, dimension: features.columns, labels: labels, positives: positiveFeatures?.values)
       set.alignment = metrics.alignment
       set.uniformity = metrics.uniformity

@@ -1,5 +1,6 @@
 import Analysis
 import ArgumentParser
+import Datasets
 import Engine
 import Foundation
 
@@ -84,6 +85,8 @@ struct FeatureInputOptions: ParsableArguments {
     var labels: [Int]?
     /// `features/<tag>.positives.npy` of a run, if present.
     var positives: String?
+    /// Positives made here: the second augmented view of each image (`views`).
+    var augmentedPositives: FeatureMatrix?
     /// The run directory and tag, when reading a run.
     var run: (directory: String, tag: String)?
     /// What error messages name: the features file, or the dataset and split.
@@ -93,16 +96,24 @@ struct FeatureInputOptions: ParsableArguments {
   }
 
   /// Reads the features and labels: from the files, or the pixels of `--dataset` scaled
-  /// to [0, 1] (one row per image), `--limit` sampled with `seed`.
-  func load(seed: UInt64, threads: ThreadCount) throws -> Loaded {
+  /// to [0, 1] (one row per image), `--limit` sampled with `seed`. With `views`, a
+  /// dataset's features and positives are two views of each image augmented by that
+  /// recipe, as a method's training sees them (image i's views come from stream i of
+  /// `seed`, so any thread count gives the same views).
+  func load(seed: UInt64, threads: ThreadCount, views: AugmentationRecipe? = nil) throws -> Loaded {
     if usesDataset {
       let images = try data.load(seed: seed, threads: threads)
-      let pixels = images.pixels.map { Float($0) / 255 }
+      let origin = "\(data.kind.rawValue) \((data.split ?? .test).rawValue) pixels"
+      guard let views else {
+        let pixels = images.pixels.map { Float($0) / 255 }
+        return Loaded(
+          features: FeatureMatrix(rows: images.count, columns: images.imageSize, values: pixels),
+          labels: images.labels, positives: nil, run: nil, origin: origin, classNames: images.classNames)
+      }
+      let (first, second) = Self.augmentedViews(images, recipe: views, seed: seed, threads: threads)
       return Loaded(
-        features: FeatureMatrix(rows: images.count, columns: images.imageSize, values: pixels),
-        labels: images.labels, positives: nil, run: nil,
-        origin: "\(data.kind.rawValue) \((data.split ?? .test).rawValue) pixels",
-        classNames: images.classNames)
+        features: first, labels: images.labels, positives: nil, augmentedPositives: second, run: nil,
+        origin: origin + " (two views by \(views))", classNames: images.classNames)
     }
     let files = try resolve()
     let features = try FeatureMatrix.read(files.features)
@@ -110,8 +121,46 @@ struct FeatureInputOptions: ParsableArguments {
       try LabelVector.read(path, expectedCount: features.rows)
     }
     return Loaded(
-      features: features, labels: labels, positives: files.positives, run: files.run, origin: files.features,
-      classNames: nil)
+      features: features, labels: labels, positives: files.positives, augmentedPositives: nil, run: files.run,
+      origin: files.features, classNames: nil)
+  }
+
+  /// Two augmented views of every image, as pixel-feature matrices. A view that comes
+  /// out blank (a small crop of empty background) is drawn again, up to ten times, since
+  /// a zero vector has no direction on the hypersphere.
+  private static func augmentedViews(
+    _ images: ImageSet, recipe: AugmentationRecipe, seed: UInt64, threads: ThreadCount
+  ) -> (FeatureMatrix, FeatureMatrix) {
+    let transform = recipe.transform(height: images.height, width: images.width, normalization: nil)
+    let size = images.imageSize
+    var first = [Float](repeating: 0, count: images.count * size)
+    var second = first
+    let base = RandomGenerator(seed: seed)
+    first.withUnsafeMutableBufferPointer { a in
+      second.withUnsafeMutableBufferPointer { b in
+        let (pa, pb) = (SendablePointer(a.baseAddress!), SendablePointer(b.baseAddress!))
+        let ranges = evenRanges(images.count, parts: 8 * threads.value)
+        parallelFor(chunks: ranges.count, threads: threads) { chunk in
+          for i in ranges[chunk] {
+            var rng = base.stream(UInt64(i))
+            let image = images.image(i)
+            func view() -> [Float] {
+              var pixels = transform(image, using: &rng).pixels
+              for _ in 0..<10 where !pixels.contains(where: { $0 != 0 }) {
+                pixels = transform(image, using: &rng).pixels
+              }
+              return pixels
+            }
+            (pa.base + i * size).update(from: view(), count: size)
+            (pb.base + i * size).update(from: view(), count: size)
+          }
+        }
+      }
+    }
+    return (
+      FeatureMatrix(rows: images.count, columns: size, values: first),
+      FeatureMatrix(rows: images.count, columns: size, values: second)
+    )
   }
 
   private func onlyTag(in directory: String) throws -> String {

@@ -117,12 +117,46 @@ import Testing
     #expect(refusal(["--features", "e.npy", "--split", "test", "--out", "x.npy"]).contains("only with --dataset"))
     #expect(refusal(["--dataset", "digits"]).contains("give --out"))
     #expect(refusal(["--dataset", "digits", "--out", "e.npy", "--format", "svg"]).contains("only with --plot"))
+    for (arguments, message) in [
+      (["--features", "f.npy", "--views", "simclr"], "only with --dataset"),
+      (["--dataset", "digits", "--views", "bogus"], "unknown --views recipe"),
+    ] {
+      do {
+        _ = try AlignUniformCommand.parse(arguments)
+        Issue.record("\(arguments) was accepted")
+      } catch {
+        #expect(AlignUniformCommand.message(for: error).contains(message))
+      }
+    }
     do {
       _ = try AlignUniformCommand.parse(["--dataset", "digits", "--positives", "p.npy"])
       Issue.record("--dataset with --positives was accepted")
     } catch {
       #expect(AlignUniformCommand.message(for: error).contains("row-aligned"))
     }
+  }
+
+  /// `--views` makes two augmented views per image: seeded, the same for any thread
+  /// count, different from each other, never blank.
+  @Test func augmentedViewsAreSeededAndThreadIndependent() throws {
+    let input = try FeatureInputOptions.parse(["--dataset", "digits", "--limit", "200"])
+    let one = try input.load(seed: 4, threads: .one, views: .simclr)
+    let two = try input.load(seed: 4, threads: ThreadCount(2), views: .simclr)
+    let other = try input.load(seed: 5, threads: .one, views: .simclr)
+    let positives = try #require(one.augmentedPositives)
+    #expect(one.features == two.features && one.augmentedPositives == two.augmentedPositives)
+    #expect(one.features != positives && one.features != other.features)
+    #expect(one.features.rows == 200 && positives.rows == 200)
+    for matrix in [one.features, positives] {
+      for row in 0..<matrix.rows {
+        let values = matrix.values[row * matrix.columns..<(row + 1) * matrix.columns]
+        #expect(values.contains { $0 != 0 }, "row \(row) is blank")
+      }
+    }
+    let align = try AlignUniformCommand.parse([
+      "--dataset", "digits", "--views", "simclr", "--no-probe", "--quiet", "--json",
+    ])
+    try align.run()
   }
 
   /// Each bad input gives one FileError naming the file.

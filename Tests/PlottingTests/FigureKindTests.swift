@@ -94,6 +94,17 @@ import Testing
     #expect(!text.contains(name))
   }
 
+  /// A figure title wider than the page is set smaller and then shortened, never clipped.
+  @Test func longTitlesFitThePage() throws {
+    let curves = [RobustnessCurve(name: "run", norm: .l2, eps: [0.5, 1.5], robustAccuracy: [0.6, 0.3], cleanAccuracy: 0.9)]
+    var figure = try RobustnessFigure.make(curves, style: style)
+    figure.title = "pixels, simclr views: alignment 0.577, uniformity -1.238"  // set smaller, whole
+    try RenderChecks.checkAllFormats(figure, texts: ["pixels, simclr views: alignment 0.577, uniformity -1.238"])
+    figure.title = String(repeating: "a very long title ", count: 20) + "END"
+    let text = try RenderChecks.pdfText(figure.render(.pdf).bytes)
+    #expect(text.contains("a very long") && text.contains("…") && text.contains("END"))
+  }
+
   /// Two long names that differ only in the middle keep enough of it to stay apart.
   @Test func shortenedLegendNamesStayDistinct() throws {
     let names = ["resnet18", "resnet50"].map { "core-tuning-\($0)-fashion-mnist-batch256-epochs200-mixup-seed0-lr0.01" }

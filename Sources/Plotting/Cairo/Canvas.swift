@@ -145,6 +145,23 @@ final class Canvas {
     return extents.x_advance
   }
 
+  /// `text` cut to its first and last characters around an ellipsis, as many as fit in
+  /// `maxWidth` points at the current font (all of it when it fits): long run names keep
+  /// their start and their distinguishing end.
+  func textShortened(_ text: String, to maxWidth: Double) -> String {
+    let characters = Array(text)
+    guard textWidth(text) > maxWidth, characters.count > 2 else { return text }
+    func cut(_ kept: Int) -> String {
+      String(characters.prefix((kept + 1) / 2)) + "…" + String(characters.suffix(kept / 2))
+    }
+    var low = 1, high = characters.count - 1  // the longest cut that fits lies in low...high
+    while low < high {
+      let middle = (low + high + 1) / 2
+      if textWidth(cut(middle)) <= maxWidth { low = middle } else { high = middle - 1 }
+    }
+    return cut(low)
+  }
+
   /// Draws `text` in the current font and colour so that its anchor lands on `point`;
   /// `rotation` in radians turns it about that point (−π/2 reads bottom to top).
   func drawText(

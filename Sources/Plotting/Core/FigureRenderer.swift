@@ -94,11 +94,20 @@ struct FigureRenderer {
       figureLegend.draw(at: origin, canvas: canvas, theme: theme, background: false)
     }
     if let title = figure.title {
-      canvas.setFont(size: theme.titleSize + 1, bold: true)
+      // A title wider than the page is set smaller, down to the tick-label size, and
+      // then shortened in the middle: never clipped at the page edges.
+      let available = pageWidth - 2 * theme.outerPadding
+      var size = theme.titleSize + 1
+      canvas.setFont(size: size, bold: true)
+      let natural = canvas.textWidth(title)
+      if natural > available {
+        size = max(theme.tickLabelSize, size * available / natural)
+        canvas.setFont(size: size, bold: true)
+      }
       canvas.setColor(theme.textColor)
       canvas.drawText(
-        title, at: Point(pageWidth / 2, theme.outerPadding), horizontal: .center, vertical: .top,
-        size: theme.titleSize + 1)
+        canvas.textShortened(title, to: available), at: Point(pageWidth / 2, theme.outerPadding),
+        horizontal: .center, vertical: .top, size: size)
     }
     let bytes = try target.finish()
     return RenderedFigure(

@@ -71,18 +71,8 @@ struct LegendBox {
   /// `entry` with its label cut to its first and last characters around an ellipsis, as
   /// many as fit in `maxWidth` points at the canvas's current font.
   static func shortened(_ entry: LegendEntry, to maxWidth: Double, canvas: Canvas) -> LegendEntry {
-    let characters = Array(entry.label)
-    guard canvas.textWidth(entry.label) > maxWidth, characters.count > 2 else { return entry }
-    func cut(_ kept: Int) -> String {
-      String(characters.prefix((kept + 1) / 2)) + "…" + String(characters.suffix(kept / 2))
-    }
-    var low = 1, high = characters.count - 1  // the longest cut that fits lies in low...high
-    while low < high {
-      let middle = (low + high + 1) / 2
-      if canvas.textWidth(cut(middle)) <= maxWidth { low = middle } else { high = middle - 1 }
-    }
     var shortened = entry
-    shortened.label = cut(low)
+    shortened.label = canvas.textShortened(entry.label, to: maxWidth)
     return shortened
   }
 
