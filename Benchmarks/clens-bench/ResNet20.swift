@@ -34,15 +34,17 @@ final class ResNet20: Layer {
       [("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("bn2", bn2)]
     }
 
+    /// relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut), with batch norm, residual add and
+    /// ReLU fused as the engine's own BasicBlock does.
     func callAsFunction(_ x: Tensor) -> Tensor {
-      let out = bn2(conv2(bn1(conv1(x)).relu()))
-      guard padding > 0 else { return (out + x).relu() }
+      let hidden = bn1(conv1(x), adding: nil, relu: true)
+      guard padding > 0 else { return bn2(conv2(hidden), adding: x, relu: true) }
       // x[:, :, ::2, ::2] is a 1x1 max-pool with stride 2; then zero channels around it.
       let sub = x.maxPool2d(kernelSize: 1, stride: stride)
       var zeroShape = sub.shape
       zeroShape[1] = padding
       let zeros = Tensor(zeros: zeroShape)
-      return (out + Tensor.concatenate([zeros, sub, zeros], alongAxis: 1)).relu()
+      return bn2(conv2(hidden), adding: Tensor.concatenate([zeros, sub, zeros], alongAxis: 1), relu: true)
     }
   }
 
@@ -71,7 +73,7 @@ final class ResNet20: Layer {
   }
 
   func callAsFunction(_ x: Tensor) -> Tensor {
-    var h = bn1(conv1(x)).relu()
+    var h = bn1(conv1(x), adding: nil, relu: true)
     for block in blocks { h = block(h) }
     return linear(h.globalAveragePool())
   }

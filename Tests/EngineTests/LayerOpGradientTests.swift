@@ -89,6 +89,10 @@ import TestSupport
     expectGradients("batchNorm eval", [x, gamma, beta]) {
       $0[0].batchNormalized(mean: mean, variance: variance, weight: $0[1], bias: $0[2], eps: 1e-5)
     }
+    // A constant input (only γ and β learn) takes its own path through the backward pass.
+    expectGradients("batchNorm eval, constant input", [gamma, beta]) {
+      x.batchNormalized(mean: mean, variance: variance, weight: $0[0], bias: $0[1], eps: 1e-5, relu: true)
+    }
   }
 
   @Test func batchNormWithResidualAndReLU() {

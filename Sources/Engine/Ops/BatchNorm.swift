@@ -174,29 +174,42 @@ extension Tensor {
           let pp = SendablePointer(productBuffer.baseAddress!)
           // Channels are independent, so threads split them and each keeps its own sums.
           forEachRange(c, minimumPerThread: Swift.max(1, 32_768 / Swift.max(n * plane, 1))) { channels in
+            // Where the masked gradient goes when neither dz nor dx is wanted (affine only).
+            let scratch = dz == nil && dx == nil ? UnsafeMutablePointer<Float>.allocate(capacity: plane) : nil
+            defer { scratch?.deallocate() }
             for ch in channels {
               var sum = 0.0
               var product = 0.0
+              let (scale, center, invStdValue) = (scales[ch], meanValues[ch], invStd[ch])
               for b in 0..<n {
                 let o = (b * c + ch) * plane
                 let (gradient, source) = (dy.base + o, x.base + o)
-                let keep = mask.map { $0.base + o }
-                let (scale, center, invStdValue) = (scales[ch], meanValues[ch], invStd[ch])
-                var planeSum: Float = 0
-                var planeProduct: Float = 0
-                // One pass: the ReLU-masked gradient, then each result that is needed
-                // (the optional checks are loop-invariant and unswitched by the compiler).
-                for i in 0..<plane {
-                  let value = keep.map { $0[i] > 0 ? gradient[i] : 0 } ?? gradient[i]
-                  dz?.base[o + i] = value
-                  dx?.base[o + i] = value * scale
-                  if needAffine {
-                    planeSum += value
-                    planeProduct += value * (source[i] - center) * invStdValue
+                // Plain loops, one job each, so that each vectorises: the ReLU-masked
+                // gradient (dz) first, then the sums, then dx = dz·scale.
+                let value = dz.map { $0.base + o } ?? dx.map { $0.base + o } ?? scratch!
+                if let keep = mask.map({ $0.base + o }) {
+                  for i in 0..<plane { value[i] = keep[i] > 0 ? gradient[i] : 0 }
+                } else {
+                  value.update(from: gradient, count: plane)
+                }
+                if needAffine {
+                  var planeSum: Float = 0
+                  var planeProduct: Float = 0
+                  for i in 0..<plane {
+                    planeSum += value[i]
+                    planeProduct += value[i] * (source[i] - center)
+                  }
+                  sum += Double(planeSum)
+                  product += Double(planeProduct) * Double(invStdValue)
+                }
+                if let dx {
+                  let target = dx.base + o
+                  if target == value {
+                    for i in 0..<plane { target[i] *= scale }
+                  } else {
+                    for i in 0..<plane { target[i] = value[i] * scale }
                   }
                 }
-                sum += Double(planeSum)
-                product += Double(planeProduct)
               }
               sp[ch] = sum
               pp[ch] = product
