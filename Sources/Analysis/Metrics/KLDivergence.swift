@@ -29,36 +29,30 @@ public enum KLDivergence {
   /// Z = Σ_{i≠j} (1 + ‖y_i − y_j‖²/α)^(−α), summed in fixed chunks (thread-count independent).
   public static func exactNormalizer(_ y: [Double], dof: Double, threads: ThreadCount) -> Double {
     let n = y.count / 2
-    let chunks = (n + tsneChunk - 1) / tsneChunk
-    var partial = [Double](repeating: 0, count: chunks)
-    partial.withUnsafeMutableBufferPointer { pb in
-      let part = SendablePointer(pb.baseAddress!)
-      parallelFor(chunks: chunks, threads: threads) { chunk in
-        var sum = 0.0
-        y.withUnsafeBufferPointer { ys in
-          for i in chunk * tsneChunk..<min(n, (chunk + 1) * tsneChunk) {
-            let xi = ys[2 * i]
-            let yi = ys[2 * i + 1]
-            var row = 0.0
-            if dof == 1 {
-              for j in 0..<n {
-                let dx = xi - ys[2 * j]
-                let dy = yi - ys[2 * j + 1]
-                row += 1 / (1 + dx * dx + dy * dy)
-              }
-            } else {
-              for j in 0..<n {
-                let dx = xi - ys[2 * j]
-                let dy = yi - ys[2 * j + 1]
-                row += pow(1 + (dx * dx + dy * dy) / dof, -dof)
-              }
+    return chunkedSum(count: n, threads: threads) { points in
+      var sum = 0.0
+      y.withUnsafeBufferPointer { ys in
+        for i in points {
+          let xi = ys[2 * i]
+          let yi = ys[2 * i + 1]
+          var row = 0.0
+          if dof == 1 {
+            for j in 0..<n {
+              let dx = xi - ys[2 * j]
+              let dy = yi - ys[2 * j + 1]
+              row += 1 / (1 + dx * dx + dy * dy)
             }
-            sum += row - 1
+          } else {
+            for j in 0..<n {
+              let dx = xi - ys[2 * j]
+              let dy = yi - ys[2 * j + 1]
+              row += pow(1 + (dx * dx + dy * dy) / dof, -dof)
+            }
           }
+          sum += row - 1
         }
-        part[chunk] = sum
       }
+      return sum
     }
-    return orderedSum(partial)
   }
 }

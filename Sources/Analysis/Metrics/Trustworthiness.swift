@@ -22,35 +22,28 @@ public enum Trustworthiness {
       throw AnalysisInputError("trustworthiness needs 1 <= k < N/2 (k \(k), N \(n))")
     }
     let embedded = PlanarNeighbors.search(embedding, k: k, threads: threads)
-    let chunkSize = 64
-    let chunks = (n + chunkSize - 1) / chunkSize
-    var partial = [Double](repeating: 0, count: chunks)
-    partial.withUnsafeMutableBufferPointer { pb in
-      let part = SendablePointer(pb.baseAddress!)
-      parallelFor(chunks: chunks, threads: threads) { chunk in
-        var distances = [Double](repeating: 0, count: n)
-        var penalty = 0.0
-        input.values.withUnsafeBufferPointer { x in
-          for i in chunk * chunkSize..<min(n, (chunk + 1) * chunkSize) {
-            let xi = x.baseAddress! + i * d
-            for j in 0..<n {
-              distances[j] = ExactNeighbors.exactSquaredDistance(xi, x.baseAddress! + j * d, d)
+    let total = chunkedSum(count: n, chunkSize: 64, threads: threads) { points in
+      var distances = [Double](repeating: 0, count: n)
+      var penalty = 0.0
+      input.values.withUnsafeBufferPointer { x in
+        for i in points {
+          let xi = x.baseAddress! + i * d
+          for j in 0..<n {
+            distances[j] = ExactNeighbors.exactSquaredDistance(xi, x.baseAddress! + j * d, d)
+          }
+          for e in 0..<k {
+            let j = Int(embedded.indices[i * k + e])
+            let dj = distances[j]
+            var rank = 1
+            for l in 0..<n where l != i && (distances[l] < dj || (distances[l] == dj && l < j)) {
+              rank += 1
             }
-            for e in 0..<k {
-              let j = Int(embedded.indices[i * k + e])
-              let dj = distances[j]
-              var rank = 1
-              for l in 0..<n where l != i && (distances[l] < dj || (distances[l] == dj && l < j)) {
-                rank += 1
-              }
-              if rank > k { penalty += Double(rank - k) }
-            }
+            if rank > k { penalty += Double(rank - k) }
           }
         }
-        part[chunk] = penalty
       }
+      return penalty
     }
-    let total = orderedSum(partial)
     return 1 - total * 2 / (Double(n) * Double(k) * (2 * Double(n) - 3 * Double(k) - 1))
   }
 }

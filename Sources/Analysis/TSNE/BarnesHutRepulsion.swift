@@ -124,66 +124,60 @@ struct BarnesHutRepulsion: Repulsion {
   ) -> Double {
     let tree = QuadTree(y)
     let n = y.count / 2
-    let chunks = (n + tsneChunk - 1) / tsneChunk
-    var partial = [Double](repeating: 0, count: chunks)
     let theta2 = theta * theta
     let dof = self.dof
     let ys = SendablePointer(UnsafeMutablePointer(mutating: y.baseAddress!))
     let out = SendablePointer(forces.baseAddress!)
-    partial.withUnsafeMutableBufferPointer { pb in
-      let part = SendablePointer(pb.baseAddress!)
-      parallelFor(chunks: chunks, threads: threads) { chunk in
-        var stack = [Int32]()
-        stack.reserveCapacity(256)
-        var zChunk = 0.0
-        for t in chunk * tsneChunk..<min(n, (chunk + 1) * tsneChunk) {
-          let i = Int(tree.order[t])
-          let xi = ys[2 * i]
-          let yi = ys[2 * i + 1]
-          let own = tree.leafOf[i]
-          let pos = tree.position[i]
-          var fx = 0.0
-          var fy = 0.0
-          var z = 0.0
-          stack.append(0)
-          while let node32 = stack.popLast() {
-            let node = Int(node32)
-            let dx = xi - tree.comX[node]
-            let dy = yi - tree.comY[node]
-            let d2 = dx * dx + dy * dy
-            let child = tree.firstChild[node]
-            let isLeaf = child < 0
-            let holdsPoint = tree.start[node] <= pos && pos < tree.end[node]
-            if isLeaf || (!holdsPoint && tree.side[node] * tree.side[node] < theta2 * d2) {
-              var mass = Double(tree.count[node])
-              if node32 == own { mass -= 1 }
-              if mass == 0 { continue }
-              let w: Double
-              let wq: Double
-              if dof == 1 {
-                w = 1 / (1 + d2)
-                wq = w * w
-              } else {
-                let base = 1 + d2 / dof
-                w = pow(base, -dof)
-                wq = w / base
-              }
-              z += mass * w
-              fx += mass * wq * dx
-              fy += mass * wq * dy
+    return chunkedSum(count: n, threads: threads) { points in
+      var stack = [Int32]()
+      stack.reserveCapacity(256)
+      var zChunk = 0.0
+      for t in points {
+        let i = Int(tree.order[t])
+        let xi = ys[2 * i]
+        let yi = ys[2 * i + 1]
+        let own = tree.leafOf[i]
+        let pos = tree.position[i]
+        var fx = 0.0
+        var fy = 0.0
+        var z = 0.0
+        stack.append(0)
+        while let node32 = stack.popLast() {
+          let node = Int(node32)
+          let dx = xi - tree.comX[node]
+          let dy = yi - tree.comY[node]
+          let d2 = dx * dx + dy * dy
+          let child = tree.firstChild[node]
+          let isLeaf = child < 0
+          let holdsPoint = tree.start[node] <= pos && pos < tree.end[node]
+          if isLeaf || (!holdsPoint && tree.side[node] * tree.side[node] < theta2 * d2) {
+            var mass = Double(tree.count[node])
+            if node32 == own { mass -= 1 }
+            if mass == 0 { continue }
+            let w: Double
+            let wq: Double
+            if dof == 1 {
+              w = 1 / (1 + d2)
+              wq = w * w
             } else {
-              for q in stride(from: 3, through: 0, by: -1) where tree.count[Int(child) + q] > 0 {
-                stack.append(child + Int32(q))
-              }
+              let base = 1 + d2 / dof
+              w = pow(base, -dof)
+              wq = w / base
+            }
+            z += mass * w
+            fx += mass * wq * dx
+            fy += mass * wq * dy
+          } else {
+            for q in stride(from: 3, through: 0, by: -1) where tree.count[Int(child) + q] > 0 {
+              stack.append(child + Int32(q))
             }
           }
-          out[2 * i] = fx
-          out[2 * i + 1] = fy
-          zChunk += z
         }
-        part[chunk] = zChunk
+        out[2 * i] = fx
+        out[2 * i + 1] = fy
+        zChunk += z
       }
+      return zChunk
     }
-    return orderedSum(partial)
   }
 }

@@ -217,32 +217,10 @@ private struct Strip {
       }
     } else {
       for c in 0..<columns {
-        var lo = SIMD4<Double>()
-        var hi = SIMD4<Double>()
-        var loI = SIMD4<Double>()
-        var hiI = SIMD4<Double>()
-        for t in 0..<count {
-          let x = gr[(first + t) * stride + c]
-          let y = gi[(first + t) * stride + c]
-          if t < 4 {
-            lo[t] = x
-            loI[t] = y
-          } else {
-            hi[t - 4] = x
-            hiI[t - 4] = y
-          }
-        }
-        re[2 * c] = lo
-        re[2 * c + 1] = hi
-        im[2 * c] = loI
-        im[2 * c + 1] = hiI
+        setElement(c, from: gr + first * stride + c, gi + first * stride + c, step: stride, count: count)
       }
     }
-    let zero = SIMD4<Double>()
-    for e in 2 * columns..<2 * n {
-      re[e] = zero
-      im[e] = zero
-    }
+    zeroElements(from: columns)
   }
 
   /// grid[(first + t)·stride + c] ← lane t of element c, for c < columns and t < count.
@@ -278,26 +256,38 @@ private struct Strip {
       }
     } else {
       for r in 0..<rows {
-        var v = (SIMD4<Double>(), SIMD4<Double>(), SIMD4<Double>(), SIMD4<Double>())
-        for t in 0..<count {
-          let x = gr[r * stride + first + t]
-          let y = gi[r * stride + first + t]
-          if t < 4 {
-            v.0[t] = x
-            v.2[t] = y
-          } else {
-            v.1[t - 4] = x
-            v.3[t - 4] = y
-          }
-        }
-        re[2 * r] = v.0
-        re[2 * r + 1] = v.1
-        im[2 * r] = v.2
-        im[2 * r + 1] = v.3
+        setElement(r, from: gr + r * stride + first, gi + r * stride + first, step: 1, count: count)
       }
     }
+    zeroElements(from: rows)
+  }
+
+  /// Element e ← the `count` (< 8) values at real[t·step], imaginary[t·step] in its
+  /// lanes, zero in the rest: the partial batch at the end of a grid.
+  @inline(__always)
+  private func setElement(
+    _ e: Int, from real: UnsafePointer<Double>, _ imaginary: UnsafePointer<Double>, step: Int, count: Int
+  ) {
+    var lanes = (SIMD4<Double>(), SIMD4<Double>(), SIMD4<Double>(), SIMD4<Double>())
+    for t in 0..<count {
+      if t < 4 {
+        lanes.0[t] = real[t * step]
+        lanes.2[t] = imaginary[t * step]
+      } else {
+        lanes.1[t - 4] = real[t * step]
+        lanes.3[t - 4] = imaginary[t * step]
+      }
+    }
+    re[2 * e] = lanes.0
+    re[2 * e + 1] = lanes.1
+    im[2 * e] = lanes.2
+    im[2 * e + 1] = lanes.3
+  }
+
+  /// Zeroes elements `first` ..< n, the padding of the transform.
+  private func zeroElements(from first: Int) {
     let zero = SIMD4<Double>()
-    for e in 2 * rows..<2 * n {
+    for e in 2 * first..<2 * n {
       re[e] = zero
       im[e] = zero
     }

@@ -274,13 +274,11 @@ struct InterpolationRepulsion: Repulsion {
       field.evaluate(at: y, forces: forces, kernelSums: $0, threads: threads)
     }
     // Z = Σ_i Σ_j K₁ − N (each point's own term is K₁(0) = 1), summed in fixed chunks.
-    let chunks = (n + tsneChunk - 1) / tsneChunk
-    var partial = [Double](repeating: 0, count: chunks)
-    for c in 0..<chunks {
+    let kernelSums = sums
+    return chunkedSum(count: n, threads: .one) { points in
       var s = 0.0
-      for i in c * tsneChunk..<min(n, (c + 1) * tsneChunk) { s += sums[i] }
-      partial[c] = s
-    }
-    return orderedSum(partial) - Double(n)
+      for i in points { s += kernelSums[i] }
+      return s
+    } - Double(n)
   }
 }
