@@ -68,27 +68,24 @@ struct LegendBox {
     height = Double(rowsPerColumn) * fontSize * 1.35 + 2 * LegendBox.padding - fontSize * 0.35
   }
 
-  /// `entry` with its label cut to its first and last characters around an ellipsis, as
-  /// many as fit in `maxWidth` points at the canvas's current font.
-  static func shortened(_ entry: LegendEntry, to maxWidth: Double, canvas: Canvas) -> LegendEntry {
-    var shortened = entry
-    shortened.label = canvas.textShortened(entry.label, to: maxWidth)
-    return shortened
-  }
-
   /// Every entry shortened to `maxWidth`, except that entries whose different labels
   /// would shorten to the same text (run names that differ only in the middle) keep more
   /// of their labels, 25 % more width at a time, until they read differently.
   static func shortenedDistinctly(_ entries: [LegendEntry], to maxWidth: Double, canvas: Canvas) -> [LegendEntry] {
+    func shortened(_ entry: LegendEntry, to width: Double) -> LegendEntry {
+      var entry = entry
+      entry.label = canvas.textShortened(entry.label, to: width)
+      return entry
+    }
     var widths = [Double](repeating: maxWidth, count: entries.count)
-    var result = entries.map { shortened($0, to: maxWidth, canvas: canvas) }
+    var result = entries.map { shortened($0, to: maxWidth) }
     while true {
       let byText = Dictionary(grouping: result.indices, by: { result[$0].label })
       let clashing = byText.values.filter { Set($0.map { entries[$0].label }).count > 1 }.flatMap { $0 }
       guard !clashing.isEmpty else { return result }
       for index in clashing {
         widths[index] *= 1.25
-        result[index] = shortened(entries[index], to: widths[index], canvas: canvas)
+        result[index] = shortened(entries[index], to: widths[index])
       }
     }
   }
