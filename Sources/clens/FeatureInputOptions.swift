@@ -45,8 +45,8 @@ struct FeatureInputOptions: ParsableArguments {
     }
   }
 
-  /// The resolved input files.
-  struct Resolved {
+  /// The input files of `--features` or `--run`, before reading.
+  private struct Resolved {
     var features: String
     /// Labels file, if one was given or the run has one.
     var labels: String?
@@ -56,7 +56,7 @@ struct FeatureInputOptions: ParsableArguments {
     var run: (directory: String, tag: String)?
   }
 
-  func resolve() throws -> Resolved {
+  private func resolve() throws -> Resolved {
     if let features {
       return Resolved(features: features, labels: labels, positives: nil, run: nil)
     }

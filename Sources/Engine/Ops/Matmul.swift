@@ -1,9 +1,5 @@
 import CBLAS
 
-/// OpenBLAS runs single-threaded inside ContrastLens: the engine splits work over its
-/// own threads (one BLAS call per thread), which is faster on small shapes and keeps
-/// the thread count under `ComputeContext` control. Set once, on first use.
-private let blasSingleThreaded: Void = openblas_set_num_threads(1)
 
 /// Row-major single-precision matrix product `C = alpha·op(A)·op(B) + beta·C` through
 /// OpenBLAS, split over `threads` (by rows of C, or by columns when C has few rows).
@@ -16,7 +12,7 @@ public func gemm(
   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
   c: UnsafeMutablePointer<Float>, ldc: Int, threads: ThreadCount = .one
 ) {
-  _ = blasSingleThreaded
+  BLASKernels.useOneThread()
   if m == 0 || n == 0 { return }
   let work = Double(m) * Double(n) * Double(k)
   let parts = work < 4e6 ? 1 : threads.value

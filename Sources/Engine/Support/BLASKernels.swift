@@ -7,6 +7,16 @@ import CBLAS
 /// Cooperlake) runs convolutions about 1.6x faster than the AVX2 (Haswell) kernels a
 /// cautious environment may force. Benchmarks print this to say which ran.
 public enum BLASKernels {
+  /// OpenBLAS runs single-threaded inside ContrastLens: the engine and the analyses split
+  /// work over their own threads (one BLAS call per thread), which is faster on small
+  /// shapes, keeps the thread count under `ComputeContext` control and makes results
+  /// independent of how busy a BLAS thread pool is. Set once, on first use.
+  private static let oneThread: Void = openblas_set_num_threads(1)
+
+  /// Puts OpenBLAS in single-threaded mode (once per process); call before any direct
+  /// `cblas_*` call.
+  public static func useOneThread() { _ = oneThread }
+
   /// OpenBLAS's name for the kernels in use ("Haswell", "Cooperlake", ...).
   public static var current: String {
     guard let name = openblas_get_corename() else { return "unknown" }
