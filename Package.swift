@@ -31,7 +31,9 @@ let package = Package(
     // libpng reports errors by longjmp, so every setjmp stays in this C target.
     .target(name: "PNGShim", dependencies: ["CPNG"]),
 
-    .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: fastMath),
+    // Convolution row kernels in C, for AVX-512 and AVX2 chosen at run time.
+    .target(name: "SIMDKernels", exclude: ["row_kernels.inc"]),
+    .target(name: "Engine", dependencies: ["CBLAS", "SIMDKernels"], swiftSettings: fastMath),
     .target(
       name: "Datasets",
       dependencies: ["Engine", "CZlib", "PNGShim"],
@@ -56,7 +58,7 @@ let package = Package(
     ),
 
     .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
-    .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "EngineTests", dependencies: ["Engine", "SIMDKernels", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(

@@ -4,9 +4,10 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "augment": try AugmentBench.run(Array(arguments.dropFirst()))
 case "plot": PlotBench.main(Array(arguments.dropFirst()))
+case "conv": ConvBench.run(Array(arguments.dropFirst()))
 case "train": try TrainBench.run(Array(arguments.dropFirst()))
 case "pgd": try PGDBench.run(Array(arguments.dropFirst()))
 case "tsne": try TSNEBench.run(Array(arguments.dropFirst()))
 case "align-uniform": try AlignUniformBench.run(Array(arguments.dropFirst()))
-default: print("usage: clens-bench <area> [options]\nareas: align-uniform, augment, pgd, plot, train, tsne")
+default: print("usage: clens-bench <area> [options]\nareas: align-uniform, augment, conv, pgd, plot, train, tsne")
 }

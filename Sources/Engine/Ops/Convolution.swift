@@ -228,6 +228,13 @@ private func convolutionForward(_ geo: ConvGeometry, x: ConstPointer, w: ConstPo
     winogradForward(geo, x: x, w: w, y: y, plan: plan)
     return
   }
+  if PaddedConvolution.applies(to: geo) {
+    let padded = PaddedConvolution(geo)
+    parallelFor(chunks: plan.ranges.count, threads: ComputeContext.current.threads) { worker in
+      padded.forward(x: x.base, w: w.base, y: y.base, range: plan.ranges[worker])
+    }
+    return
+  }
   let k = geo.patchSize
   let plane = geo.outputPlane
   parallelFor(chunks: plan.ranges.count, threads: ComputeContext.current.threads) { worker in
@@ -283,6 +290,10 @@ private func convolutionBackward(
     let (_, dw) = convolutionBackward(geo, x: x, w: w, dy: dy, needInput: false, needWeight: needWeight)
     return (dx, dw)
   }
+  if needWeight && PaddedConvolution.applies(to: geo) {
+    let (dx, _) = needInput ? convolutionBackward(geo, x: x, w: w, dy: dy, needInput: true, needWeight: false) : (nil, nil)
+    return (dx, paddedWeightGradient(geo, x: x, w: w, dy: dy))
+  }
   let plan = ConvPlan(batch: geo.batch)
   let k = geo.patchSize
   let plane = geo.outputPlane
@@ -335,13 +346,29 @@ private func convolutionBackward(
       image += count
     }
   }
-  var dw: Tensor? = nil
-  if needWeight {
-    let total = partials[0]
-    for partial in partials.dropFirst() {
-      for i in 0..<total.count { total.pointer[i] += partial.pointer[i] }
-    }
-    dw = Tensor(shape: w.shape, storage: total)
-  }
+  let dw = needWeight ? Tensor(shape: w.shape, storage: summed(partials)) : nil
   return (dxStorage.map { Tensor(shape: x.shape, storage: $0) }, dw)
+}
+
+/// The weight gradient of a `PaddedConvolution` layer: one partial sum per worker.
+private func paddedWeightGradient(_ geo: ConvGeometry, x: Tensor, w: Tensor, dy: Tensor) -> Tensor {
+  let plan = ConvPlan(batch: geo.batch)
+  let padded = PaddedConvolution(geo)
+  let partials = plan.ranges.map { _ in TensorStorage(count: w.count, repeating: 0) }
+  let partialPointers = partials.map { SendablePointer($0) }
+  let xp = ConstPointer(x)
+  let dyp = ConstPointer(dy)
+  parallelFor(chunks: plan.ranges.count, threads: ComputeContext.current.threads) { worker in
+    padded.accumulateWeightGradient(x: xp.base, dy: dyp.base, dw: partialPointers[worker].base, range: plan.ranges[worker])
+  }
+  return Tensor(shape: w.shape, storage: summed(partials))
+}
+
+/// The workers' partial sums added into the first, in worker order.
+private func summed(_ partials: [TensorStorage]) -> TensorStorage {
+  let total = partials[0]
+  for partial in partials.dropFirst() {
+    for i in 0..<total.count { total.pointer[i] += partial.pointer[i] }
+  }
+  return total
 }

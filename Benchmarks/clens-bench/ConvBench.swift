@@ -1,0 +1,96 @@
+import Engine
+import Foundation
+
+/// `clens-bench conv [--config fmnist_resnet18w16|resnet18] [--batch 128] [--threads 2]
+/// [--repeats 5]`: forward and backward (input and weight gradients) time of each distinct
+/// convolution of the training benchmark's ResNet-18, best of `repeats`, with the share of
+/// the network's convolution time it accounts for. Tells where convolution time goes.
+/// Times are CPU seconds of all threads (steadier than wall time on a shared machine).
+enum ConvBench {
+  /// One distinct convolution: input channels, output channels, input size, kernel, stride,
+  /// and how many times the network runs it.
+  struct Layer {
+    let inChannels: Int, outChannels: Int, size: Int, kernel: Int, stride: Int, uses: Int
+  }
+
+  static func layers(width w: Int, inChannels: Int, size: Int) -> [Layer] {
+    var result = [Layer(inChannels: inChannels, outChannels: w, size: size, kernel: 3, stride: 1, uses: 1)]
+    var s = size
+    var c = w
+    for stage in 0..<4 {
+      let out = w << stage
+      if stage == 0 {
+        result.append(Layer(inChannels: c, outChannels: out, size: s, kernel: 3, stride: 1, uses: 4))
+      } else {
+        result.append(Layer(inChannels: c, outChannels: out, size: s, kernel: 3, stride: 2, uses: 1))
+        result.append(Layer(inChannels: c, outChannels: out, size: s, kernel: 1, stride: 2, uses: 1))
+        s = (s - 1) / 2 + 1
+        result.append(Layer(inChannels: out, outChannels: out, size: s, kernel: 3, stride: 1, uses: 3))
+      }
+      c = out
+    }
+    return result
+  }
+
+  static func processSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+  }
+
+  static func run(_ arguments: [String]) {
+    var options = [String: String]()
+    var k = 0
+    while k + 1 < arguments.count {
+      options[arguments[k].replacingOccurrences(of: "--", with: "")] = arguments[k + 1]
+      k += 2
+    }
+    let config = options["config"] ?? "fmnist_resnet18w16"
+    let batch = Int(options["batch"] ?? "128") ?? 128
+    let threads = Int(options["threads"] ?? "2") ?? 2
+    let repeats = Int(options["repeats"] ?? "5") ?? 5
+    let network: [Layer]
+    switch config {
+    case "resnet18": network = layers(width: 64, inChannels: 3, size: 32)
+    case "fmnist_resnet18w16": network = layers(width: 16, inChannels: 1, size: 28)
+    default:
+      print("usage: clens-bench conv --config resnet18|fmnist_resnet18w16 [--batch 128] [--threads 2] [--repeats 5]")
+      return
+    }
+    var rng = RandomGenerator(seed: 0)
+    var rows = [(name: String, forward: Double, backward: Double, uses: Int, flops: Double)]()
+    withThreads(ThreadCount(threads)) {
+      for (index, layer) in network.enumerated() {
+        // The stem's input needs no gradient, as in training.
+        let image = Tensor(randomNormal: [batch, layer.inChannels, layer.size, layer.size], using: &rng)
+        let x = index == 0 ? image : image.requiringGradient()
+        let w = Tensor(randomNormal: [layer.outChannels, layer.inChannels, layer.kernel, layer.kernel], using: &rng)
+          .requiringGradient()
+        let padding = layer.kernel / 2
+        var forward = Double.infinity
+        var backward = Double.infinity
+        for _ in 0..<(repeats + 1) {
+          var start = processSeconds()
+          let y = x.conv2d(w, stride: layer.stride, padding: padding)
+          forward = min(forward, processSeconds() - start)
+          start = processSeconds()
+          _ = gradients(of: y.sum(), wrt: [w])
+          backward = min(backward, processSeconds() - start)
+        }
+        let out = (layer.size - 1) / layer.stride + 1
+        let flops = 2.0 * Double(batch * layer.outChannels * out * out * layer.inChannels * layer.kernel * layer.kernel)
+        let name = "conv_\(layer.inChannels)to\(layer.outChannels)_k\(layer.kernel)s\(layer.stride)_\(layer.size)x\(layer.size)"
+        rows.append((name, forward, backward, layer.uses, flops))
+      }
+    }
+    let total = rows.reduce(0.0) { $0 + Double($1.uses) * ($1.forward + $1.backward) }
+    for row in rows {
+      let share = Double(row.uses) * (row.forward + row.backward) / total * 100
+      print("\(config)_\(row.name)_forward: \(String(format: "%.2f", row.forward * 1000)) cpu-ms "
+        + "(\(String(format: "%.1f", row.flops / row.forward / 1e9)) GFLOP per cpu-s)")
+      print("\(config)_\(row.name)_backward: \(String(format: "%.2f", row.backward * 1000)) cpu-ms "
+        + "(x\(row.uses) in the network, \(String(format: "%.1f", share)) % of its convolution time)")
+    }
+    print("\(config)_conv_total_per_step: \(String(format: "%.1f", total * 1000)) cpu-ms")
+  }
+}

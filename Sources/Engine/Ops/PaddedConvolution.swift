@@ -1,0 +1,126 @@
+import Foundation
+import SIMDKernels
+
+/// Stride-1 convolutions computed from a zero-padded copy of each image instead of an
+/// im2col matrix, for the narrow early layers where im2col and GEMM packing cost as much
+/// as the multiplications.
+///
+/// With the image padded to Hp × Wp, output (oy, ox) read at grid position
+/// q = oy·Wp + ox sees input (c, ky, kx) at padded position q + ky·Wp + kx of plane c. So
+/// every row of the virtual im2col matrix is the padded plane read from a fixed offset,
+/// and the kernels take those rows as pointers: the forward pass combines them with the
+/// weights over the grid (columns ox ≥ Wo are computed and dropped), and the weight
+/// gradient sums each row times the output gradient laid on the same grid, with zeros in
+/// those columns.
+struct PaddedConvolution {
+  let geometry: ConvGeometry
+  /// Padded width Wp and the floats of one padded plane.
+  let paddedWidth: Int
+  let planeSize: Int
+  /// Grid positions per output map (Ho · Wp), rounded up to the kernels' 16 lanes.
+  let gridLength: Int
+  /// Floats of the padded-image buffer: every row read stays inside it.
+  let paddedCount: Int
+
+  /// Whether `geometry` runs here: stride 1, a kernel larger than 1×1, not a Winograd
+  /// layer, and wide maps, where the grid's dropped columns are few (measured per layer with
+  /// `clens-bench conv`).
+  static func applies(to geometry: ConvGeometry) -> Bool {
+    geometry.stride == 1 && !geometry.isPointwise && !Winograd.applies(to: geometry)
+      && geometry.patchSize >= 64 && geometry.outWidth >= 8 && geometry.outHeight >= 8
+  }
+
+  init(_ geometry: ConvGeometry) {
+    self.geometry = geometry
+    paddedWidth = geometry.width + 2 * geometry.padding
+    planeSize = (geometry.height + 2 * geometry.padding) * paddedWidth
+    gridLength = (geometry.outHeight * paddedWidth + 15) / 16 * 16
+    paddedCount = geometry.inChannels * planeSize + gridLength + geometry.kernelWidth
+  }
+
+  /// Pointers to the rows (c, ky, kx) of the virtual im2col matrix, in weight order.
+  func rows(in padded: UnsafePointer<Float>) -> [UnsafePointer<Float>?] {
+    var rows = [UnsafePointer<Float>?]()
+    rows.reserveCapacity(geometry.patchSize)
+    for c in 0..<geometry.inChannels {
+      for ky in 0..<geometry.kernelHeight {
+        for kx in 0..<geometry.kernelWidth { rows.append(padded + c * planeSize + ky * paddedWidth + kx) }
+      }
+    }
+    return rows
+  }
+
+  /// A zeroed padded-image buffer; `pad` writes only its interior, so borders stay zero.
+  func paddedBuffer() -> Scratch {
+    let buffer = Scratch(paddedCount)
+    buffer.pointer.initialize(repeating: 0, count: paddedCount)
+    return buffer
+  }
+
+  /// Copies image `image` of NCHW `x` into the interior of `padded`.
+  func pad(_ x: UnsafePointer<Float>, image: Int, into padded: UnsafeMutablePointer<Float>) {
+    let g = geometry
+    let interior = padded + g.padding * paddedWidth + g.padding
+    for c in 0..<g.inChannels {
+      let plane = x + (image * g.inChannels + c) * g.inputPlane
+      for iy in 0..<g.height {
+        (interior + c * planeSize + iy * paddedWidth).update(from: plane + iy * g.width, count: g.width)
+      }
+    }
+  }
+
+  /// y for the images of `range`: each image padded, combined into a grid and cropped.
+  func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, range: Range<Int>) {
+    let g = geometry
+    let padded = paddedBuffer()
+    let grid = Scratch(g.outChannels * gridLength)
+    let rows = rows(in: padded.pointer)
+    rows.withUnsafeBufferPointer { rowPointers in
+      for image in range {
+        pad(x, image: image, into: padded.pointer)
+        clens_combine_rows(w, g.patchSize, g.outChannels, rowPointers.baseAddress, g.patchSize, gridLength,
+          grid.pointer, gridLength)
+        for o in 0..<g.outChannels {
+          let map = y + (image * g.outChannels + o) * g.outputPlane
+          for oy in 0..<g.outHeight {
+            (map + oy * g.outWidth).update(from: grid.pointer + o * gridLength + oy * paddedWidth, count: g.outWidth)
+          }
+        }
+      }
+    }
+  }
+
+  /// Adds the weight gradient [out, in·kh·kw] of the images of `range` into `dw`.
+  ///
+  /// The output gradient goes onto the grid transposed, [position][channel], with zeros
+  /// in the dropped columns and in the channels that pad the count to 16 lanes; the
+  /// kernel accumulates [row][channel] sums in registers along the positions, and the
+  /// total is transposed into `dw` once.
+  func accumulateWeightGradient(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>, range: Range<Int>) {
+    let g = geometry
+    let lanes = (g.outChannels + 15) / 16 * 16
+    let padded = paddedBuffer()
+    let grid = Scratch(gridLength * lanes)
+    grid.pointer.initialize(repeating: 0, count: gridLength * lanes)
+    let sums = Scratch(g.patchSize * lanes)
+    sums.pointer.initialize(repeating: 0, count: g.patchSize * lanes)
+    let rows = rows(in: padded.pointer)
+    rows.withUnsafeBufferPointer { rowPointers in
+      for image in range {
+        pad(x, image: image, into: padded.pointer)
+        for o in 0..<g.outChannels {
+          let map = dy + (image * g.outChannels + o) * g.outputPlane
+          for oy in 0..<g.outHeight {
+            let target = grid.pointer + oy * paddedWidth * lanes + o
+            for ox in 0..<g.outWidth { target[ox * lanes] = map[oy * g.outWidth + ox] }
+          }
+        }
+        clens_accumulate_rows_times(rowPointers.baseAddress, g.patchSize, gridLength, grid.pointer, lanes, lanes,
+          sums.pointer, lanes)
+      }
+    }
+    for o in 0..<g.outChannels {
+      for k in 0..<g.patchSize { dw[o * g.patchSize + k] += sums.pointer[k * lanes + o] }
+    }
+  }
+}

@@ -1,0 +1,31 @@
+#ifndef CLENS_SIMD_KERNELS_H
+#define CLENS_SIMD_KERNELS_H
+
+/// Row kernels for convolutions that read a zero-padded image in place of an im2col
+/// matrix: every "row" of the virtual im2col matrix is a pointer into the padded image.
+/// Each entry point picks AVX-512, AVX2+FMA or baseline code for the CPU it runs on.
+/// Rows must hold `length` readable floats.
+
+/// c[j*ldc + i] += sum over t < length of rows[j][t] * b[t*ldb + i], for j < n, i < m.
+/// m must be a multiple of 16 (pad b and c with zero columns).
+void clens_accumulate_rows_times(const float *const *rows, long n, long length, const float *b, long ldb,
+                                 long m, float *c, long ldc);
+
+/// c[i*ldc + t] = sum over j < n of a[i*lda + j] * rows[j][t], for i < m, t < length.
+/// length must be a multiple of 16.
+void clens_combine_rows(const float *a, long lda, long m, const float *const *rows, long n,
+                        long length, float *c, long ldc);
+
+/// The kernels' instruction-set variants; each entry point runs the best one this CPU has.
+typedef enum { clens_isa_baseline = 0, clens_isa_avx2 = 1, clens_isa_avx512 = 2 } clens_isa;
+
+/// The best variant this CPU runs.
+clens_isa clens_detected_isa(void);
+
+/// The same kernels in a given variant (for tests: every variant the CPU runs must agree).
+void clens_accumulate_rows_times_using(clens_isa isa, const float *const *rows, long n, long length,
+                                       const float *b, long ldb, long m, float *c, long ldc);
+void clens_combine_rows_using(clens_isa isa, const float *a, long lda, long m, const float *const *rows, long n,
+                              long length, float *c, long ldc);
+
+#endif

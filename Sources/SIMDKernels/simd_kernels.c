@@ -1,0 +1,89 @@
+#include "simd_kernels.h"
+
+// AVX-512: 32 registers of 16 floats.
+typedef float float16v __attribute__((ext_vector_type(16)));
+#define VEC float16v
+#define VL 16
+#define TARGET __attribute__((target("avx512f")))
+#define SUFFIX avx512
+#define ROWS_KB1 24
+#define ROWS_KB2 12
+#define COMB_MB 8
+#define COMB_NV 3
+#include "row_kernels.inc"
+#undef VEC
+#undef VL
+#undef TARGET
+#undef SUFFIX
+#undef ROWS_KB1
+#undef ROWS_KB2
+#undef COMB_MB
+#undef COMB_NV
+
+// AVX2 with FMA: 16 registers of 8 floats.
+typedef float float8v __attribute__((ext_vector_type(8)));
+#define VEC float8v
+#define VL 8
+#define TARGET __attribute__((target("avx2,fma")))
+#define SUFFIX avx2
+#define ROWS_KB1 12
+#define ROWS_KB2 6
+#define COMB_MB 4
+#define COMB_NV 3
+#include "row_kernels.inc"
+#undef VEC
+#undef VL
+#undef TARGET
+#undef SUFFIX
+#undef ROWS_KB1
+#undef ROWS_KB2
+#undef COMB_MB
+#undef COMB_NV
+
+// Baseline x86-64 (SSE2) or any other CPU: 4 floats.
+typedef float float4v __attribute__((ext_vector_type(4)));
+#define VEC float4v
+#define VL 4
+#define TARGET
+#define SUFFIX baseline
+#define ROWS_KB1 12
+#define ROWS_KB2 6
+#define COMB_MB 4
+#define COMB_NV 2
+#include "row_kernels.inc"
+
+clens_isa clens_detected_isa(void) {
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx512f")) return clens_isa_avx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return clens_isa_avx2;
+#endif
+  return clens_isa_baseline;
+}
+
+void clens_accumulate_rows_times_using(clens_isa isa, const float *const *rows, long n, long length,
+                                       const float *b, long ldb, long m, float *c, long ldc) {
+  switch (isa) {
+  case clens_isa_avx512: accumulate_rows_times_avx512(rows, n, length, b, ldb, m, c, ldc); break;
+  case clens_isa_avx2: accumulate_rows_times_avx2(rows, n, length, b, ldb, m, c, ldc); break;
+  default: accumulate_rows_times_baseline(rows, n, length, b, ldb, m, c, ldc); break;
+  }
+}
+
+void clens_combine_rows_using(clens_isa isa, const float *a, long lda, long m, const float *const *rows, long n,
+                              long length, float *c, long ldc) {
+  switch (isa) {
+  case clens_isa_avx512: combine_rows_avx512(a, lda, m, rows, n, length, c, ldc); break;
+  case clens_isa_avx2: combine_rows_avx2(a, lda, m, rows, n, length, c, ldc); break;
+  default: combine_rows_baseline(a, lda, m, rows, n, length, c, ldc); break;
+  }
+}
+
+void clens_accumulate_rows_times(const float *const *rows, long n, long length, const float *b, long ldb, long m,
+                                 float *c, long ldc) {
+  clens_accumulate_rows_times_using(clens_detected_isa(), rows, n, length, b, ldb, m, c, ldc);
+}
+
+void clens_combine_rows(const float *a, long lda, long m, const float *const *rows, long n, long length,
+                        float *c, long ldc) {
+  clens_combine_rows_using(clens_detected_isa(), a, lda, m, rows, n, length, c, ldc);
+}
