@@ -8,36 +8,55 @@ public struct BatchStatistics: Sendable {
   public let count: Int
 }
 
-/// Sums of a strided set of rows: Σ(x − center) and Σ(x − center)² over `rows` rows of
-/// `length` floats (Float lanes within a row, Double across rows).
+/// Σ(x − center) and Σ(x − center)² over one row of `length` floats (Float lanes, Double
+/// total).
 @inline(__always)
-private func rowSums(_ base: UnsafePointer<Float>, rows: Int, rowStride: Int, length: Int, center: Float) -> (Double, Double) {
+private func rowSums(_ row: UnsafePointer<Float>, length: Int, center: Float) -> (Double, Double) {
   let centerVector = SIMD8<Float>(repeating: center)
-  var sum = 0.0
+  var s = SIMD8<Float>()
+  var q = SIMD8<Float>()
+  var i = 0
+  while i + 8 <= length {
+    let v = UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self) - centerVector
+    s += v
+    q += v * v
+    i += 8
+  }
+  var tailSum: Float = 0
+  var tailSquares: Float = 0
+  while i < length {
+    let v = row[i] - center
+    tailSum += v
+    tailSquares += v * v
+    i += 1
+  }
+  return (Double(s.sum() + tailSum), Double(q.sum() + tailSquares))
+}
+
+/// Mean and biased variance of `rows` strided rows of `length` floats. Each row is summed
+/// twice while it is in cache, the second time centred on its own mean, and the rows are
+/// merged with Chan's pairwise update: one read of the data from memory, and a variance
+/// that stays accurate when the mean is large compared with the spread.
+@inline(__always)
+private func channelMoments(_ base: UnsafePointer<Float>, rows: Int, rowStride: Int, length: Int) -> (mean: Double, variance: Double) {
+  var count = 0.0
+  var mean = 0.0
   var squares = 0.0
+  let n = Double(length)
   for r in 0..<rows {
     let row = base + r * rowStride
-    var s = SIMD8<Float>()
-    var q = SIMD8<Float>()
-    var i = 0
-    while i + 8 <= length {
-      let v = UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self) - centerVector
-      s += v
-      q += v * v
-      i += 8
-    }
-    var tailSum: Float = 0
-    var tailSquares: Float = 0
-    while i < length {
-      let v = row[i] - center
-      tailSum += v
-      tailSquares += v * v
-      i += 1
-    }
-    sum += Double(s.sum() + tailSum)
-    squares += Double(q.sum() + tailSquares)
+    let (sum, _) = rowSums(row, length: length, center: 0)
+    let center = Float(sum / n)
+    let (shifted, centredSquares) = rowSums(row, length: length, center: center)
+    let rowMean = Double(center) + shifted / n
+    let rowSquares = Swift.max(centredSquares - shifted * shifted / n, 0)
+    let total = count + n
+    let delta = rowMean - mean
+    mean += delta * n / total
+    squares += rowSquares + delta * delta * count * n / total
+    count = total
   }
-  return (sum, squares)
+  return (mean, squares / count)
 }
 
 /// y = x·scale + shift (+ residual), then max(y, 0) when `relu`: the fused epilogue of
@@ -94,15 +113,7 @@ extension Tensor {
         let vp = SendablePointer(varianceBuffer.baseAddress!)
         forEachRange(c, minimumPerThread: Swift.max(1, 32_768 / m)) { channels in
           for ch in channels {
-            let base = x.base + ch * plane
-            // Two passes (the second centred on the first's mean) keep the variance
-            // accurate when the mean is large compared with the spread.
-            let (sum, _) = rowSums(base, rows: n, rowStride: c * plane, length: plane, center: 0)
-            let estimate = Float(sum / Double(m))
-            let (shifted, squares) = rowSums(base, rows: n, rowStride: c * plane, length: plane, center: estimate)
-            let offset = shifted / Double(m)
-            let mean = Double(estimate) + offset
-            let variance = Swift.max(squares / Double(m) - offset * offset, 0)
+            let (mean, variance) = channelMoments(x.base + ch * plane, rows: n, rowStride: c * plane, length: plane)
             mp[ch] = Float(mean)
             vp[ch] = Float(variance)
             let invStd = Float(1 / (variance + Double(eps)).squareRoot())
@@ -246,6 +257,9 @@ private func batchNormTrainingBackward(
   let mask = output.map { ConstPointer($0) }
   let dx = dxStorage.map { SendablePointer($0) }
   let dzOut = dzStorage.map { SendablePointer($0) }
+  // The masked gradient dz goes to d(residual) when it is wanted, else into dx's buffer,
+  // where the second pass reads it back instead of dy and the mask.
+  let dzStore = dzOut ?? dx
   let gamma = weight.map { ConstPointer($0) }
   sums.withUnsafeMutableBufferPointer { sumBuffer in
     products.withUnsafeMutableBufferPointer { productBuffer in
@@ -269,7 +283,7 @@ private func batchNormTrainingBackward(
                 let y = UnsafeRawPointer(mask.base + offset + i).loadUnaligned(as: SIMD8<Float>.self)
                 d.replace(with: 0, where: y .<= 0)
               }
-              if let dzOut { UnsafeMutableRawPointer(dzOut.base + offset + i).storeBytes(of: d, as: SIMD8<Float>.self) }
+              if let dzStore { UnsafeMutableRawPointer(dzStore.base + offset + i).storeBytes(of: d, as: SIMD8<Float>.self) }
               let v = UnsafeRawPointer(x.base + offset + i).loadUnaligned(as: SIMD8<Float>.self)
               sv += d
               qv += d * (v - meanVector)
@@ -279,7 +293,7 @@ private func batchNormTrainingBackward(
             var q = qv.sum()
             while i < plane {
               let d = maskedGradient(dy.base, mask?.base, offset + i)
-              dzOut?.base[offset + i] = d
+              dzStore?.base[offset + i] = d
               s += d
               q += d * (x.base[offset + i] - mean)
               i += 1
@@ -291,7 +305,7 @@ private func batchNormTrainingBackward(
           let sumDzXhat = Float(product) * invStd
           sp[ch] = sumDz
           pp[ch] = sumDzXhat
-          guard let dx else { continue }
+          guard let dx, let dz = dzStore else { continue }
           let scale = (gamma?.base[ch] ?? 1) * invStd
           let meanDz = sumDz / m
           let meanDzXhat = sumDzXhat / m
@@ -300,13 +314,11 @@ private func batchNormTrainingBackward(
           let k = -scale * meanDz - b * mean
           for r in 0..<n {
             let offset = (r * c + ch) * plane
-            if let mask {
-              for i in offset..<(offset + plane) {
-                let d = mask.base[i] > 0 ? dy.base[i] : 0
-                dx.base[i] = scale * d + b * x.base[i] + k
-              }
+            // Separate loops for in place and not, so that neither needs an overlap check.
+            if dz.base == dx.base {
+              for i in offset..<(offset + plane) { dx.base[i] = scale * dx.base[i] + b * x.base[i] + k }
             } else {
-              for i in offset..<(offset + plane) { dx.base[i] = scale * dy.base[i] + b * x.base[i] + k }
+              for i in offset..<(offset + plane) { dx.base[i] = scale * dz.base[i] + b * x.base[i] + k }
             }
           }
         }

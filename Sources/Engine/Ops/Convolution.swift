@@ -86,9 +86,15 @@ struct ConvGeometry: Sendable {
             for g in 0..<count {
               let plane = x + ((image + g) * inChannels + c) * inputPlane
               let out = row + g * outputPlane
-              if span.lowerBound > 0 { memset(out, 0, span.lowerBound &* 4) }
-              memcpy(out + span.lowerBound, plane + (span.lowerBound &+ offset), span.count &* 4)
-              if span.upperBound < outputPlane { memset(out + span.upperBound, 0, (outputPlane &- span.upperBound) &* 4) }
+              // Inline loops: the late layers' planes are a few dozen floats, where a
+              // memcpy or memset call costs more than the copy. On maps one row high the
+              // valid span can start past the plane: clamp it.
+              let start = min(span.lowerBound, outputPlane)
+              let end = min(span.upperBound, outputPlane)
+              for j in 0..<start { out[j] = 0 }
+              let source = plane + offset
+              for j in start..<end { out[j] = source[j] }
+              for j in end..<outputPlane { out[j] = 0 }
               zeroBorders(out, dx: dx, rows: rows)
             }
             continue
@@ -184,8 +190,10 @@ final class Scratch {
   deinit { BufferPool.shared.give(UnsafeMutableRawPointer(pointer), count * 4) }
 }
 
-/// How a convolution's batch is split: per-worker image ranges with single-threaded
-/// GEMMs when there are enough images, else one range with multi-threaded GEMMs.
+/// How a convolution's batch is split: image ranges with single-threaded GEMMs when there
+/// are enough images, else one range with multi-threaded GEMMs. There are a few ranges
+/// per thread, taken dynamically, so a core slowed by other work does not hold up the
+/// other; the ranges depend only on the batch and thread count.
 struct ConvPlan {
   let ranges: [Range<Int>]
   let gemmThreads: ThreadCount
@@ -193,13 +201,15 @@ struct ConvPlan {
   init(batch: Int) {
     let threads = ComputeContext.current.threads
     if batch >= threads.value {
-      ranges = evenRanges(batch, parts: threads.value)
+      ranges = evenRanges(batch, parts: threads.value == 1 ? 1 : min(batch / 8, threads.value * ConvPlan.rangesPerThread))
       gemmThreads = .one
     } else {
       ranges = [0..<batch]
       gemmThreads = threads
     }
   }
+
+  static let rangesPerThread = 4
 }
 
 extension Tensor {
@@ -364,11 +374,14 @@ private func paddedWeightGradient(_ geo: ConvGeometry, x: Tensor, w: Tensor, dy:
   return Tensor(shape: w.shape, storage: summed(partials))
 }
 
-/// The workers' partial sums added into the first, in worker order.
+/// The ranges' partial sums added into the first, in range order.
 private func summed(_ partials: [TensorStorage]) -> TensorStorage {
-  let total = partials[0]
-  for partial in partials.dropFirst() {
-    for i in 0..<total.count { total.pointer[i] += partial.pointer[i] }
+  let total = SendablePointer(partials[0])
+  let others = partials.dropFirst().map { ConstPointer($0.pointer) }
+  forEachRange(partials[0].count, minimumPerThread: 16_384) { range in
+    for partial in others {
+      for i in range { total.base[i] += partial.base[i] }
+    }
   }
-  return total
+  return partials[0]
 }

@@ -57,6 +57,12 @@ struct PaddedConvolution {
     return buffer
   }
 
+  /// Copies a short row in an inlined loop (a memmove call costs more than the copy here).
+  @inline(__always)
+  private func copyRow(from source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0..<count { target[i] = source[i] }
+  }
+
   /// Copies image `image` of NCHW `x` into the interior of `padded`.
   func pad(_ x: UnsafePointer<Float>, image: Int, into padded: UnsafeMutablePointer<Float>) {
     let g = geometry
@@ -64,7 +70,7 @@ struct PaddedConvolution {
     for c in 0..<g.inChannels {
       let plane = x + (image * g.inChannels + c) * g.inputPlane
       for iy in 0..<g.height {
-        (interior + c * planeSize + iy * paddedWidth).update(from: plane + iy * g.width, count: g.width)
+        copyRow(from: plane + iy * g.width, to: interior + c * planeSize + iy * paddedWidth, count: g.width)
       }
     }
   }
@@ -83,7 +89,7 @@ struct PaddedConvolution {
         for o in 0..<g.outChannels {
           let map = y + (image * g.outChannels + o) * g.outputPlane
           for oy in 0..<g.outHeight {
-            (map + oy * g.outWidth).update(from: grid.pointer + o * gridLength + oy * paddedWidth, count: g.outWidth)
+            copyRow(from: grid.pointer + o * gridLength + oy * paddedWidth, to: map + oy * g.outWidth, count: g.outWidth)
           }
         }
       }

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// How many worker threads a computation may use. Passed explicitly (from `--threads`)
 /// instead of living in a global, so two computations in one process can differ.
@@ -17,19 +18,20 @@ public struct ThreadCount: Sendable, Equatable {
 
 /// Runs `body(chunk)` for chunks 0..<chunks on up to `threads` threads and waits for all
 /// of them. Each chunk must write only its own part of the output, so the result does
-/// not depend on the thread count.
+/// not depend on the thread count. Threads take the next chunk as they finish one, so a
+/// core slowed by other work on the machine takes fewer chunks instead of holding up all.
 public func parallelFor(chunks: Int, threads: ThreadCount, _ body: @Sendable (Int) -> Void) {
   if chunks <= 0 { return }
   if threads.value == 1 || chunks == 1 {
     for chunk in 0..<chunks { body(chunk) }
     return
   }
-  let workers = min(threads.value, chunks)
-  DispatchQueue.concurrentPerform(iterations: workers) { worker in
-    var chunk = worker
-    while chunk < chunks {
+  let next = Atomic<Int>(0)
+  DispatchQueue.concurrentPerform(iterations: min(threads.value, chunks)) { _ in
+    while true {
+      let chunk = next.add(1, ordering: .relaxed).oldValue
+      if chunk >= chunks { return }
       body(chunk)
-      chunk += workers
     }
   }
 }
