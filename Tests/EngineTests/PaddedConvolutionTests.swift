@@ -2,24 +2,29 @@
 import Testing
 import TestSupport
 
-/// Stride-1 convolutions with at least 64 patch entries on maps of 8×8 or more (and not
-/// Winograd's) run on the padded-image kernels; these compare the forward pass, the
-/// weight gradient and the input gradient with direct float64 sums, for channel counts off
-/// the kernels' 16 lanes, odd map sizes, 5×5 kernels and unpadded ("valid") convolutions.
+/// Convolutions with kernels larger than 1×1, at least 64 patch entries and output maps of
+/// 8×8 or more (and not Winograd's) run on the padded-image kernels; these compare the
+/// forward pass, the weight gradient and the input gradient with direct float64 sums, for
+/// channel counts off the kernels' 16 lanes, odd map sizes, 5×5 and 7×7 kernels, strides
+/// 2 and 3 (phase planes) and unpadded ("valid") convolutions.
 @Suite struct PaddedConvolutionTests {
   struct Case: Sendable, CustomTestStringConvertible {
-    let batch: Int, inChannels: Int, outChannels: Int, height: Int, width: Int, kernel: Int, padding: Int
+    let batch: Int, inChannels: Int, outChannels: Int, height: Int, width: Int, kernel: Int, stride: Int, padding: Int
     var testDescription: String {
-      "\(batch)x\(inChannels)x\(height)x\(width) → \(outChannels), \(kernel)x\(kernel) padding \(padding)"
+      "\(batch)x\(inChannels)x\(height)x\(width) → \(outChannels), \(kernel)x\(kernel) stride \(stride) padding \(padding)"
     }
   }
 
   static let cases = [
-    Case(batch: 3, inChannels: 8, outChannels: 10, height: 9, width: 11, kernel: 3, padding: 1),
-    Case(batch: 2, inChannels: 16, outChannels: 33, height: 8, width: 8, kernel: 3, padding: 1),
-    Case(batch: 2, inChannels: 3, outChannels: 16, height: 12, width: 13, kernel: 5, padding: 2),
-    Case(batch: 3, inChannels: 8, outChannels: 17, height: 12, width: 10, kernel: 3, padding: 0),
-    Case(batch: 1, inChannels: 16, outChannels: 16, height: 28, width: 28, kernel: 3, padding: 1),
+    Case(batch: 3, inChannels: 8, outChannels: 10, height: 9, width: 11, kernel: 3, stride: 1, padding: 1),
+    Case(batch: 2, inChannels: 16, outChannels: 33, height: 8, width: 8, kernel: 3, stride: 1, padding: 1),
+    Case(batch: 2, inChannels: 3, outChannels: 16, height: 12, width: 13, kernel: 5, stride: 1, padding: 2),
+    Case(batch: 3, inChannels: 8, outChannels: 17, height: 12, width: 10, kernel: 3, stride: 1, padding: 0),
+    Case(batch: 1, inChannels: 16, outChannels: 16, height: 28, width: 28, kernel: 3, stride: 1, padding: 1),
+    Case(batch: 2, inChannels: 16, outChannels: 20, height: 28, width: 28, kernel: 3, stride: 2, padding: 1),
+    Case(batch: 2, inChannels: 8, outChannels: 16, height: 17, width: 19, kernel: 3, stride: 2, padding: 1),
+    Case(batch: 1, inChannels: 3, outChannels: 16, height: 23, width: 22, kernel: 7, stride: 2, padding: 3),
+    Case(batch: 2, inChannels: 8, outChannels: 8, height: 27, width: 26, kernel: 3, stride: 3, padding: 0),
   ]
 
   @Test(arguments: cases)
@@ -28,25 +33,23 @@ import TestSupport
     let x = Tensor(randomNormal: [c.batch, c.inChannels, c.height, c.width], using: &rng).requiringGradient()
     let w = (Tensor(randomNormal: [c.outChannels, c.inChannels, c.kernel, c.kernel], using: &rng) * 0.1)
       .requiringGradient()
-    #expect(PaddedConvolution.applies(to: ConvGeometry(input: x.shape, weight: w.shape, stride: 1, padding: c.padding)))
-    let direct = DirectConvolution(padding: c.padding)
-    let y = x.conv2d(w, stride: 1, padding: c.padding)
+    #expect(PaddedConvolution.applies(to: ConvGeometry(input: x.shape, weight: w.shape, stride: c.stride, padding: c.padding)))
+    let direct = DirectConvolution(stride: c.stride, padding: c.padding)
+    let y = x.conv2d(w, stride: c.stride, padding: c.padding)
     #expect(maxNormalizedError(y.scalars, direct.forward(x, w)) < 1e-5)
 
     let seed = Tensor(randomNormal: y.shape, using: &rng)
     let g = gradients(of: y, wrt: [x, w], seed: seed)
-    #expect(maxNormalizedError(g[1].scalars, direct.weightGradient(x, seed, kernel: (c.kernel, c.kernel))) < 1e-5)
-    // The input gradient is the full convolution of dy with the flipped, transposed kernel.
-    let full = DirectConvolution(padding: c.kernel - 1 - c.padding)
-    #expect(maxNormalizedError(g[0].scalars, full.forward(seed, DirectConvolution.flippedTransposed(w))) < 1e-5)
+    #expect(maxNormalizedError(g[1].scalars, direct.weightGradient(x, seed, weightShape: w.shape)) < 1e-5)
+    #expect(maxNormalizedError(g[0].scalars, direct.inputGradient(seed, w, inputShape: x.shape)) < 1e-5)
   }
 
-  @Test func smallMapsAndShortPatchesStayOnTheGEMMPath() {
+  @Test func smallMapsShortPatchesAndPointwiseStayOnTheGEMMPath() {
     let stem = ConvGeometry(input: [2, 1, 28, 28], weight: [16, 1, 3, 3], stride: 1, padding: 1)
     let late = ConvGeometry(input: [2, 64, 7, 7], weight: [64, 64, 3, 3], stride: 1, padding: 1)
-    let strided = ConvGeometry(input: [2, 16, 28, 28], weight: [32, 16, 3, 3], stride: 2, padding: 1)
+    let downsample = ConvGeometry(input: [2, 64, 28, 28], weight: [128, 64, 1, 1], stride: 2, padding: 0)
     #expect(!PaddedConvolution.applies(to: stem))
     #expect(!PaddedConvolution.applies(to: late))
-    #expect(!PaddedConvolution.applies(to: strided))
+    #expect(!PaddedConvolution.applies(to: downsample))
   }
 }

@@ -27,7 +27,6 @@ import TestSupport
     #expect(Winograd.applies(to: ConvGeometry(input: x.shape, weight: w.shape, stride: 1, padding: 1)))
     let seed = Tensor(randomNormal: [2, 64, 9, 10], using: &rng)
     let dx = gradients(of: x.conv2d(w, stride: 1, padding: 1), wrt: [x], seed: seed)[0]
-    let expected = direct.forward(seed, DirectConvolution.flippedTransposed(w))
-    #expect(maxNormalizedError(dx.scalars, expected) < 1e-5)
+    #expect(maxNormalizedError(dx.scalars, direct.inputGradient(seed, w, inputShape: x.shape)) < 1e-5)
   }
 }

@@ -1,56 +1,67 @@
 import Foundation
 import SIMDKernels
 
-/// Stride-1 convolutions computed from a zero-padded copy of each image instead of an
-/// im2col matrix, for the narrow early layers where im2col and GEMM packing cost as much
-/// as the multiplications.
+/// Convolutions computed from a zero-padded copy of each image instead of an im2col
+/// matrix, for the narrow early layers where im2col and GEMM packing cost as much as the
+/// multiplications.
 ///
-/// With the image padded to Hp × Wp, output (oy, ox) read at grid position
+/// With stride 1 and the image padded to Hp × Wp, output (oy, ox) at grid position
 /// q = oy·Wp + ox sees input (c, ky, kx) at padded position q + ky·Wp + kx of plane c. So
 /// every row of the virtual im2col matrix is the padded plane read from a fixed offset,
 /// and the kernels take those rows as pointers: the forward pass combines them with the
 /// weights over the grid (columns ox ≥ Wo are computed and dropped), and the weight
 /// gradient sums each row times the output gradient laid on the same grid, with zeros in
-/// those columns.
+/// those columns. With stride s the padded plane is stored as s × s phase planes (padded
+/// rows ≡ a, columns ≡ b mod s) of ⌈Hp/s⌉ × ⌈Wp/s⌉: padded (s·oy + ky, s·ox + kx) is
+/// (oy + ky/s, ox + kx/s) of phase (ky mod s, kx mod s), so rows are again fixed offsets.
 struct PaddedConvolution {
   let geometry: ConvGeometry
-  /// Padded width Wp and the floats of one padded plane.
-  let paddedWidth: Int
-  let planeSize: Int
-  /// Grid positions per output map (Ho · Wp), rounded up to the kernels' 16 lanes.
+  /// Width of a phase plane (Wp for stride 1): the grid's row stride.
+  let gridWidth: Int
+  /// Floats of one phase plane and of one channel's s × s phase planes.
+  let phaseSize: Int
+  let channelSize: Int
+  /// Grid positions per output map (Ho · gridWidth), rounded up to the kernels' 16 lanes.
   let gridLength: Int
   /// Floats of the padded-image buffer: every row read stays inside it.
   let paddedCount: Int
 
-  /// Whether `geometry` runs here: stride 1, a kernel larger than 1×1, not a Winograd
-  /// layer, and wide maps, where the grid's dropped columns are few (measured per layer with
-  /// `clens-bench conv`).
+  /// Whether `geometry` runs here: a kernel larger than 1×1 with enough patch entries,
+  /// not a Winograd layer, and output maps of 8×8 or more, where the grid's dropped
+  /// columns are few (measured per layer with `clens-bench conv`).
   static func applies(to geometry: ConvGeometry) -> Bool {
-    geometry.stride == 1 && !geometry.isPointwise && !Winograd.applies(to: geometry)
+    geometry.kernelHeight * geometry.kernelWidth > 1 && !Winograd.applies(to: geometry)
       && geometry.patchSize >= 64 && geometry.outWidth >= 8 && geometry.outHeight >= 8
   }
 
   init(_ geometry: ConvGeometry) {
     self.geometry = geometry
-    paddedWidth = geometry.width + 2 * geometry.padding
-    planeSize = (geometry.height + 2 * geometry.padding) * paddedWidth
-    gridLength = (geometry.outHeight * paddedWidth + 15) / 16 * 16
-    paddedCount = geometry.inChannels * planeSize + gridLength + geometry.kernelWidth
+    let s = geometry.stride
+    let phaseHeight = (geometry.height + 2 * geometry.padding + s - 1) / s
+    gridWidth = (geometry.width + 2 * geometry.padding + s - 1) / s
+    phaseSize = phaseHeight * gridWidth
+    channelSize = s * s * phaseSize
+    gridLength = (geometry.outHeight * gridWidth + 15) / 16 * 16
+    paddedCount = geometry.inChannels * channelSize + gridLength + geometry.kernelWidth
   }
 
   /// Pointers to the rows (c, ky, kx) of the virtual im2col matrix, in weight order.
   func rows(in padded: UnsafePointer<Float>) -> [UnsafePointer<Float>?] {
+    let s = geometry.stride
     var rows = [UnsafePointer<Float>?]()
     rows.reserveCapacity(geometry.patchSize)
     for c in 0..<geometry.inChannels {
       for ky in 0..<geometry.kernelHeight {
-        for kx in 0..<geometry.kernelWidth { rows.append(padded + c * planeSize + ky * paddedWidth + kx) }
+        for kx in 0..<geometry.kernelWidth {
+          let phase = (ky % s) * s + kx % s
+          rows.append(padded + c * channelSize + phase * phaseSize + (ky / s) * gridWidth + kx / s)
+        }
       }
     }
     return rows
   }
 
-  /// A zeroed padded-image buffer; `pad` writes only its interior, so borders stay zero.
+  /// A zeroed padded-image buffer; `pad` writes only image positions, so borders stay zero.
   func paddedBuffer() -> Scratch {
     let buffer = Scratch(paddedCount)
     buffer.pointer.initialize(repeating: 0, count: paddedCount)
@@ -63,14 +74,34 @@ struct PaddedConvolution {
     for i in 0..<count { target[i] = source[i] }
   }
 
-  /// Copies image `image` of NCHW `x` into the interior of `padded`.
+  /// Copies image `image` of NCHW `x` into the image positions of `padded`.
   func pad(_ x: UnsafePointer<Float>, image: Int, into padded: UnsafeMutablePointer<Float>) {
     let g = geometry
-    let interior = padded + g.padding * paddedWidth + g.padding
+    let s = g.stride
     for c in 0..<g.inChannels {
       let plane = x + (image * g.inChannels + c) * g.inputPlane
+      let channel = padded + c * channelSize
       for iy in 0..<g.height {
-        copyRow(from: plane + iy * g.width, to: interior + c * planeSize + iy * paddedWidth, count: g.width)
+        let py = iy + g.padding
+        let source = plane + iy * g.width
+        if s == 1 {
+          copyRow(from: source, to: channel + py * gridWidth + g.padding, count: g.width)
+          continue
+        }
+        // Deal the row's columns out to the s phase planes of its row phase: padded
+        // column px goes to phase px mod s at px / s.
+        let phaseRow = channel + (py % s) * s * phaseSize + (py / s) * gridWidth
+        for b in 0..<s {
+          let first = g.padding + (b - g.padding % s + s) % s
+          let target = phaseRow + b * phaseSize + first / s
+          var ix = first - g.padding
+          var j = 0
+          while ix < g.width {
+            target[j] = source[ix]
+            ix += s
+            j += 1
+          }
+        }
       }
     }
   }
@@ -89,7 +120,7 @@ struct PaddedConvolution {
         for o in 0..<g.outChannels {
           let map = y + (image * g.outChannels + o) * g.outputPlane
           for oy in 0..<g.outHeight {
-            copyRow(from: grid.pointer + o * gridLength + oy * paddedWidth, to: map + oy * g.outWidth, count: g.outWidth)
+            copyRow(from: grid.pointer + o * gridLength + oy * gridWidth, to: map + oy * g.outWidth, count: g.outWidth)
           }
         }
       }
@@ -117,7 +148,7 @@ struct PaddedConvolution {
         for o in 0..<g.outChannels {
           let map = dy + (image * g.outChannels + o) * g.outputPlane
           for oy in 0..<g.outHeight {
-            let target = grid.pointer + oy * paddedWidth * lanes + o
+            let target = grid.pointer + oy * gridWidth * lanes + o
             for ox in 0..<g.outWidth { target[ox * lanes] = map[oy * g.outWidth + ox] }
           }
         }
