@@ -2,8 +2,8 @@
 import Testing
 import TestSupport
 
-/// Convolutions with kernels larger than 1×1, at least 64 patch entries and output maps of
-/// 8×8 or more (and not Winograd's) run on the padded-image kernels; these compare the
+/// Convolutions with kernels larger than 1×1, at least 64 patch entries and wide output
+/// maps (and not Winograd's) run on the padded-image kernels; these compare the
 /// forward pass, the weight gradient and the input gradient with direct float64 sums, for
 /// channel counts off the kernels' 16 lanes, odd map sizes, 5×5 and 7×7 kernels, strides
 /// 2 and 3 (phase planes) and unpadded ("valid") convolutions.
@@ -16,15 +16,15 @@ import TestSupport
   }
 
   static let cases = [
-    Case(batch: 3, inChannels: 8, outChannels: 10, height: 9, width: 11, kernel: 3, stride: 1, padding: 1),
-    Case(batch: 2, inChannels: 16, outChannels: 33, height: 8, width: 8, kernel: 3, stride: 1, padding: 1),
-    Case(batch: 2, inChannels: 3, outChannels: 16, height: 12, width: 13, kernel: 5, stride: 1, padding: 2),
-    Case(batch: 3, inChannels: 8, outChannels: 17, height: 12, width: 10, kernel: 3, stride: 1, padding: 0),
+    Case(batch: 3, inChannels: 8, outChannels: 10, height: 13, width: 19, kernel: 3, stride: 1, padding: 1),
+    Case(batch: 2, inChannels: 16, outChannels: 33, height: 16, width: 16, kernel: 3, stride: 1, padding: 1),
+    Case(batch: 2, inChannels: 3, outChannels: 16, height: 20, width: 21, kernel: 5, stride: 1, padding: 2),
+    Case(batch: 3, inChannels: 8, outChannels: 17, height: 12, width: 22, kernel: 3, stride: 1, padding: 0),
     Case(batch: 1, inChannels: 16, outChannels: 16, height: 28, width: 28, kernel: 3, stride: 1, padding: 1),
     Case(batch: 2, inChannels: 16, outChannels: 20, height: 28, width: 28, kernel: 3, stride: 2, padding: 1),
     Case(batch: 2, inChannels: 8, outChannels: 16, height: 17, width: 19, kernel: 3, stride: 2, padding: 1),
-    Case(batch: 1, inChannels: 3, outChannels: 16, height: 23, width: 22, kernel: 7, stride: 2, padding: 3),
-    Case(batch: 2, inChannels: 8, outChannels: 8, height: 27, width: 26, kernel: 3, stride: 3, padding: 0),
+    Case(batch: 1, inChannels: 3, outChannels: 16, height: 40, width: 46, kernel: 7, stride: 2, padding: 3),
+    Case(batch: 2, inChannels: 8, outChannels: 8, height: 27, width: 50, kernel: 3, stride: 3, padding: 0),
   ]
 
   @Test(arguments: cases)
@@ -47,9 +47,11 @@ import TestSupport
   @Test func smallMapsShortPatchesAndPointwiseStayOnTheGEMMPath() {
     let stem = ConvGeometry(input: [2, 1, 28, 28], weight: [16, 1, 3, 3], stride: 1, padding: 1)
     let late = ConvGeometry(input: [2, 64, 7, 7], weight: [64, 64, 3, 3], stride: 1, padding: 1)
+    let stridedTo8x8 = ConvGeometry(input: [2, 128, 16, 16], weight: [256, 128, 3, 3], stride: 2, padding: 1)
     let downsample = ConvGeometry(input: [2, 64, 28, 28], weight: [128, 64, 1, 1], stride: 2, padding: 0)
     #expect(!PaddedConvolution.applies(to: stem))
     #expect(!PaddedConvolution.applies(to: late))
+    #expect(!PaddedConvolution.applies(to: stridedTo8x8))
     #expect(!PaddedConvolution.applies(to: downsample))
   }
 }

@@ -26,12 +26,14 @@ struct PaddedConvolution {
   /// Floats of the padded-image buffer: every row read stays inside it.
   let paddedCount: Int
 
-  /// Whether `geometry` runs here: a kernel larger than 1×1 with enough patch entries,
-  /// not a Winograd layer, and output maps of 8×8 or more, where the grid's dropped
-  /// columns are few (measured per layer with `clens-bench conv`).
+  /// Whether `geometry` runs here: a kernel larger than 1×1 with at least 64 patch
+  /// entries, not a Winograd layer, and maps wide enough that the grid's extra positions
+  /// (dropped columns, rounding to 16) stay under a quarter of the outputs. Measured per
+  /// layer with `clens-bench conv`: 28×28 and 14×14 maps gain, 8×8 and 7×7 ones lose.
   static func applies(to geometry: ConvGeometry) -> Bool {
-    geometry.kernelHeight * geometry.kernelWidth > 1 && !Winograd.applies(to: geometry)
-      && geometry.patchSize >= 64 && geometry.outWidth >= 8 && geometry.outHeight >= 8
+    guard geometry.kernelHeight * geometry.kernelWidth > 1, geometry.patchSize >= 64, !Winograd.applies(to: geometry)
+    else { return false }
+    return 4 * PaddedConvolution(geometry).gridLength < 5 * geometry.outputPlane
   }
 
   init(_ geometry: ConvGeometry) {
