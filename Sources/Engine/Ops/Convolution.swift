@@ -307,7 +307,8 @@ private func convolutionBackward(
   let plan = ConvPlan(batch: geo.batch)
   let k = geo.patchSize
   let plane = geo.outputPlane
-  let dxStorage = needInput ? TensorStorage(count: x.count, repeating: 0) : nil
+  // Each range zeroes its own images of dx before col2im adds into them.
+  let dxStorage = needInput ? TensorStorage(uninitializedCount: x.count) : nil
   let partials = needWeight ? (0..<plan.ranges.count).map { _ in TensorStorage(count: geo.outChannels * k, repeating: 0) } : []
   let xp = ConstPointer(x)
   let wp = ConstPointer(w)
@@ -319,6 +320,10 @@ private func convolutionBackward(
     let group = geo.groupSize(images: range.count)
     let direct = geo.isPointwise && group == 1
     let col = direct ? nil : Scratch(k * group * plane)
+    if let dxp, col != nil {
+      let perImage = geo.inChannels * geo.inputPlane
+      (dxp.base + range.lowerBound * perImage).initialize(repeating: 0, count: range.count * perImage)
+    }
     let grouped = group > 1 ? Scratch(geo.outChannels * group * plane) : nil
     var image = range.lowerBound
     while image < range.upperBound {
