@@ -2,7 +2,9 @@
 
 // AVX-512: 32 registers of 16 floats.
 typedef float float16v __attribute__((ext_vector_type(16)));
+typedef float float8v __attribute__((ext_vector_type(8)));
 #define VEC float16v
+#define HALF float8v
 #define VL 16
 #define TARGET __attribute__((target("avx512f")))
 #define SUFFIX avx512
@@ -12,6 +14,7 @@ typedef float float16v __attribute__((ext_vector_type(16)));
 #define COMB_NV 3
 #include "row_kernels.inc"
 #undef VEC
+#undef HALF
 #undef VL
 #undef TARGET
 #undef SUFFIX
@@ -21,8 +24,9 @@ typedef float float16v __attribute__((ext_vector_type(16)));
 #undef COMB_NV
 
 // AVX2 with FMA: 16 registers of 8 floats.
-typedef float float8v __attribute__((ext_vector_type(8)));
+typedef float float4v __attribute__((ext_vector_type(4)));
 #define VEC float8v
+#define HALF float4v
 #define VL 8
 #define TARGET __attribute__((target("avx2,fma")))
 #define SUFFIX avx2
@@ -32,6 +36,7 @@ typedef float float8v __attribute__((ext_vector_type(8)));
 #define COMB_NV 3
 #include "row_kernels.inc"
 #undef VEC
+#undef HALF
 #undef VL
 #undef TARGET
 #undef SUFFIX
@@ -41,8 +46,9 @@ typedef float float8v __attribute__((ext_vector_type(8)));
 #undef COMB_NV
 
 // Baseline x86-64 (SSE2) or any other CPU: 4 floats.
-typedef float float4v __attribute__((ext_vector_type(4)));
+typedef float float2v __attribute__((ext_vector_type(2)));
 #define VEC float4v
+#define HALF float2v
 #define VL 4
 #define TARGET
 #define SUFFIX baseline
@@ -76,6 +82,34 @@ void clens_combine_rows_using(clens_isa isa, const float *a, long lda, long m, c
   case clens_isa_avx2: combine_rows_avx2(a, lda, m, rows, n, length, c, ldc); break;
   default: combine_rows_baseline(a, lda, m, rows, n, length, c, ldc); break;
   }
+}
+
+void clens_winograd_input_plane_using(clens_isa isa, const float *plane, long height, long width, float *v,
+                                     long stride16, float *scratch) {
+  switch (isa) {
+  case clens_isa_avx512: winograd_input_plane_avx512(plane, height, width, v, stride16, scratch); break;
+  case clens_isa_avx2: winograd_input_plane_avx2(plane, height, width, v, stride16, scratch); break;
+  default: winograd_input_plane_baseline(plane, height, width, v, stride16, scratch); break;
+  }
+}
+
+void clens_winograd_output_plane_using(clens_isa isa, const float *m, long stride16, long height, long width,
+                                      float *y, float *scratch) {
+  switch (isa) {
+  case clens_isa_avx512: winograd_output_plane_avx512(m, stride16, height, width, y, scratch); break;
+  case clens_isa_avx2: winograd_output_plane_avx2(m, stride16, height, width, y, scratch); break;
+  default: winograd_output_plane_baseline(m, stride16, height, width, y, scratch); break;
+  }
+}
+
+void clens_winograd_input_plane(const float *plane, long height, long width, float *v, long stride16,
+                                float *scratch) {
+  clens_winograd_input_plane_using(clens_detected_isa(), plane, height, width, v, stride16, scratch);
+}
+
+void clens_winograd_output_plane(const float *m, long stride16, long height, long width, float *y,
+                                 float *scratch) {
+  clens_winograd_output_plane_using(clens_detected_isa(), m, stride16, height, width, y, scratch);
 }
 
 void clens_accumulate_rows_times(const float *const *rows, long n, long length, const float *b, long ldb, long m,
