@@ -8,17 +8,12 @@ import Foundation
 /// `augment_<data>: <best> batches/s` lines like the peer scripts.
 enum AugmentBench {
   static func run(_ arguments: [String]) throws {
-    var options = [String: String]()
-    var k = 0
-    while k + 1 < arguments.count {
-      options[arguments[k].replacingOccurrences(of: "--", with: "")] = arguments[k + 1]
-      k += 2
-    }
-    let data = options["data"] ?? "fashion-mnist"
-    let threads = Int(options["threads"] ?? "2") ?? 2
-    let batchSize = Int(options["batch-size"] ?? "256") ?? 256
-    let batches = Int(options["batches"] ?? "40") ?? 40
-    let repeats = Int(options["repeats"] ?? "3") ?? 3
+    let options = BenchOptions(arguments)
+    let data = options["data", default: "fashion-mnist"]
+    let threads = options["threads", default: 2]
+    let batchSize = options["batch-size", default: 256]
+    let batches = options["batches", default: 40]
+    let repeats = options["repeats", default: 3]
 
     let images: ImageSet
     let normalization: (mean: [Float], std: [Float])

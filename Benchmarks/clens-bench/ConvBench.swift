@@ -39,16 +39,11 @@ enum ConvBench {
   }
 
   static func run(_ arguments: [String]) {
-    var options = [String: String]()
-    var k = 0
-    while k + 1 < arguments.count {
-      options[arguments[k].replacingOccurrences(of: "--", with: "")] = arguments[k + 1]
-      k += 2
-    }
-    let config = options["config"] ?? "fmnist_resnet18w16"
-    let batch = Int(options["batch"] ?? "128") ?? 128
-    let threads = Int(options["threads"] ?? "2") ?? 2
-    let repeats = Int(options["repeats"] ?? "5") ?? 5
+    let options = BenchOptions(arguments)
+    let config = options["config", default: "fmnist_resnet18w16"]
+    let batch = options["batch", default: 128]
+    let threads = options["threads", default: 2]
+    let repeats = options["repeats", default: 5]
     let network: [Layer]
     switch config {
     case "resnet18": network = layers(width: 64, inChannels: 3, size: 32)

@@ -10,18 +10,13 @@ import Foundation
 /// `pgd_<model>_<attack>_n<n>_s<steps>_seconds_min: <s> s` lines like the peer.
 enum PGDBench {
   static func run(_ arguments: [String]) throws {
-    var options = [String: String]()
-    var k = 0
-    while k + 1 < arguments.count {
-      options[arguments[k].replacingOccurrences(of: "--", with: "")] = arguments[k + 1]
-      k += 2
-    }
-    let models = (options["models"] ?? "resnet18,resnet20").split(separator: ",").map(String.init)
-    let attacks = (options["attacks"] ?? "pgd,pgdl2").split(separator: ",").map(String.init)
-    let n = Int(options["n"] ?? "100") ?? 100
-    let steps = Int(options["steps"] ?? "10") ?? 10
-    let repeats = Int(options["repeats"] ?? "3") ?? 3
-    let threads = ThreadCount(Int(options["threads"] ?? "2") ?? 2)
+    let options = BenchOptions(arguments)
+    let models = options["models", default: "resnet18,resnet20"].split(separator: ",").map(String.init)
+    let attacks = options["attacks", default: "pgd,pgdl2"].split(separator: ",").map(String.init)
+    let n = options["n", default: 100]
+    let steps = options["steps", default: 10]
+    let repeats = options["repeats", default: 3]
+    let threads = ThreadCount(options["threads", default: 2])
 
     var rng = RandomGenerator(seed: 0)
     let images = (0..<n * 3072).map { _ in rng.uniformFloat() }

@@ -13,22 +13,17 @@ import Plotting
 /// `--once` draws one figure once and exits: the whole-process measurement.
 enum PlotBench {
   static func main(_ arguments: [String]) {
-    var options = [String: String]()
-    var index = 0
-    while index + 1 < arguments.count {
-      options[arguments[index]] = arguments[index + 1]
-      index += 2
-    }
-    let points = Int(options["--points"] ?? "") ?? 70_000
-    let repeats = Int(options["--repeats"] ?? "") ?? 5
-    let outdir = options["--outdir"] ?? "bench-results/plot"
-    let threads = ThreadCount(Int(options["--threads"] ?? "") ?? ThreadCount.available.value)
+    let options = BenchOptions(arguments)
+    let points = options["points", default: 70_000]
+    let repeats = options["repeats", default: 5]
+    let outdir = options["outdir", default: "bench-results/plot"]
+    let threads = ThreadCount(options["threads", default: ThreadCount.available.value])
     do {
       let (x, y, labels) = try scatterData(
-        points: points, embedding: options["--embedding"], labelsPath: options["--labels"])
+        points: points, embedding: options["embedding"], labelsPath: options["labels"])
       let scatter = scatterFigure(x: x, y: y, labels: labels, threads: threads)
       let lines = linesFigure(threads: threads)
-      if let once = options["--once"] {
+      if let once = options["once"] {
         let parts = once.split(separator: "-").map(String.init)
         guard parts.count == 2, ["scatter", "lines4"].contains(parts[0]), let format = OutputFormat(rawValue: parts[1])
         else {

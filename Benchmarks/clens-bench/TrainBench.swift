@@ -7,17 +7,12 @@ import Foundation
 /// as `bench_train.py` measures them. Prints `name: value unit` lines like the peer.
 enum TrainBench {
   static func run(_ arguments: [String]) throws {
-    var options = [String: String]()
-    var k = 0
-    while k + 1 < arguments.count {
-      options[arguments[k].replacingOccurrences(of: "--", with: "")] = arguments[k + 1]
-      k += 2
-    }
-    let config = options["config"] ?? "resnet18"
-    let batch = Int(options["batch"] ?? "128") ?? 128
-    let threads = Int(options["threads"] ?? "2") ?? 2
-    let warmup = Int(options["warmup"] ?? "2") ?? 2
-    let steps = Int(options["steps"] ?? "10") ?? 10
+    let options = BenchOptions(arguments)
+    let config = options["config", default: "resnet18"]
+    let batch = options["batch", default: 128]
+    let threads = options["threads", default: 2]
+    let warmup = options["warmup", default: 2]
+    let steps = options["steps", default: 10]
     let configuration: ResNetConfiguration
     let inputShape: [Int]
     switch config {

@@ -13,15 +13,6 @@ typedef float float8v __attribute__((ext_vector_type(8)));
 #define COMB_MB 8
 #define COMB_NV 3
 #include "row_kernels.inc"
-#undef VEC
-#undef HALF
-#undef VL
-#undef TARGET
-#undef SUFFIX
-#undef ROWS_KB1
-#undef ROWS_KB2
-#undef COMB_MB
-#undef COMB_NV
 
 // AVX2 with FMA: 16 registers of 8 floats.
 typedef float float4v __attribute__((ext_vector_type(4)));
@@ -35,15 +26,6 @@ typedef float float4v __attribute__((ext_vector_type(4)));
 #define COMB_MB 4
 #define COMB_NV 3
 #include "row_kernels.inc"
-#undef VEC
-#undef HALF
-#undef VL
-#undef TARGET
-#undef SUFFIX
-#undef ROWS_KB1
-#undef ROWS_KB2
-#undef COMB_MB
-#undef COMB_NV
 
 // Baseline x86-64 (SSE2) or any other CPU: 4 floats.
 typedef float float2v __attribute__((ext_vector_type(2)));

@@ -20,10 +20,10 @@ import TestSupport
     Case(batch: 2, inChannels: 16, outChannels: 33, height: 16, width: 16, kernel: 3, stride: 1, padding: 1),
     Case(batch: 2, inChannels: 3, outChannels: 16, height: 20, width: 21, kernel: 5, stride: 1, padding: 2),
     Case(batch: 3, inChannels: 8, outChannels: 17, height: 12, width: 22, kernel: 3, stride: 1, padding: 0),
-    Case(batch: 1, inChannels: 16, outChannels: 16, height: 28, width: 28, kernel: 3, stride: 1, padding: 1),
+    Case(batch: 2, inChannels: 16, outChannels: 16, height: 28, width: 28, kernel: 3, stride: 1, padding: 1),
     Case(batch: 2, inChannels: 16, outChannels: 20, height: 28, width: 28, kernel: 3, stride: 2, padding: 1),
     Case(batch: 2, inChannels: 8, outChannels: 16, height: 17, width: 19, kernel: 3, stride: 2, padding: 1),
-    Case(batch: 1, inChannels: 3, outChannels: 16, height: 40, width: 46, kernel: 7, stride: 2, padding: 3),
+    Case(batch: 2, inChannels: 3, outChannels: 16, height: 40, width: 46, kernel: 7, stride: 2, padding: 3),
     Case(batch: 2, inChannels: 8, outChannels: 8, height: 27, width: 50, kernel: 3, stride: 3, padding: 0),
   ]
 
@@ -33,15 +33,36 @@ import TestSupport
     let x = Tensor(randomNormal: [c.batch, c.inChannels, c.height, c.width], using: &rng).requiringGradient()
     let w = (Tensor(randomNormal: [c.outChannels, c.inChannels, c.kernel, c.kernel], using: &rng) * 0.1)
       .requiringGradient()
-    #expect(PaddedConvolution.applies(to: ConvGeometry(input: x.shape, weight: w.shape, stride: c.stride, padding: c.padding)))
+    let geometry = ConvGeometry(input: x.shape, weight: w.shape, stride: c.stride, padding: c.padding)
+    #expect(withThreads(ThreadCount(2)) { PaddedConvolution.applies(to: geometry, plan: ConvPlan(batch: c.batch)) })
     let direct = DirectConvolution(stride: c.stride, padding: c.padding)
-    let y = x.conv2d(w, stride: c.stride, padding: c.padding)
+    let y = withThreads(ThreadCount(2)) { x.conv2d(w, stride: c.stride, padding: c.padding) }
     #expect(maxNormalizedError(y.scalars, direct.forward(x, w)) < 1e-5)
 
     let seed = Tensor(randomNormal: y.shape, using: &rng)
-    let g = gradients(of: y, wrt: [x, w], seed: seed)
+    let g = withThreads(ThreadCount(2)) { gradients(of: y, wrt: [x, w], seed: seed) }
     #expect(maxNormalizedError(g[1].scalars, direct.weightGradient(x, seed, weightShape: w.shape)) < 1e-5)
     #expect(maxNormalizedError(g[0].scalars, direct.inputGradient(seed, w, inputShape: x.shape)) < 1e-5)
+  }
+
+  /// A batch split into several image ranges per thread, handed out dynamically: the same
+  /// sums as the reference, and the forward pass bit for bit the same as on one thread.
+  @Test func manyImageRangesOnTwoThreads() {
+    var rng = RandomGenerator(seed: 22)
+    let x = Tensor(randomNormal: [40, 16, 14, 14], using: &rng).requiringGradient()
+    let w = (Tensor(randomNormal: [16, 16, 3, 3], using: &rng) * 0.1).requiringGradient()
+    let seed = Tensor(randomNormal: [40, 16, 14, 14], using: &rng)
+    let (y, g, plan) = withThreads(ThreadCount(2)) {
+      let y = x.conv2d(w, stride: 1, padding: 1)
+      return (y, gradients(of: y, wrt: [x, w], seed: seed), ConvPlan(batch: 40))
+    }
+    #expect(plan.ranges.count == 5)
+    let direct = DirectConvolution(padding: 1)
+    #expect(maxNormalizedError(y.scalars, direct.forward(x, w)) < 1e-5)
+    #expect(maxNormalizedError(g[1].scalars, direct.weightGradient(x, seed, weightShape: w.shape)) < 1e-5)
+    #expect(maxNormalizedError(g[0].scalars, direct.inputGradient(seed, w, inputShape: x.shape)) < 1e-5)
+    let single = withThreads(.one) { withoutGradients { x.conv2d(w, stride: 1, padding: 1) } }
+    #expect(single.scalars == y.scalars)
   }
 
   @Test func smallMapsShortPatchesAndPointwiseStayOnTheGEMMPath() {
@@ -53,5 +74,9 @@ import TestSupport
     #expect(!PaddedConvolution.applies(to: late))
     #expect(!PaddedConvolution.applies(to: stridedTo8x8))
     #expect(!PaddedConvolution.applies(to: downsample))
+    // One image on two threads: the single-threaded kernels would leave a core idle.
+    let layer = ConvGeometry(input: [1, 16, 28, 28], weight: [16, 16, 3, 3], stride: 1, padding: 1)
+    #expect(PaddedConvolution.applies(to: layer))
+    #expect(!withThreads(ThreadCount(2)) { PaddedConvolution.applies(to: layer, plan: ConvPlan(batch: 1)) })
   }
 }

@@ -56,7 +56,9 @@ struct ConvGeometry: Sendable {
     let dy = ky - padding
     let dx = kx - padding
     let offset = dy * width + dx
-    let rows = max(0, -dy)..<min(height, height - dy)
+    // Kernels taller than the map can leave no valid row at all.
+    let firstRow = max(0, -dy)
+    let rows = firstRow..<max(firstRow, min(height, height - dy))
     let start = max(rows.lowerBound * width, -offset)
     let end = max(start, min(rows.upperBound * width, inputPlane - offset))
     return (offset, dx, rows, start..<end)
@@ -67,9 +69,9 @@ struct ConvGeometry: Sendable {
   @inline(__always)
   private func zeroBorders(_ out: UnsafeMutablePointer<Float>, dx: Int, rows: Range<Int>) {
     if dx > 0 {
-      for oy in rows { for ox in (width - dx)..<width { out[oy * width + ox] = 0 } }
+      for oy in rows { for ox in max(0, width - dx)..<width { out[oy * width + ox] = 0 } }
     } else if dx < 0 {
-      for oy in rows { for ox in 0..<(-dx) { out[oy * width + ox] = 0 } }
+      for oy in rows { for ox in 0..<min(width, -dx) { out[oy * width + ox] = 0 } }
     }
   }
 
@@ -201,7 +203,8 @@ struct ConvPlan {
   init(batch: Int) {
     let threads = ComputeContext.current.threads
     if batch >= threads.value {
-      ranges = evenRanges(batch, parts: threads.value == 1 ? 1 : min(batch / 8, threads.value * ConvPlan.rangesPerThread))
+      let parts = max(threads.value, min(batch / 8, threads.value * ConvPlan.rangesPerThread))
+      ranges = evenRanges(batch, parts: threads.value == 1 ? 1 : parts)
       gemmThreads = .one
     } else {
       ranges = [0..<batch]
@@ -238,7 +241,7 @@ private func convolutionForward(_ geo: ConvGeometry, x: ConstPointer, w: ConstPo
     winogradForward(geo, x: x, w: w, y: y, plan: plan)
     return
   }
-  if PaddedConvolution.applies(to: geo) {
+  if PaddedConvolution.applies(to: geo, plan: plan) {
     let padded = PaddedConvolution(geo)
     parallelFor(chunks: plan.ranges.count, threads: ComputeContext.current.threads) { worker in
       padded.forward(x: x.base, w: w.base, y: y.base, range: plan.ranges[worker])
@@ -300,7 +303,7 @@ private func convolutionBackward(
     let (_, dw) = convolutionBackward(geo, x: x, w: w, dy: dy, needInput: false, needWeight: needWeight)
     return (dx, dw)
   }
-  if needWeight && PaddedConvolution.applies(to: geo) {
+  if needWeight && PaddedConvolution.applies(to: geo, plan: ConvPlan(batch: geo.batch)) {
     let (dx, _) = needInput ? convolutionBackward(geo, x: x, w: w, dy: dy, needInput: true, needWeight: false) : (nil, nil)
     return (dx, paddedWeightGradient(geo, x: x, w: w, dy: dy))
   }

@@ -36,6 +36,13 @@ struct PaddedConvolution {
     return 4 * PaddedConvolution(geometry).gridLength < 5 * geometry.outputPlane
   }
 
+  /// Whether a convolution split by `plan` runs here: the kernels are single-threaded, so
+  /// a batch smaller than the thread count (one range, multi-threaded GEMMs) stays on the
+  /// GEMM path, where all threads work.
+  static func applies(to geometry: ConvGeometry, plan: ConvPlan) -> Bool {
+    applies(to: geometry) && (plan.ranges.count > 1 || plan.gemmThreads == .one)
+  }
+
   init(_ geometry: ConvGeometry) {
     self.geometry = geometry
     let s = geometry.stride
