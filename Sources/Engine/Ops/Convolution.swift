@@ -1,4 +1,5 @@
 import Foundation
+import SIMDKernels
 
 /// The sizes of one 2-D convolution (NCHW input, OIHW weight, square stride/padding).
 struct ConvGeometry: Sendable {
@@ -267,11 +268,26 @@ private func convolutionForward(_ geo: ConvGeometry, x: ConstPointer, w: ConstPo
         source = x.base + image * geo.inChannels * geo.inputPlane
       }
       let target = grouped?.pointer ?? (y.base + image * geo.outChannels * plane)
-      gemm(m: geo.outChannels, n: columns, k: k, a: w.base, lda: k, b: source, ldb: columns,
-        c: target, ldc: columns, threads: plan.gemmThreads)
+      convolutionProduct(m: geo.outChannels, n: columns, k: k, a: w.base, b: source, c: target, threads: plan.gemmThreads)
       if let grouped { geo.scatter(grouped.pointer, image: image, count: count, into: y.base) }
       image += count
     }
+  }
+}
+
+/// c = a·b for row-major [m, k] × [k, n] with contiguous rows: by the combine kernel,
+/// which reads b's rows in place instead of packing them as SGEMM does (a cost as large as
+/// the product at these sizes), where n is a multiple of its 16 lanes and one thread
+/// computes the product; else by SGEMM.
+func convolutionProduct(
+  m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+  threads: ThreadCount
+) {
+  if n % 16 == 0 && threads == .one {
+    let rows = (0..<k).map { UnsafePointer<Float>?(b + $0 * n) }
+    clens_combine_rows(a, k, m, rows, k, n, c, n)
+  } else {
+    gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: c, ldc: n, threads: threads)
   }
 }
 

@@ -113,19 +113,10 @@ func winogradForward(_ geo: ConvGeometry, x: ConstPointer, w: ConstPointer, y: S
         let tiles = count * tileRows * tileColumns
         Winograd.transformInput(x.base, geo, image: image, count: count, into: v.pointer)
         for xi in 0..<16 {
-          let a = up.base + xi * geo.outChannels * geo.inChannels
-          let b = v.pointer + xi * geo.inChannels * tiles
-          let c = m.pointer + xi * geo.outChannels * tiles
-          if tiles % 16 == 0 && plan.gemmThreads == .one {
-            // The combine kernel reads V's rows in place: no packing, as OpenBLAS would do
-            // for each of these small products.
-            let rows = (0..<geo.inChannels).map { UnsafePointer<Float>?(b + $0 * tiles) }
-            clens_combine_rows(a, geo.inChannels, geo.outChannels, rows, geo.inChannels, tiles, c, tiles)
-          } else {
-            gemm(
-              m: geo.outChannels, n: tiles, k: geo.inChannels, a: a, lda: geo.inChannels, b: b, ldb: tiles, c: c,
-              ldc: tiles, threads: plan.gemmThreads)
-          }
+          convolutionProduct(
+            m: geo.outChannels, n: tiles, k: geo.inChannels, a: up.base + xi * geo.outChannels * geo.inChannels,
+            b: v.pointer + xi * geo.inChannels * tiles, c: m.pointer + xi * geo.outChannels * tiles,
+            threads: plan.gemmThreads)
         }
         Winograd.transformOutput(m.pointer, geo, image: image, count: count, into: y.base)
         image += count
