@@ -40,9 +40,13 @@ struct ConvGeometry: Sendable {
   /// A 1x1 stride-1 unpadded convolution reads its input directly as the im2col matrix.
   var isPointwise: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 }
 
-  /// Images per GEMM, so that small late-stage feature maps still give wide products.
+  /// Images per product, so that small late-stage feature maps still give wide products:
+  /// about 256 columns, raised where that makes the column count a multiple of 16 (the
+  /// combine kernel's lanes) with at most 16 images, as for 7×7 maps (16 · 49 = 784).
   func groupSize(images: Int) -> Int {
-    max(1, min(images, 256 / max(outputPlane, 1)))
+    let wide = max(1, 256 / max(outputPlane, 1))
+    let aligned = (wide...max(wide, 16)).first { $0 * outputPlane % 16 == 0 } ?? wide
+    return max(1, min(images, aligned))
   }
 
   /// Stride 1 with "same" padding: each patch row is the input plane shifted by a
