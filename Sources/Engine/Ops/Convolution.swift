@@ -323,11 +323,11 @@ private func convolutionBackward(
     let (_, dw) = convolutionBackward(geo, x: x, w: w, dy: dy, needInput: false, needWeight: needWeight)
     return (dx, dw)
   }
-  if needWeight && PaddedConvolution.applies(to: geo, plan: ConvPlan(batch: geo.batch)) {
-    let (dx, _) = needInput ? convolutionBackward(geo, x: x, w: w, dy: dy, needInput: true, needWeight: false) : (nil, nil)
-    return (dx, paddedWeightGradient(geo, x: x, w: w, dy: dy))
-  }
   let plan = ConvPlan(batch: geo.batch)
+  if needWeight && PaddedConvolution.applies(to: geo, plan: plan) {
+    let (dx, _) = needInput ? convolutionBackward(geo, x: x, w: w, dy: dy, needInput: true, needWeight: false) : (nil, nil)
+    return (dx, paddedWeightGradient(geo, x: x, w: w, dy: dy, plan: plan))
+  }
   let k = geo.patchSize
   let plane = geo.outputPlane
   // Each range zeroes its own images of dx before col2im adds into them.
@@ -388,9 +388,8 @@ private func convolutionBackward(
   return (dxStorage.map { Tensor(shape: x.shape, storage: $0) }, dw)
 }
 
-/// The weight gradient of a `PaddedConvolution` layer: one partial sum per worker.
-private func paddedWeightGradient(_ geo: ConvGeometry, x: Tensor, w: Tensor, dy: Tensor) -> Tensor {
-  let plan = ConvPlan(batch: geo.batch)
+/// The weight gradient of a `PaddedConvolution` layer: one partial sum per image range.
+private func paddedWeightGradient(_ geo: ConvGeometry, x: Tensor, w: Tensor, dy: Tensor, plan: ConvPlan) -> Tensor {
   let padded = PaddedConvolution(geo)
   let partials = plan.ranges.map { _ in TensorStorage(count: w.count, repeating: 0) }
   let partialPointers = partials.map { SendablePointer($0) }

@@ -1,10 +1,11 @@
 #ifndef CLENS_SIMD_KERNELS_H
 #define CLENS_SIMD_KERNELS_H
 
-/// Row kernels for convolutions that read a zero-padded image in place of an im2col
-/// matrix: every "row" of the virtual im2col matrix is a pointer into the padded image.
-/// Each entry point picks AVX-512, AVX2+FMA or baseline code for the CPU it runs on.
-/// Rows must hold `length` readable floats.
+/// The engine's convolution kernels. The row kernels take the rows of one operand as
+/// pointers, so a zero-padded image serves as a virtual im2col matrix (each row a pointer
+/// into it) and a plain matrix's rows are read in place, unpacked; the Winograd kernels
+/// transform tiles. Each entry point picks AVX-512, AVX2+FMA or baseline code for the CPU
+/// it runs on. Rows must hold `length` readable floats.
 
 /// c[j*ldc + i] += sum over t < length of rows[j][t] * b[t*ldb + i], for j < n, i < m.
 /// m must be a multiple of 16 (pad b and c with zero columns).
