@@ -18,6 +18,8 @@ let package = Package(
     .library(name: "Datasets", targets: ["Datasets"]),
     .library(name: "Analysis", targets: ["Analysis"]),
     .library(name: "Plotting", targets: ["Plotting"]),
+    .library(name: "RunFormat", targets: ["RunFormat"]),
+    .library(name: "Training", targets: ["Training"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -40,12 +42,16 @@ let package = Package(
       resources: [.copy("Resources/digits.csv.gz"), .copy("Resources/DIGITS-LICENSE.md")],
       swiftSettings: fastMath
     ),
-    .target(name: "Analysis", dependencies: ["Engine", "CBLAS"], swiftSettings: fastMath),
-    .target(name: "Plotting", dependencies: ["CCairo", "CZlib", "Engine"], swiftSettings: fastMath),
+    // The run directory's files: typed records, atomic writes, crash-safe JSON lines.
+    .target(name: "RunFormat", dependencies: ["Engine"]),
+    .target(name: "Analysis", dependencies: ["Engine", "RunFormat", "CBLAS"], swiftSettings: fastMath),
+    .target(name: "Plotting", dependencies: ["CCairo", "CZlib", "Engine", "RunFormat"], swiftSettings: fastMath),
+    // Losses, methods, the training loop, checkpoints and the run writer.
+    .target(name: "Training", dependencies: ["Engine", "Datasets", "Analysis", "RunFormat"], swiftSettings: fastMath),
     .executableTarget(
       name: "clens",
       dependencies: [
-        "Engine", "Datasets", "Analysis", "Plotting",
+        "Engine", "Datasets", "Analysis", "Plotting", "RunFormat", "Training",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: fastMath
@@ -61,8 +67,9 @@ let package = Package(
     .testTarget(name: "EngineTests", dependencies: ["Engine", "SIMDKernels", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "RunFormatTests", dependencies: ["RunFormat", "TestSupport"]),
     .testTarget(
-      name: "PlottingTests", dependencies: ["Plotting", "CCairo", "TestSupport"], resources: [.copy("Fixtures")]),
+      name: "PlottingTests", dependencies: ["Plotting", "RunFormat", "CCairo", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CLITests", dependencies: ["clens", "TestSupport"]),
   ]
 )

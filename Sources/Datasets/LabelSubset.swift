@@ -46,24 +46,24 @@ extension Double {
 extension ImageSet {
   /// The indices (ascending) of the labelled subset `subset`, chosen with `seed`: class
   /// `c` takes the first images of a permutation of its members drawn from
-  /// `RandomGenerator(seed: seed).stream(c)`, so a class's choice does not depend on
-  /// the other classes.
+  /// `RandomGenerator(seed: seed).stream(.labelSubset).stream(c)`, so a class's choice
+  /// does not depend on the other classes.
   public func labelledIndices(_ subset: LabelSubset, seed: UInt64) -> [Int] {
     switch subset {
     case .all:
       return Array(0..<count)
     case .fraction(let f):
       precondition(f > 0 && f <= 1, "LabelSubset fraction must lie in (0, 1]")
-      return stratifiedIndices(total: max(1, Int((f * Double(count)).rounded())), seed: seed)
+      return stratifiedIndices(total: max(1, Int((f * Double(count)).rounded())), seed: seed, purpose: .labelSubset)
     case .perClass(let n):
-      return pick(quotas: classCounts.map { min($0, n) }, seed: seed)
+      return pick(quotas: classCounts.map { min($0, n) }, seed: seed, purpose: .labelSubset)
     }
   }
 
   /// `total` indices (ascending) spread over the classes in proportion to their sizes
   /// (largest remainders; ties to the smaller class index), seeded as
-  /// `labelledIndices`. Used for `--limit`.
-  public func stratifiedIndices(total: Int, seed: UInt64) -> [Int] {
+  /// `labelledIndices` but from the stream of `purpose` (`--limit`'s sample by default).
+  public func stratifiedIndices(total: Int, seed: UInt64, purpose: RandomPurpose = .sample) -> [Int] {
     let total = min(max(total, 0), count)
     let counts = classCounts
     let exact = counts.map { Double($0) * Double(total) / Double(max(count, 1)) }
@@ -74,13 +74,13 @@ extension ImageSet {
       return ra != rb ? ra > rb : a < b
     }
     for c in byRemainder.prefix(missing) { quotas[c] += 1 }
-    return pick(quotas: quotas, seed: seed)
+    return pick(quotas: quotas, seed: seed, purpose: purpose)
   }
 
-  private func pick(quotas: [Int], seed: UInt64) -> [Int] {
+  private func pick(quotas: [Int], seed: UInt64, purpose: RandomPurpose) -> [Int] {
     var members = [[Int]](repeating: [], count: classCount)
     for (index, label) in labels.enumerated() { members[label].append(index) }
-    let base = RandomGenerator(seed: seed)
+    let base = RandomGenerator(seed: seed).stream(purpose)
     var chosen = [Int]()
     for (c, quota) in quotas.enumerated() where quota > 0 {
       var rng = base.stream(UInt64(c))

@@ -84,7 +84,7 @@ import Testing
   /// and its distinguishing end stay) instead of squeezing the panels out.
   @Test func longLegendNamesAreShortenedInTheMiddle() throws {
     let name = "core-tuning-resnet18-fashion-mnist-batch256-epochs200-mixup-hard-pair-mining-seed0-lr0.01"
-    let curves = [AttackNorm.linf, .l2].map {
+    let curves = [PerturbationNorm.linf, .l2].map {
       RobustnessCurve(name: name, norm: $0, eps: [0.5, 1.5], robustAccuracy: [0.6, 0.3], cleanAccuracy: 0.9)
     }
     let figure = try RobustnessFigure.make(curves, style: style)

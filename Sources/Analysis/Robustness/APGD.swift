@@ -1,3 +1,4 @@
+import RunFormat
 import Engine
 
 /// APGD-CE (Croce & Hein 2020), the step-size-free PGD of AutoAttack, as torchattacks

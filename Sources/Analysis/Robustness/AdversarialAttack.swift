@@ -1,3 +1,4 @@
+import RunFormat
 import Engine
 
 /// An attack that searches the ε-ball around each example for an input the classifier

@@ -1,3 +1,4 @@
+import RunFormat
 import Engine
 
 /// Projected gradient descent (Madry et al. 2018) on the cross-entropy, step for step as

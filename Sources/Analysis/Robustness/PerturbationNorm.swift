@@ -1,9 +1,6 @@
-/// The norm that bounds an adversarial perturbation δ: ‖δ‖∞ ≤ ε or ‖δ‖₂ ≤ ε, in pixel
-/// units of images in [0, 1].
-public enum PerturbationNorm: String, Sendable, Codable, CaseIterable {
-  case linf
-  case l2
+import RunFormat
 
+extension PerturbationNorm {
   /// ‖v‖ in this norm, accumulated in `Double`.
   public func measure(_ v: UnsafeBufferPointer<Float>) -> Double {
     switch self {

@@ -1,3 +1,4 @@
+import RunFormat
 import Engine
 
 /// The gradient-free baseline: `draws` random points on the surface of the ε-ball

@@ -1,3 +1,4 @@
+import RunFormat
 import Engine
 
 /// Measures a classifier's robust accuracy over an ε grid and runs the sanity checks of

@@ -1,3 +1,4 @@
+import RunFormat
 /// Which attack a robustness curve runs.
 public enum AttackKind: String, Sendable, Codable, CaseIterable {
   /// Projected gradient descent with a fixed step size (torchattacks `PGD`/`PGDL2`).

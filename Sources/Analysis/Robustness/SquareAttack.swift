@@ -1,3 +1,4 @@
+import RunFormat
 import Engine
 
 /// Square Attack (Andriushchenko et al. 2020), the gradient-free attack AutoAttack uses to

@@ -2,9 +2,10 @@ import Engine
 
 /// Seeded shuffling, augmentation and batching of an `ImageSet`.
 ///
-/// Every batch is a pure function of (seed, epoch, batch index): epoch `e`'s order is a
-/// permutation drawn from `RandomGenerator(seed: seed).stream(e)`, and image `i`'s views
-/// in that epoch draw from that generator's `stream(i + 1)`, one view after another. So
+/// Every batch is a pure function of (seed, epoch, batch index): with
+/// `root = RandomGenerator(seed: seed).stream(.batches)`, epoch `e`'s order is a
+/// permutation drawn from `root.stream(e).stream(0)`, and image `i`'s views in that epoch
+/// draw from `root.stream(e).stream(i + 1)`, one view after another. So
 /// a seed gives the same batches on every run, for any thread count and any prefetch
 /// depth.
 ///
@@ -62,7 +63,7 @@ public struct BatchLoader: Sendable {
   /// The order in which epoch `epoch` visits the images.
   public func order(epoch: Int) -> [Int] {
     guard shuffle else { return Array(0..<images.count) }
-    var rng = RandomGenerator(seed: seed).stream(UInt64(epoch)).stream(0)
+    var rng = RandomGenerator(seed: seed).stream(.batches).stream(UInt64(epoch)).stream(0)
     return rng.permutation(images.count)
   }
 
@@ -71,18 +72,19 @@ public struct BatchLoader: Sendable {
     makeBatch(epoch: epoch, index: index, order: order(epoch: epoch))
   }
 
-  /// The batches of epoch `epoch` in order, prepared by `threads` background threads
-  /// at most `prefetch` batches ahead. Stopping early (breaking out of a loop) stops
-  /// the workers.
-  public func batches(epoch: Int) -> BatchSequence {
-    BatchSequence(loader: self, epoch: epoch)
+  /// The batches of epoch `epoch` in order from batch `first` on (a resumed run starts
+  /// mid-epoch), prepared by `threads` background threads at most `prefetch` batches
+  /// ahead. Stopping early (breaking out of a loop) stops the workers.
+  public func batches(epoch: Int, from first: Int = 0) -> BatchSequence {
+    precondition(first >= 0 && first <= batchesPerEpoch, "BatchLoader: batch \(first) of \(batchesPerEpoch)")
+    return BatchSequence(loader: self, epoch: epoch, first: first)
   }
 
   func makeBatch(epoch: Int, index: Int, order: [Int]) -> Batch {
     precondition(
       index >= 0 && index < batchesPerEpoch, "BatchLoader: batch \(index) of \(batchesPerEpoch)")
     let members = Array(order[index * batchSize..<min((index + 1) * batchSize, order.count)])
-    let epochRandom = RandomGenerator(seed: seed).stream(UInt64(epoch))
+    let epochRandom = RandomGenerator(seed: seed).stream(.batches).stream(UInt64(epoch))
     var pixels = [Float]()
     var shape: (channels: Int, height: Int, width: Int)?
     for (position, imageIndex) in members.enumerated() {

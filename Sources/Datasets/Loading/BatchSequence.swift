@@ -3,19 +3,19 @@ import Foundation
 
 /// The batches of one epoch, made ahead of time by background threads into a bounded
 /// queue, so augmentation overlaps the consumer's compute (PyTorch's DataLoader with
-/// workers). Worker `w` of `T` makes batches `w, w + T, ...`; the consumer receives
-/// them in order.
+/// workers). Starting at batch `f`, worker `w` of `T` makes batches `f + w, f + w + T, ...`;
+/// the consumer receives them in order.
 public final class BatchSequence: Sequence, IteratorProtocol {
   private let state: PrefetchState
 
-  init(loader: BatchLoader, epoch: Int) {
+  init(loader: BatchLoader, epoch: Int, first: Int) {
     let order = loader.order(epoch: epoch)
     let total = loader.batchesPerEpoch
-    state = PrefetchState(total: total, capacity: loader.prefetch)
-    let workers = Swift.max(1, Swift.min(loader.threads.value, total))
+    state = PrefetchState(first: first, total: total, capacity: loader.prefetch)
+    let workers = Swift.max(1, Swift.min(loader.threads.value, total - first))
     for worker in 0..<workers {
       let thread = Thread { [state] in
-        var index = worker
+        var index = first + worker
         while index < total {
           guard state.waitForRoom(index) else { return }
           state.deliver(index, loader.makeBatch(epoch: epoch, index: index, order: order))
@@ -42,7 +42,8 @@ private final class PrefetchState: @unchecked Sendable {
   private let total: Int
   private let capacity: Int
 
-  init(total: Int, capacity: Int) {
+  init(first: Int, total: Int, capacity: Int) {
+    nextToTake = first
     self.total = total
     self.capacity = capacity
   }

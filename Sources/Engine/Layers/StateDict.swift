@@ -11,7 +11,10 @@ public struct StateDictError: Error, CustomStringConvertible, Sendable, Equatabl
   public var nonFinite: [String]
 
   /// One line listing every problem.
-  public var description: String {
+  public var description: String { "weights do not fit the model: " + details }
+
+  /// Every problem, without saying what did not fit.
+  public var details: String {
     func list(_ names: [String]) -> String {
       names.count <= 8 ? names.joined(separator: ", ") : names.prefix(8).joined(separator: ", ") + ", … (\(names.count) in all)"
     }
@@ -20,7 +23,7 @@ public struct StateDictError: Error, CustomStringConvertible, Sendable, Equatabl
     if !unexpected.isEmpty { parts.append("unexpected keys: \(list(unexpected))") }
     if !mismatched.isEmpty { parts.append("shape mismatches: \(list(mismatched))") }
     if !nonFinite.isEmpty { parts.append("NaN or infinite values in: \(list(nonFinite))") }
-    return "weights do not fit the model: " + parts.joined(separator: "; ")
+    return parts.joined(separator: "; ")
   }
 }
 

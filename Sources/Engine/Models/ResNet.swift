@@ -260,3 +260,50 @@ public final class ResNet: Layer {
     return out.logits ?? out.features
   }
 }
+
+extension ResNetDepth: Codable {}
+extension ResNetStem: Codable {}
+
+extension ResNetConfiguration: Codable {
+  enum CodingKeys: String, CodingKey {
+    case depth = "arch", stem, width, classes, normalization
+    case inChannels = "in_channels"
+    case zeroInitResidual = "zero_init_residual"
+  }
+
+  private struct Normalization: Codable {
+    var mean: [Float]
+    var std: [Float]
+  }
+
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    let normalization = try c.decodeIfPresent(Normalization.self, forKey: .normalization)
+    self.init(
+      depth: try c.decode(ResNetDepth.self, forKey: .depth), stem: try c.decode(ResNetStem.self, forKey: .stem),
+      width: try c.decode(Int.self, forKey: .width), inChannels: try c.decode(Int.self, forKey: .inChannels),
+      classes: try c.decodeIfPresent(Int.self, forKey: .classes),
+      normalization: normalization.map { ($0.mean, $0.std) },
+      zeroInitResidual: try c.decodeIfPresent(Bool.self, forKey: .zeroInitResidual) ?? false)
+    guard width >= 1, inChannels >= 1, classes.map({ $0 >= 1 }) ?? true else {
+      throw DecodingError.dataCorrupted(
+        .init(codingPath: c.codingPath, debugDescription: "width, in_channels and classes must be positive"))
+    }
+    if let n = self.normalization, n.mean.count != inChannels || n.std.count != inChannels || !n.std.allSatisfy({ $0 > 0 }) {
+      throw DecodingError.dataCorrupted(
+        .init(codingPath: c.codingPath + [CodingKeys.normalization],
+          debugDescription: "needs one mean and one positive std per input channel"))
+    }
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(depth, forKey: .depth)
+    try c.encode(stem, forKey: .stem)
+    try c.encode(width, forKey: .width)
+    try c.encode(inChannels, forKey: .inChannels)
+    try c.encodeIfPresent(classes, forKey: .classes)
+    try c.encodeIfPresent(normalization.map { Normalization(mean: $0.mean, std: $0.std) }, forKey: .normalization)
+    try c.encode(zeroInitResidual, forKey: .zeroInitResidual)
+  }
+}

@@ -14,8 +14,8 @@ public final class Adam: Optimizer {
   public let beta2: Float
   /// Added to the denominator.
   public let eps: Float
-  /// L2 (Adam) or decoupled (AdamW) weight decay.
-  public let weightDecay: Float
+  /// L2 (Adam) or decoupled (AdamW) weight decay of each parameter.
+  public let weightDecays: [Float]
   /// Decoupled weight decay (AdamW) instead of an L2 term in the gradient.
   public let decoupledWeightDecay: Bool
   public let parameters: [Parameter]
@@ -25,26 +25,54 @@ public final class Adam: Optimizer {
 
   /// Adam by default; `decoupledWeightDecay: true` gives AdamW (whose usual weight
   /// decay is 0.01).
-  public init(
+  public convenience init(
     _ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
     weightDecay: Float = 0, decoupledWeightDecay: Bool = false
   ) {
-    self.parameters = parameters
+    self.init(
+      groups: [ParameterGroup(parameters)], learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps,
+      weightDecay: weightDecay, decoupledWeightDecay: decoupledWeightDecay)
+  }
+
+  /// An optimizer for parameter groups; a group without its own weight decay uses
+  /// `weightDecay`.
+  public init(
+    groups: [ParameterGroup], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
+    weightDecay: Float = 0, decoupledWeightDecay: Bool = false
+  ) {
+    let flat = ParameterGroup.flatten(groups, defaultWeightDecay: weightDecay)
+    self.parameters = flat.parameters
+    self.weightDecays = flat.weightDecays
     self.learningRate = learningRate
     self.beta1 = beta1
     self.beta2 = beta2
     self.eps = eps
-    self.weightDecay = weightDecay
     self.decoupledWeightDecay = decoupledWeightDecay
     firstMoments = SlotStorage(count: parameters.count)
     secondMoments = SlotStorage(count: parameters.count)
     steps = Array(repeating: 0, count: parameters.count)
   }
 
+  public var state: OptimizerState {
+    get {
+      OptimizerState(buffers: ["exp_avg": firstMoments.slots, "exp_avg_sq": secondMoments.slots], counts: ["step": steps])
+    }
+    set {
+      let sizes = parameters.map(\.value.count)
+      firstMoments = SlotStorage(restoring: newValue.buffers["exp_avg"], count: parameters.count, sizes: sizes)
+      secondMoments = SlotStorage(restoring: newValue.buffers["exp_avg_sq"], count: parameters.count, sizes: sizes)
+      let counts = newValue.counts["step"] ?? Array(repeating: 0, count: parameters.count)
+      precondition(counts.count == parameters.count, "optimizer state: step counts do not match the parameters")
+      steps = counts
+    }
+  }
+
   /// One Adam/AdamW update of every parameter with a gradient.
   public func step() {
-    let (lr, b1, b2, eps, wd, decoupled) = (learningRate, beta1, beta2, self.eps, weightDecay, decoupledWeightDecay)
+    let (lr, b1, b2, eps, decoupled) = (learningRate, beta1, beta2, self.eps, decoupledWeightDecay)
+    let decays = weightDecays
     forEachUpdate(parameters) { index, w, g in
+      let wd = decays[index]
       steps[index] += 1
       let t = Float(steps[index])
       let stepSize = lr / (1 - Foundation.pow(b1, t))

@@ -154,6 +154,30 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
   }
 }
 
+/// What a random stream is for. Every component that draws from a user's `--seed` takes
+/// the stream of its purpose first (`RandomGenerator(seed: seed).stream(.batches)`), so
+/// two components never draw the same numbers: the `--limit` sample and the augmented
+/// views of one command, say, are independent.
+public enum RandomPurpose: UInt64, Sendable, CaseIterable {
+  /// The images of `--limit`'s class-stratified sample.
+  case sample = 0x5341_4D50_4C45
+  /// The labelled subset of semi-supervised fine-tuning (`--labelled`).
+  case labelSubset = 0x4C41_4245_4C53
+  /// The order of every epoch and each image's augmentations (`BatchLoader`).
+  case batches = 0x4241_5443_4845
+  /// Augmented views made for analysis (`--views`, feature snapshots' positives).
+  case views = 0x5649_4557_5300
+  /// A model's initial weights.
+  case initialization = 0x494E_4954_0000
+  /// Draws a training method makes inside a step (mixing coefficients, permutations).
+  case step = 0x5354_4550_0000
+}
+
+extension RandomGenerator {
+  /// The independent stream of `purpose` (see `RandomPurpose`).
+  public func stream(_ purpose: RandomPurpose) -> RandomGenerator { stream(purpose.rawValue) }
+}
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import RunFormat
 
 /// Writes one figure in several formats with a JSON sidecar, as every plot command does.
 public enum FigureFiles {
@@ -24,17 +25,13 @@ public enum FigureFiles {
       report = try figure.write(to: path, format: format)
       paths.append(path)
     }
-    var sidecar: [String: Any] = [
-      "width_in": figure.width, "height_in": figure.height, "dpi": figure.dpi,
-      "skipped_non_finite": report.skippedNonFinite, "skipped_non_positive_on_log_axis": report.skippedNonPositive,
-      "warnings": report.warnings, "inputs": inputs, "formats": formats.map(\.rawValue),
-    ]
     let notes = figure.notes.filter { $0.value.isFinite }
-    if !notes.isEmpty { sidecar["notes"] = notes }
-    let data = try JSONSerialization.data(
-      withJSONObject: sidecar, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+    let sidecar = FigureSidecar(
+      widthIn: figure.width, heightIn: figure.height, dpi: figure.dpi, skippedNonFinite: report.skippedNonFinite,
+      skippedNonPositiveOnLogAxis: report.skippedNonPositive, warnings: report.warnings, inputs: inputs,
+      formats: formats.map(\.rawValue), notes: notes.isEmpty ? nil : notes)
     let sidecarPath = "\(stem).json"
-    try AtomicFile.write(data + Data("\n".utf8), to: sidecarPath)
+    try JSONOutput.write(sidecar, to: sidecarPath)
     paths.append(sidecarPath)
     return Written(paths: paths, report: report)
   }

@@ -1,10 +1,7 @@
 import Foundation
+import RunFormat
 
-/// The norm of a PGD threat model.
-public enum AttackNorm: String, Sendable, CaseIterable {
-  case linf
-  case l2
-
+extension PerturbationNorm {
   /// The axis label of ε; l-infinity radii are shown in units of 1/255.
   var epsilonLabel: String { self == .linf ? "ε (ℓ∞, ×1/255)" : "ε (ℓ₂)" }
   var title: String { self == .linf ? "ℓ∞ PGD" : "ℓ₂ PGD" }
@@ -15,7 +12,7 @@ public struct RobustnessCurve: Sendable {
   /// The model's name in the legend.
   public var name: String
   /// The threat model the curve was measured against.
-  public var norm: AttackNorm
+  public var norm: PerturbationNorm
   /// Attack radii, in input units (pixels in [0, 1]); l-infinity ones are drawn ×255.
   public var eps: [Double]
   /// Accuracy under attack at each ε, as a fraction (0...1) or in percent.
@@ -23,7 +20,7 @@ public struct RobustnessCurve: Sendable {
   /// Accuracy without attack, in the same unit.
   public var cleanAccuracy: Double
 
-  public init(name: String, norm: AttackNorm, eps: [Double], robustAccuracy: [Double], cleanAccuracy: Double) {
+  public init(name: String, norm: PerturbationNorm, eps: [Double], robustAccuracy: [Double], cleanAccuracy: Double) {
     self.name = name
     self.norm = norm
     self.eps = eps
@@ -53,7 +50,7 @@ public enum RobustnessFigure {
     let percent = all.contains { $0 > 1 } ? 1.0 : 100.0
     var names = [String]()
     for curve in curves where !names.contains(curve.name) { names.append(curve.name) }
-    let norms = AttackNorm.allCases.filter { norm in curves.contains { $0.norm == norm } }
+    let norms = PerturbationNorm.allCases.filter { norm in curves.contains { $0.norm == norm } }
     var panels = [Panel]()
     for norm in norms {
       // Ticks at the ε values attacked, as robustness tables and curves list them.

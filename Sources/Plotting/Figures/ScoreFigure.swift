@@ -1,42 +1,5 @@
 import Foundation
-
-/// Moments (and optionally the histogram) of one kind of similarity score at one step.
-public struct ScoreMoments: Sendable, Equatable {
-  /// Mean cosine score.
-  public var mean: Double
-  /// Variance of the scores (total over queries and keys, as logged).
-  public var variance: Double
-  /// How many scores the moments summarise.
-  public var count: Int
-  /// Counts of scores in bins over [−1, 1], when the writer stored them.
-  public var histogram: Histogram?
-
-  public init(mean: Double, variance: Double, count: Int, histogram: Histogram? = nil) {
-    self.mean = mean
-    self.variance = variance
-    self.count = count
-    self.histogram = histogram
-  }
-}
-
-/// Positive and negative score statistics at one logged step (`scores.jsonl`).
-public struct ScoreRecord: Sendable, Equatable {
-  /// Training step (iteration) of the record.
-  public var step: Int
-  /// Fractional epoch, when logged.
-  public var epoch: Double?
-  /// Scores of positive pairs (two views of one image).
-  public var positive: ScoreMoments
-  /// Scores of negative pairs (queue or batch negatives).
-  public var negative: ScoreMoments
-
-  public init(step: Int, epoch: Double? = nil, positive: ScoreMoments, negative: ScoreMoments) {
-    self.step = step
-    self.epoch = epoch
-    self.positive = positive
-    self.negative = negative
-  }
-}
+import RunFormat
 
 /// The score log of one run.
 public struct ScoreLog: Sendable {
@@ -160,10 +123,11 @@ public enum ScoreFigure {
             .line(
               Line(x: grid, y: Density.normal(mean: moments.mean, variance: moments.variance, at: grid), color: color)))
         case .histogram:
-          guard let histogram = moments.histogram else {
+          guard let stored = moments.histogram else {
             throw PlotError(
               "scores of '\(run)' at step \(record.step) have no histogram; draw them as Gaussian curves instead")
           }
+          let histogram = Histogram(edges: stored.edges, counts: stored.counts)
           var bars = Bars(edges: histogram.edges, heights: histogram.density, color: color)
           bars.fillAlpha = 0.15
           panel.add(.bars(bars))

@@ -1,30 +1,4 @@
-/// One logged step of training (`metrics.jsonl`).
-public struct MetricsRecord: Sendable, Equatable {
-  /// Training step (iteration).
-  public var step: Int
-  /// Fractional epoch, when logged.
-  public var epoch: Double?
-  /// The total loss.
-  public var loss: Double
-  /// The learning rate (`lr` in the file).
-  public var learningRate: Double?
-  /// Training or evaluation accuracy, as a fraction or in percent.
-  public var accuracy: Double?
-  /// The parts of the loss, by name (`loss_<name>` in the file).
-  public var lossParts: [String: Double]
-
-  public init(
-    step: Int, epoch: Double? = nil, loss: Double, learningRate: Double? = nil, accuracy: Double? = nil,
-    lossParts: [String: Double] = [:]
-  ) {
-    self.step = step
-    self.epoch = epoch
-    self.loss = loss
-    self.learningRate = learningRate
-    self.accuracy = accuracy
-    self.lossParts = lossParts
-  }
-}
+import RunFormat
 
 /// The metrics log of one run.
 public struct TrainingLog: Sendable {

@@ -1,0 +1,75 @@
+import Engine
+import Foundation
+import RunFormat
+
+/// The figures' inputs read from run-directory files.
+extension RunDirectory {
+  /// The t-SNE embedding with tag `tag`, coloured by `features/<tag>.labels.npy`.
+  public func embedding(tag: String) throws(FileError) -> Embedding {
+    let embeddingPath = tsneEmbedding(tag)
+    let points = try RunFiles.readMatrix(embeddingPath, columns: 2)
+    let labelsPath = features(tag).labels
+    let labels = try RunFiles.readLabels(labelsPath)
+    guard labels.count == points.rows else {
+      throw FileError(labelsPath, "\(labels.count) labels for the \(points.rows) points of \(embeddingPath)")
+    }
+    do {
+      return try Embedding(points: points.values, labels: labels, title: name)
+    } catch {
+      throw FileError(embeddingPath, error.message)
+    }
+  }
+
+  /// The features with tag `tag`, with their labels, positives and alignment/uniformity
+  /// result when those files exist.
+  public func featureSet(tag: String) throws(FileError) -> FeatureSet {
+    let files = features(tag)
+    var set = try FeatureSet.read(
+      name: name, features: files.features, labels: files.existingLabels, positives: files.existingPositives)
+    if let result = try alignUniformReport(tag) {
+      set.alignment = result.alignment
+      set.uniformity = result.uniformity
+    }
+    return set
+  }
+}
+
+extension FeatureSet {
+  /// Features [N, D] with their labels [N] and positives [N, D] when given, checked
+  /// against each other.
+  public static func read(
+    name: String, features featuresPath: String, labels labelsPath: String?, positives positivesPath: String?
+  ) throws(FileError) -> FeatureSet {
+    let features = try RunFiles.readMatrix(featuresPath)
+    var set = FeatureSet(name: name, values: features.values, dimension: features.columns)
+    if let labelsPath {
+      let labels = try RunFiles.readLabels(labelsPath)
+      guard labels.count == features.rows else {
+        throw FileError(labelsPath, "\(labels.count) labels for the \(features.rows) rows of \(featuresPath)")
+      }
+      set.labels = labels
+    }
+    if let positivesPath {
+      let positives = try RunFiles.readMatrix(positivesPath, columns: features.columns)
+      guard positives.rows == features.rows else {
+        throw FileError(positivesPath, "\(positives.rows) rows, but \(featuresPath) has \(features.rows)")
+      }
+      set.positives = positives.values
+    }
+    return set
+  }
+}
+
+extension RobustnessReport {
+  /// The curve to draw, named `name`.
+  public func curve(name: String) -> RobustnessCurve {
+    RobustnessCurve(name: name, norm: norm, eps: eps, robustAccuracy: robustAccuracy, cleanAccuracy: cleanAccuracy)
+  }
+}
+
+extension TSNEReport {
+  /// The numbers a caption should state (spec §6), keyed for a figure's notes.
+  public var notes: [String: Double] {
+    ["perplexity": perplexity, "iterations": Double(iterations), "kl_divergence": klDivergence, "n": Double(n)]
+  }
+}

@@ -1,0 +1,36 @@
+import Datasets
+import Engine
+
+/// SimCLR (positives: the other views of the same image) and SupCon (positives: every
+/// sample of the same class), both trained with `SupConLoss` on the views of a batch
+/// passed through the model together (one forward pass, batch statistics shared across
+/// views, as SupContrast's `main_supcon.py` does).
+public final class SupConMethod: ContrastiveMethod {
+  public let name: String
+  public let views: Int
+  /// The loss, with its temperatures and contrast mode.
+  public let loss: SupConLoss
+  /// Whether class labels define the positives.
+  public let usesLabels: Bool
+  /// Bins of the logged score histograms.
+  public let histogramBins: Int
+
+  /// SimCLR (`usesLabels: false`) or SupCon (`usesLabels: true`) with `views` views.
+  public init(usesLabels: Bool, views: Int, loss: SupConLoss, histogramBins: Int = 40) {
+    precondition(views >= 1 && (views >= 2 || usesLabels), "SupConMethod: SimCLR needs at least two views")
+    name = usesLabels ? "supcon" : "simclr"
+    self.views = views
+    self.loss = loss
+    self.usesLabels = usesLabels
+    self.histogramBins = histogramBins
+  }
+
+  public func step(model: ContrastiveModel, batch: Batch, step: Int) -> MethodStep {
+    let embeddings = model.forward(batch.tensor).embeddings
+    let pairs = loss.pairs(
+      batch: batch.count, views: views, positives: usesLabels ? .labels(batch.labels) : .instances)
+    return MethodStep(
+      loss: loss.loss(embeddings, pairs: pairs),
+      scores: PairScores(embeddings: embeddings, pairs: pairs, bins: histogramBins))
+  }
+}

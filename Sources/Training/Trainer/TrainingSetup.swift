@@ -1,0 +1,74 @@
+import Datasets
+import Engine
+import RunFormat
+
+/// The parts of a run built from its `RunConfiguration`: the same settings always give
+/// the same initial model, optimizer and method.
+public enum TrainingSetup {
+  /// The methods `clens pretrain` trains.
+  public static let methods = ["simclr", "supcon"]
+
+  /// Why a configuration cannot be built.
+  public struct InvalidConfiguration: Error, CustomStringConvertible {
+    public var description: String
+  }
+
+  /// The model, initialised from the seed's `.initialization` stream.
+  public static func model(_ configuration: RunConfiguration) -> ContrastiveModel {
+    var rng = RandomGenerator(seed: configuration.seed).stream(.initialization)
+    return ContrastiveModel(configuration.model, rng: &rng)
+  }
+
+  /// SGD (momentum, coupled weight decay) or LARS over the model's parameters, BatchNorm
+  /// parameters and biases in a group without weight decay when the settings say so.
+  public static func optimizer(_ configuration: RunConfiguration, model: ContrastiveModel) throws(InvalidConfiguration)
+    -> any Optimizer
+  {
+    let o = configuration.optimization
+    let parameters = model.parameters()
+    let groups = o.excludeNormAndBias ? ParameterGroup.excludingNormAndBias(parameters) : [ParameterGroup(parameters)]
+    switch o.optimizer {
+    case "sgd":
+      return SGD(
+        groups: groups, learningRate: Float(o.learningRate), momentum: Float(o.momentum),
+        weightDecay: Float(o.weightDecay))
+    case "lars":
+      return LARS(
+        groups: groups, learningRate: Float(o.learningRate), momentum: Float(o.momentum),
+        weightDecay: Float(o.weightDecay))
+    default:
+      throw InvalidConfiguration(description: "unknown optimizer '\(o.optimizer)' (sgd or lars)")
+    }
+  }
+
+  /// The method the configuration names.
+  public static func method(_ configuration: RunConfiguration) throws(InvalidConfiguration) -> any ContrastiveMethod {
+    let loss = configuration.loss
+    guard let mode = SupConLoss.ContrastMode(rawValue: loss.contrastMode) else {
+      throw InvalidConfiguration(description: "unknown contrast mode '\(loss.contrastMode)' (all or one)")
+    }
+    switch configuration.method {
+    case "simclr", "supcon":
+      let usesLabels = configuration.method == "supcon"
+      guard configuration.data.views >= (usesLabels ? 1 : 2) else {
+        throw InvalidConfiguration(description: "\(configuration.method) needs at least \(usesLabels ? 1 : 2) views")
+      }
+      return SupConMethod(
+        usesLabels: usesLabels, views: configuration.data.views,
+        loss: SupConLoss(
+          temperature: Float(loss.temperature), baseTemperature: Float(loss.baseTemperature), contrastMode: mode),
+        histogramBins: configuration.logging.histogramBins)
+    default:
+      throw InvalidConfiguration(
+        description: "unknown method '\(configuration.method)' (\(methods.joined(separator: ", ")))")
+    }
+  }
+
+  /// The augmentation recipe of the training views.
+  public static func recipe(_ configuration: RunConfiguration) throws(InvalidConfiguration) -> AugmentationRecipe {
+    guard let recipe = AugmentationRecipe(name: configuration.data.recipe) else {
+      throw InvalidConfiguration(description: "unknown recipe '\(configuration.data.recipe)'")
+    }
+    return recipe
+  }
+}

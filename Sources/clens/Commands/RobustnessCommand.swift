@@ -1,0 +1,292 @@
+import Analysis
+import ArgumentParser
+import Datasets
+import Engine
+import Foundation
+import RunFormat
+
+extension PerturbationNorm: ExpressibleByArgument {}
+extension AttackKind: ExpressibleByArgument {}
+
+/// The ε grids `--preset` names.
+enum EpsilonPreset: String, CaseIterable, ExpressibleByArgument {
+  /// Core-tuning's table: l2 0.5, 1.5, 2.5; l-inf 2, 4, 8 /255.
+  case paper
+}
+
+/// A sanity check with severity `error` failed: the curve's numbers are wrong.
+struct FailedSanityCheck: Error, CustomStringConvertible {
+  let checks: [SanityCheck]
+  let report: String
+  var description: String {
+    checks.map { "sanity check \($0.name) failed (\($0.detail))" }.joined(separator: "; ")
+      + "; the numbers in \(report) cannot be trusted"
+  }
+}
+
+/// `clens robustness`: PGD / APGD robustness curves of a model a user brings, with the
+/// sanity checks that show whether the attack worked.
+struct RobustnessCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "robustness",
+    abstract: "Robust accuracy under PGD or APGD-CE attacks over an eps grid, with sanity checks.",
+    discussion: """
+      Attacks every image in pixel space [0, 1] (normalisation happens inside the model, so eps is \
+      in pixel units: l-inf 8/255, l2 0.5) with the model in evaluation mode. PGD follows \
+      torchattacks 3.5.1 (PGD, PGDL2, including its l2 random start); APGD-CE follows AutoAttack. \
+      Each curve comes with sanity checks (eps 0 equals clean accuracy, feasibility, monotonicity, \
+      more steps never help the model, random noise, a single step and Square Attack never beat \
+      the attack, accuracy near 0 at a huge eps, loss trace, zero gradients, logits, determinism) \
+      on a seeded subset of --check-examples images. A failed error check exits with status 1; \
+      failed warnings are printed. Results go to robustness-<norm>.json in --out-dir (or \
+      analysis/ of --run), and with --save-adversarial the adversarial images to \
+      robustness-<norm>-eps<eps>.npy (float32 [N, C, H, W]).
+      """)
+
+  @OptionGroup(title: "Model") var model: ModelOptions
+
+  @Option(
+    help:
+      "Images as a .npy file: float32 [N, C, H, W] in [0, 1], or uint8 [N, H, W] / [N, H, W, C].")
+  var images: String?
+
+  @Option(help: "Labels for --images: an integer .npy file [N].")
+  var labels: String?
+
+  @OptionGroup(title: "Dataset (when --images is not given)") var data: DatasetOptions
+
+  @Option(help: "Threat model: linf or l2.")
+  var norm: PerturbationNorm = .linf
+
+  @Option(help: "Comma-separated eps list in pixel units; fractions allowed (2/255,4/255,8/255).")
+  var eps: String?
+
+  @Option(
+    help: "A named eps grid instead of --eps: paper (l2 0.5,1.5,2.5; linf 2/255,4/255,8/255).")
+  var preset: EpsilonPreset?
+
+  @Option(help: "Attack: pgd (torchattacks PGD/PGDL2) or apgd (AutoAttack's APGD-CE).")
+  var attack: AttackKind = .pgd
+
+  @Option(help: "Iterations per attack run.")
+  var steps: Int = 20
+
+  @Option(help: "PGD step size in pixel units (default: --step-factor * eps / steps).")
+  var stepSize: Float?
+
+  @Option(help: "PGD step size as a multiple of eps/steps when --step-size is not given.")
+  var stepFactor: Float = 2.5
+
+  @Option(help: "Runs from fresh random starts; an image is robust only if it survives all.")
+  var restarts: Int = 1
+
+  @Flag(
+    inversion: .prefixedNo,
+    help: "PGD's random start (uniform in the l-inf box; torchattacks' l2 start).")
+  var randomStart = true
+
+  @Flag(
+    help: "Stop moving an image once it is misclassified (faster; never raises robust accuracy).")
+  var earlyExit = false
+
+  @Option(help: "Seed of the random starts, the check subset and --limit's sample.")
+  var seed: UInt64 = 0
+
+  @Option(help: "Images per model call (bounds memory).")
+  var batchSize: Int = 100
+
+  @Option(help: "Threads (default: all cores).")
+  var threads: Int?
+
+  @Option(help: "Images in the seeded subset the extra sanity checks run on.")
+  var checkExamples: Int = 200
+
+  @Option(help: "Random draws per image of the noise baseline check.")
+  var noiseDraws: Int = 8
+
+  @Option(help: "Square Attack queries per image in the gradient-free check.")
+  var squareQueries: Int = 100
+
+  @Option(name: .customLong("run"), help: "Run directory: results go to its analysis/ folder.")
+  var runDirectory: String?
+
+  @Option(help: "Folder for the results when --run is not given.")
+  var outDir: String = "."
+
+  @Flag(help: "Also write the adversarial images of every eps as .npy.")
+  var saveAdversarial = false
+
+  @Flag(
+    help:
+      "Print one JSON object (norm, n, clean and robust accuracy per eps, failed checks) on stdout."
+  )
+  var json = false
+
+  @Flag(help: "No progress bar.")
+  var quiet = false
+
+  func validate() throws {
+    if (eps == nil) == (preset == nil) { throw ValidationError("give either --eps or --preset") }
+    if images != nil && labels == nil {
+      throw ValidationError("--images needs --labels (an integer .npy file)")
+    }
+    if labels != nil && images == nil { throw ValidationError("--labels goes with --images") }
+    if model.numClasses < 2 {
+      throw ValidationError("robustness needs a classifier: --num-classes must be at least 2")
+    }
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    if attack == .apgd {
+      // APGD picks its step sizes, always starts randomly and keeps any misclassified iterate.
+      if stepSize != nil {
+        throw ValidationError("--step-size applies to --attack pgd (APGD adapts its own)")
+      }
+      if !randomStart {
+        throw ValidationError(
+          "--no-random-start applies to --attack pgd (APGD always starts randomly)")
+      }
+      if earlyExit {
+        throw ValidationError(
+          "--early-exit applies to --attack pgd (APGD keeps any misclassified iterate)")
+      }
+    }
+    do {
+      try settings(image: nil).validate(inputSize: nil)
+    } catch {
+      throw ValidationError(error.problem)
+    }
+  }
+
+  /// The evaluation settings the options describe, for images of shape `image`.
+  func settings(image: ImageShape?) throws(RobustnessInputError) -> RobustnessSettings {
+    let epsilons =
+      try eps.map { text throws(RobustnessInputError) in try RobustnessSettings.parseEpsilons(text)
+      }
+      ?? RobustnessSettings.paperEpsilons(norm)
+    return RobustnessSettings(
+      norm: norm, epsilons: epsilons, attack: attack, steps: steps,
+      stepSize: stepSize.map { .absolute($0) } ?? .relative(stepFactor), restarts: restarts,
+      randomStart: randomStart, earlyExit: earlyExit, seed: seed, batchSize: batchSize,
+      checkExamples: checkExamples, noiseDraws: noiseDraws, imageShape: image,
+      squareQueries: squareQueries)
+  }
+
+  /// The images and their labels, from --images/--labels or the dataset options.
+  func loadExamples(threads: ThreadCount) throws -> (ImageSource, [Int]) {
+    guard let images, let labels else {
+      let set = try data.load(seed: seed, threads: threads)
+      return (ImageSource(set), set.labels)
+    }
+    let source = try ImageSource(npy: images)
+    let array = try NPYArray.read(labels)
+    guard array.shape.count == 1, let values = array.integers() else {
+      throw FileError(
+        labels, "labels must be a 1-D integer array, found \(array.type) \(array.shape)")
+    }
+    guard values.count == source.count else {
+      throw FileError(
+        labels,
+        "\(values.count) labels for the \(source.count) images of \(images) (label count mismatch)")
+    }
+    if let bad = values.first(where: { $0 < 0 || $0 >= model.numClasses }) {
+      throw FileError(
+        labels, "label \(bad) is not a class of the \(model.numClasses)-class model (--num-classes)"
+      )
+    }
+    return (source, values)
+  }
+
+  func run() throws {
+    let threadCount = threads.map(ThreadCount.init) ?? .available
+    let (source, labelValues) = try loadExamples(threads: threadCount)
+    if source.channels != model.inChannels {
+      let problem =
+        "images have \(source.channels) channel(s) but the model takes \(model.inChannels) (--in-channels)"
+      if let images { throw FileError(images, problem) }
+      throw ValidationError(problem)
+    }
+    let image = ImageShape(channels: source.channels, height: source.height, width: source.width)
+    let settings: RobustnessSettings
+    do {
+      settings = try self.settings(image: image)
+      try settings.validate(inputSize: image.channels * image.height * image.width)
+    } catch {
+      throw ValidationError(error.problem)
+    }
+    let classifier = LayerClassifier(
+      try model.loadModel(), image: image, classCount: model.numClasses)
+
+    let directory = runDirectory.map { $0 + "/analysis" } ?? outDir
+    let reportPath = directory + "/robustness-\(norm.rawValue).json"
+    var adversarial = [[Float]](repeating: [], count: saveAdversarial ? settings.epsilons.count : 0)
+    let bar = ProgressBar("robustness", unit: "batch", quiet: quiet || json)
+    let curve = try withThreads(threadCount) {
+      try RobustnessEvaluation(settings: settings).run(
+        on: classifier, labels: labelValues, images: { source.batch($0).scalars },
+        progress: bar.callback,
+        adversarial: saveAdversarial ? { e, _, images in adversarial[e] += images } : nil)
+    }
+    try curve.write(to: reportPath)
+    for (e, epsilon) in settings.epsilons.enumerated() where saveAdversarial {
+      let path = directory + "/robustness-\(norm.rawValue)-eps\(epsilon).npy"
+      try NPYArray(
+        shape: [source.count, image.channels, image.height, image.width], floats: adversarial[e]
+      )
+      .write(to: path)
+    }
+
+    if json {
+      print(try Self.json(curve, report: reportPath))
+    } else {
+      print(Self.text(curve, report: reportPath))
+    }
+    for check in curve.failedWarnings {
+      FileHandle.standardError.write(Data("warning: \(check.name): \(check.detail)\n".utf8))
+    }
+    if !curve.failedErrors.isEmpty {
+      throw FailedSanityCheck(checks: curve.failedErrors, report: reportPath)
+    }
+  }
+
+  /// What `--json` prints: norm, n, clean accuracy, eps, robust accuracy, failed checks.
+  static func json(_ curve: RobustnessReport, report: String) throws -> String {
+    let object: [String: Any] = [
+      "norm": curve.norm.rawValue, "attack": curve.attack.name, "n": curve.n,
+      "clean_accuracy": curve.cleanAccuracy, "eps": curve.eps,
+      "robust_accuracy": curve.robustAccuracy,
+      "failed_checks": curve.sanityChecks.filter { !$0.passed }.map(\.name), "report": report,
+    ]
+    let data = try JSONSerialization.data(
+      withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  /// The curve as a small table, then the sanity checks.
+  static func text(_ curve: RobustnessReport, report: String) -> String {
+    func percent(_ x: Double) -> String { String(format: "%6.2f%%", 100 * x) }
+    let a = curve.attack
+    let step =
+      a.stepSize.map { "step \($0)" } ?? a.stepSizeFactor.map { "step \($0)·eps/\(a.steps)" }
+      ?? "adaptive step"
+    var lines = [
+      "\(a.name.uppercased())-\(a.steps) \(curve.norm.rawValue) (\(step), \(a.restarts) restart(s), "
+        + "random start \(a.randomStart)) on \(curve.n) images",
+      "clean accuracy  \(percent(curve.cleanAccuracy))",
+      "eps          robust accuracy   95% interval",
+    ]
+    for (e, eps) in curve.eps.enumerated() {
+      let ci = curve.robustAccuracyCi95[e]
+      let label =
+        curve.norm == .linf
+        ? String(format: "%.4f (%.3g/255)", eps, eps * 255) : String(format: "%.4f", eps)
+      lines.append(
+        label.padding(toLength: 22, withPad: " ", startingAt: 0) + percent(curve.robustAccuracy[e])
+          + "   [\(percent(ci[0])), \(percent(ci[1]))]")
+    }
+    let failed = curve.sanityChecks.filter { !$0.passed }
+    lines.append(
+      "sanity checks: \(curve.sanityChecks.count - failed.count) of \(curve.sanityChecks.count) passed"
+        + (failed.isEmpty ? "" : "; failed: " + failed.map(\.name).joined(separator: ", ")))
+    lines.append("wrote \(report)")
+    return lines.joined(separator: "\n")
+  }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Engine
+import Foundation
+import RunFormat
+
+/// `--threads`, declared once for every command that computes.
+struct ThreadsOption: ParsableArguments {
+  @Option(help: "Threads (default: all cores). Results are reproducible for a given --seed and thread count.")
+  var threads: Int?
+
+  func validate() throws {
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+  }
+
+  /// `--threads`, or every core.
+  var threadCount: ThreadCount { threads.map(ThreadCount.init) ?? .available }
+}
+
+/// `--json`, declared once for every command that reports numbers or files.
+struct JSONOption: ParsableArguments {
+  @Flag(help: "Print one JSON object on stdout instead of text.")
+  var json = false
+}
+
+/// The options every computing command shares: `--threads --seed --json --quiet`.
+///
+/// ```swift
+/// @OptionGroup var common: CommonOptions
+/// let threads = common.threadCount
+/// ```
+struct CommonOptions: ParsableArguments {
+  @OptionGroup var threadsOption: ThreadsOption
+
+  @Option(help: "Seed of every random choice of the command: the same seed gives the same numbers.")
+  var seed: UInt64 = 0
+
+  @OptionGroup var jsonOption: JSONOption
+
+  @Flag(help: "No progress bars.")
+  var quiet = false
+
+  /// `--threads`, or every core.
+  var threadCount: ThreadCount { threadsOption.threadCount }
+  /// Whether to print one JSON object instead of text.
+  var json: Bool { jsonOption.json }
+  /// Whether progress bars stay off (also with `--json`, whose output is for programs).
+  var showsProgress: Bool { !quiet && !json }
+
+  /// Prints `value` as one JSON line (`--json`).
+  func printJSON(_ value: some Encodable) throws {
+    print(try JSONOutput.line(value))
+  }
+}
+
+/// Prints warnings on stderr, one line each.
+func printWarning(_ message: String) {
+  FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+}
