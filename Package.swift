@@ -58,7 +58,7 @@ let package = Package(
     ),
     .executableTarget(
       name: "clens-bench",
-      dependencies: ["Engine", "Datasets", "Analysis", "Plotting"],
+      dependencies: ["Engine", "Datasets", "Analysis", "Plotting", "RunFormat", "Training"],
       path: "Benchmarks/clens-bench",
       swiftSettings: fastMath
     ),
@@ -66,8 +66,12 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
     .testTarget(name: "EngineTests", dependencies: ["Engine", "SIMDKernels", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "AnalysisTests", dependencies: ["Analysis", "RunFormat", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "RunFormatTests", dependencies: ["RunFormat", "TestSupport"]),
+    .testTarget(
+      name: "TrainingTests", dependencies: ["Training", "Datasets", "RunFormat", "TestSupport"],
+      resources: [.copy("Fixtures")]),
     .testTarget(
       name: "PlottingTests", dependencies: ["Plotting", "RunFormat", "CCairo", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CLITests", dependencies: ["clens", "TestSupport"]),

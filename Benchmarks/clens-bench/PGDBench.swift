@@ -1,6 +1,7 @@
 import Analysis
 import Engine
 import Foundation
+import RunFormat
 
 /// `clens-bench pgd [--models resnet18,resnet20] [--attacks pgd,pgdl2] [--n 100]
 /// [--steps 10] [--repeats 3] [--threads 2]`: seconds per PGD attack call on a batch of

@@ -124,7 +124,10 @@ torch.set_num_threads(ARGS.threads)
 
 def emit(name, value, unit=""):
     if isinstance(value, float):
-        text = f"{value:.4g}" if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3) else f"{value:.4f}"
+        if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
+            text = f"{value:.4g}"
+        else:
+            text = f"{value:.4f}".rstrip("0").rstrip(".") if abs(value) < 10 else f"{value:.2f}"
     else:
         text = str(value)
     print(f"{name}: {text} {unit}".rstrip(), flush=True)
@@ -357,8 +360,7 @@ def step_mode(args):
             sys.exit(f"unknown config {name!r} (known: {', '.join(CONFIGS)})")
     for name in names:
         # each config in its own process, so that peak RSS is per config
-        argv = [arg for arg in sys.argv[1:]]
-        result = subprocess.run([sys.executable, os.path.abspath(__file__)] + argv + ["--one", name])
+        result = subprocess.run([sys.executable, os.path.abspath(__file__)] + sys.argv[1:] + ["--one", name])
         if result.returncode != 0:
             print(f"# FAILED {name}: exit status {result.returncode}", flush=True)
 

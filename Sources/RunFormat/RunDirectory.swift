@@ -88,17 +88,9 @@ public struct RunDirectory: Sendable {
       .sorted { $0.compare($1, options: .numeric) == .orderedAscending }
   }
 
-  /// The feature set an analysis reads when none is named: the only one, or the newest
-  /// snapshot (`epoch-<k>` with the largest k) of a training run.
+  /// The feature set an analysis reads when none is named (see `chooseTag`).
   public func defaultFeatureTag() throws(FileError) -> String {
-    let tags = featureTags
-    if tags.count == 1 { return tags[0] }
-    let snapshots = tags.compactMap { tag in Self.snapshotEpoch(tag).map { (tag, $0) } }
-    if !snapshots.isEmpty && snapshots.count == tags.count, let newest = snapshots.max(by: { $0.1 < $1.1 }) {
-      return newest.0
-    }
-    let found = tags.isEmpty ? "none" : tags.joined(separator: ", ")
-    throw FileError(file("features"), "choose a feature set with --tag (found: \(found))")
+    try chooseTag(nil, from: featureTags, what: "feature set (features/<tag>.npy)")
   }
 
   /// The tag of the held-out features snapshot taken after `epoch` epochs.
@@ -117,7 +109,9 @@ public struct RunDirectory: Sendable {
     PerturbationNorm.allCases.map(robustnessReportFile).filter { FileManager.default.fileExists(atPath: $0) }
   }
 
-  /// `requested`, or the only tag there is; an error lists the choices otherwise.
+  /// `requested`, or the only tag there is, or the newest snapshot (`epoch-<k>` with the
+  /// largest k) when every tag is one, as a training run leaves them; an error lists the
+  /// choices otherwise.
   public func chooseTag(_ requested: String?, from tags: [String], what: String) throws(FileError) -> String {
     if let requested {
       guard tags.contains(requested) else {
@@ -128,8 +122,12 @@ public struct RunDirectory: Sendable {
       return requested
     }
     guard let only = tags.first else { throw FileError(path, "no \(what) found") }
+    let snapshots = tags.compactMap { tag in Self.snapshotEpoch(tag).map { (tag, $0) } }
+    if tags.count > 1 && snapshots.count == tags.count, let newest = snapshots.max(by: { $0.1 < $1.1 }) {
+      return newest.0
+    }
     guard tags.count == 1 else {
-      throw FileError(path, "several \(what)s (\(tags.joined(separator: ", "))); choose one with --tag")
+      throw FileError(path, "several of \(what): \(tags.joined(separator: ", ")); choose one with --tag")
     }
     return only
   }

@@ -6,7 +6,7 @@ struct CLens: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "clens",
     abstract: "ContrastLens: train contrastive image encoders and turn what happens inside them into paper figures.",
-    version: "0.1.0",
-    subcommands: [DatasetsCommand.self, FeaturesCommand.self, PlotCommand.self, CompareCommand.self, RobustnessCommand.self, TSNECommand.self, AlignUniformCommand.self]
+    version: "0.2.0",
+    subcommands: [PretrainCommand.self, DatasetsCommand.self, FeaturesCommand.self, PlotCommand.self, CompareCommand.self, RobustnessCommand.self, TSNECommand.self, AlignUniformCommand.self]
   )
 }

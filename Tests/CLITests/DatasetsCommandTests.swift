@@ -11,18 +11,13 @@ struct DatasetsCommandTests {
       "--dataset", "digits", "--split", "train", "--labelled", "5", "--json",
     ])
     let report = try command.makeReport()
-    #expect(report["dataset"] as? String == "digits")
-    let splits = try #require(report["splits"] as? [String: [String: Any]])
-    #expect(splits.keys.sorted() == ["train"])
-    let train = try #require(splits["train"])
-    #expect(
-      train["count"] as? Int == 1438 && train["height"] as? Int == 8
-        && train["channels"] as? Int == 1)
-    #expect((train["class_counts"] as? [Int])?.reduce(0, +) == 1438)
-    let labelled = try #require(train["labelled"] as? [String: Any])
-    #expect(
-      labelled["count"] as? Int == 50
-        && labelled["class_counts"] as? [Int] == Array(repeating: 5, count: 10))
+    #expect(report.dataset == "digits")
+    #expect(report.splits.keys.sorted() == ["train"])
+    let train = try #require(report.splits["train"])
+    #expect(train.count == 1438 && train.height == 8 && train.channels == 1)
+    #expect(train.classCounts.reduce(0, +) == 1438)
+    let labelled = try #require(train.labelled)
+    #expect(labelled.count == 50 && labelled.classCounts == Array(repeating: 5, count: 10))
     let text = DatasetsCommand.text(report)
     #expect(text.contains("train: 1438 images of 1x8x8, 10 classes"))
   }

@@ -152,7 +152,7 @@ struct NumpyImagesTests {
       fileError { () throws(FileError) in
         try NumpyImages.imageSet(images: images, labels: labels, imagesPath: "i", labelsPath: "l")
       }
-        == FileError("i", "float images must lie in [0, 1] (un-normalised); found 1.5"))
+        == FileError("i", "element 1 is 1.5: float images must lie in [0, 1] (un-normalised; normalisation happens inside the model)"))
     let good = NPYArray(shape: [2, 1, 2], uint8s: [0, 1, 2, 3])
     #expect(
       fileError { () throws(FileError) in

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import RunFormat
 import Testing
 
 @testable import Plotting
@@ -157,10 +158,10 @@ import Testing
         let counts = (0..<20).map { $0 == 14 ? 10.0 : 1.0 }
         return ScoreRecord(
           step: step * 100,
-          positive: ScoreMoments(
-            mean: 0.3 + 0.6 * t, variance: 0.01, count: 64, histogram: Histogram(edges: edges, counts: counts)),
-          negative: ScoreMoments(
-            mean: 0, variance: 0.02, count: 4096, histogram: Histogram(edges: edges, counts: counts)))
+          positive: ScoreStatistics(
+            mean: 0.3 + 0.6 * t, variance: 0.01, count: 64, histogram: ScoreHistogram(edges: edges, counts: counts)),
+          negative: ScoreStatistics(
+            mean: 0, variance: 0.02, count: 4096, histogram: ScoreHistogram(edges: edges, counts: counts)))
       })
   }
 

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import RunFormat
 import TestSupport
 import Testing
 
@@ -29,7 +30,8 @@ import Testing
     #expect(
       records[0]
         == MetricsRecord(
-          step: 0, epoch: 0, loss: 2.5, learningRate: 0.1, accuracy: 0.1, lossParts: ["ce": 2, "con": 0.5]))
+          step: 0, epoch: 0, loss: 2.5, learningRate: 0.1, accuracy: 0.1, imagesPerSecond: 300,
+          lossParts: ["ce": 2, "con": 0.5]))
     #expect(records[1].loss.isNaN && records[1].accuracy == nil && records[1].lossParts.isEmpty)
     #expect(records[2].step == 20)
   }
@@ -55,7 +57,7 @@ import Testing
       {"step": 200, "epoch": 2.0, "positive": {"mean": 0.9, "variance": 0.005, "count": 64}, "negative": {"mean": -0.01, "variance": 0.02, "count": 4096}}
       """, "scores.jsonl")
     let records = try RunFiles.readScores(path)
-    #expect(records[0].positive.histogram == Histogram(edges: [-1, 0, 1], counts: [3, 61]))
+    #expect(records[0].positive.histogram == ScoreHistogram(edges: [-1, 0, 1], counts: [3, 61]))
     #expect(records[0].negative.count == 4096 && records[0].epoch == 1)
     #expect(records[1].positive.histogram == nil && records[1].positive.mean == 0.9)
     let bad = try write(
@@ -63,7 +65,7 @@ import Testing
       {"step": 5, "epoch": 0, "positive": {"mean": 0.8, "variance": 0.01, "count": 1, "histogram": {"edges": [-1, 1], "counts": [1, 2]}}, "negative": {"mean": 0, "variance": 0.1, "count": 1}}
       """, "bad-scores.jsonl")
     #expect(
-      throws: FileError(bad, "record 1 (step 5): positive histogram has 2 counts but 2 edges (need one more edge)")
+      throws: FileError(bad, "line 1: 2 counts need 3 edges at 'positive.histogram'")
     ) {
       try RunFiles.readScores(bad)
     }
@@ -72,16 +74,15 @@ import Testing
   @Test func robustnessResults() throws {
     let path = try write(
       """
-      {"norm": "linf", "attack": {"steps": 10, "step_size": 0.00078}, "n": 1000, "clean_accuracy": 0.93, "eps": [0, 0.0039, 0.0078], "robust_accuracy": [0.93, 0.6, 0.3], "per_class_robust_accuracy": [[0.9], [0.5]], "sanity_checks": [{"name": "eps0", "passed": true, "detail": ""}]}
+      {"norm": "linf", "n": 1000, "clean_accuracy": 0.93, "eps": [0, 0.0039, 0.0078], "robust_accuracy": [0.93, 0.6, 0.3], "per_class_robust_accuracy": [[0.9], [0.5]], "sanity_checks": [{"name": "eps0", "passed": true, "severity": "error", "detail": ""}]}
       """, "robustness-linf.json")
     let result = try RunFiles.readRobustness(path)
-    #expect(
-      result
-        == RobustnessResult(
-          norm: .linf, n: 1000, cleanAccuracy: 0.93, eps: [0, 0.0039, 0.0078], robustAccuracy: [0.93, 0.6, 0.3]))
+    #expect(result.norm == .linf && result.n == 1000 && result.cleanAccuracy == 0.93)
+    #expect(result.eps == [0, 0.0039, 0.0078] && result.robustAccuracy == [0.93, 0.6, 0.3])
+    #expect(result.sanityChecks.count == 1 && result.perClassRobustAccuracy == [[0.9], [0.5]])
     #expect(result.curve(name: "CE").name == "CE")
     let norm = try write(#"{"norm": "l1", "clean_accuracy": 0.9, "eps": [0], "robust_accuracy": [0.9]}"#, "l1.json")
-    #expect(throws: FileError(norm, "norm 'l1' is neither 'linf' nor 'l2'")) { try RunFiles.readRobustness(norm) }
+    #expect(throws: FileError(norm, "norm 'l1' is neither 'linf' nor 'l2' at 'norm'")) { try RunFiles.readRobustness(norm) }
     let lengths = try write(
       #"{"norm": "l2", "clean_accuracy": 0.9, "eps": [0, 1], "robust_accuracy": [0.9]}"#, "lengths.json")
     #expect(throws: FileError(lengths, "2 eps values but 1 robust accuracies")) { try RunFiles.readRobustness(lengths) }
@@ -100,9 +101,9 @@ import Testing
     let tsne = try write(
       #"{"kl_divergence": 1.49, "iterations": 750, "seconds": 12.5, "perplexity": 30, "n": 10000, "method": "fft", "seed": 0, "trustworthiness": 0.99}"#,
       "tsne-test.json")
-    #expect(
-      try RunFiles.readTSNEMetadata(tsne)
-        == TSNEMetadata(perplexity: 30, iterations: 750, method: "fft", klDivergence: 1.49, n: 10000))
+    let report = try RunFiles.readTSNEReport(tsne)
+    #expect(report.perplexity == 30 && report.iterations == 750 && report.method == "fft")
+    #expect(report.klDivergence == 1.49 && report.n == 10000 && report.trustworthiness == 0.99)
   }
 
   @Test func matricesAndLabels() throws {
@@ -147,7 +148,7 @@ import Testing
         && directory.alignUniformTags == ["test"])
     #expect(directory.robustnessFiles == [run + "/analysis/robustness-l2.json"])
     #expect(try directory.chooseTag(nil, from: directory.tsneTags, what: "t-SNE embedding") == "test")
-    #expect(throws: FileError(run + "/", "several feature sets (test, train); choose one with --tag")) {
+    #expect(throws: FileError(run + "/", "several of feature set: test, train; choose one with --tag")) {
       try directory.chooseTag(nil, from: directory.featureTags, what: "feature set")
     }
     #expect(throws: FileError(run + "/", "no feature set with tag 'val' (found: test, train)")) {

@@ -33,4 +33,16 @@ public struct CommandLineTool {
     return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
       stderr: String(decoding: stderr, as: UTF8.self))
   }
+
+  /// Starts `clens` with `arguments` in the background, its output discarded (for tests
+  /// that kill it).
+  public static func start(_ arguments: [String]) throws -> Process {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return process
+  }
 }

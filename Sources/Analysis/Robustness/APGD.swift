@@ -1,5 +1,5 @@
-import RunFormat
 import Engine
+import RunFormat
 
 /// APGD-CE (Croce & Hein 2020), the step-size-free PGD of AutoAttack, as torchattacks
 /// 3.5.1 `APGD(loss="ce")` runs one restart of it.

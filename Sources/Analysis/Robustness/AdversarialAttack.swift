@@ -1,5 +1,5 @@
-import RunFormat
 import Engine
+import RunFormat
 
 /// An attack that searches the ε-ball around each example for an input the classifier
 /// gets wrong. PGD, APGD-CE and the random-noise baseline conform, so the robustness

@@ -1,5 +1,5 @@
-import RunFormat
 import Engine
+import RunFormat
 
 /// Projected gradient descent (Madry et al. 2018) on the cross-entropy, step for step as
 /// torchattacks 3.5.1 `PGD` (l-inf) and `PGDL2` (l2) do it.

@@ -1,5 +1,5 @@
-import RunFormat
 import Engine
+import RunFormat
 
 /// The gradient-free baseline: `draws` random points on the surface of the ε-ball
 /// (random signs ±ε per pixel for l-inf, a uniform direction for l2), clipped to [0, 1].

@@ -1,5 +1,5 @@
-import RunFormat
 import Engine
+import RunFormat
 
 /// Measures a classifier's robust accuracy over an ε grid and runs the sanity checks of
 /// the analysis spec (§4.7) alongside, so a curve never comes without the evidence

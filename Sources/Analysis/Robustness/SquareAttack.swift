@@ -1,5 +1,5 @@
-import RunFormat
 import Engine
+import RunFormat
 
 /// Square Attack (Andriushchenko et al. 2020), the gradient-free attack AutoAttack uses to
 /// catch gradient masking, with the margin loss z_y − max_{c≠y} z_c, step for step as

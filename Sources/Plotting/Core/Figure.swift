@@ -1,5 +1,5 @@
-import Foundation
 import Engine
+import Foundation
 
 /// A figure: panels in a grid on a page sized in inches, drawn to PNG, PDF or SVG by the
 /// same code.

@@ -60,6 +60,7 @@ public enum EmbeddingFigure {
       panel.legend = embeddings.count == 1 && classes.count <= 30 ? .outside : .none
       panels.append(panel)
     }
+    try checkClassNames(classNames, covering: classes)
     let columns = embeddings.count
     let legendRows = Double((classes.count + 4) / 5)
     let height =

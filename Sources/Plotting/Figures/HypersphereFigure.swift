@@ -47,6 +47,7 @@ public enum HypersphereFigure {
     var notes = [String: Double]()
     var classes = Set<Int>()
     let rng = RandomGenerator(seed: seed)
+    try checkClassNames(classNames, covering: Set(sets.flatMap { $0.labels ?? [] }))
     for (index, set) in sets.enumerated() {
       let prefix = sets.count > 1 ? "\(set.name): " : ""
       let unit = try UnitFeatures(set)

@@ -81,8 +81,10 @@ public enum JSONInput {
     case .valueNotFound(let type, let context):
       return "missing value\(location(context.codingPath)): expected \(type)"
     case .dataCorrupted(let context):
-      // Syntax errors carry the parser's error; the records' own checks say what is wrong.
-      if context.underlyingError != nil { return "not valid JSON" }
+      // The parser's own messages become "not valid JSON"; the records' checks say what is wrong.
+      if context.underlyingError != nil || context.debugDescription.contains("not valid JSON") {
+        return "not valid JSON"
+      }
       if context.debugDescription.hasPrefix("Cannot initialize") || context.debugDescription.isEmpty {
         return context.codingPath.isEmpty ? "not valid JSON" : "bad value\(location(context.codingPath))"
       }

@@ -128,7 +128,8 @@ public struct OptimizationSettings: Sendable, Equatable, Codable {
   public var warmupEpochs: Int
   /// The learning rate warm-up starts from.
   public var warmupFrom: Double
-  /// "cosine-epoch": SupContrast's cosine, stepped at each epoch start.
+  /// "cosine-step" (a cosine over steps) or "cosine-epoch" (SupContrast's, stepped at
+  /// each epoch start).
   public var schedule: String
   /// The floor of the cosine.
   public var minimumLearningRate: Double

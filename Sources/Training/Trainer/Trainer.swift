@@ -38,7 +38,7 @@ public final class Trainer {
     optimizer = try TrainingSetup.optimizer(configuration, model: model)
     method = try TrainingSetup.method(configuration)
     recipe = try TrainingSetup.recipe(configuration)
-    schedule = .supContrast(configuration.optimization)
+    schedule = try TrainingSetup.schedule(configuration)
     let shape = configuration.data.imageShape
     guard shape == [train.channels, train.height, train.width] else {
       throw TrainingSetup.InvalidConfiguration(

@@ -64,6 +64,16 @@ public enum TrainingSetup {
     }
   }
 
+  /// The learning rate of every step.
+  public static func schedule(_ configuration: RunConfiguration) throws(InvalidConfiguration) -> LearningRateSchedule {
+    guard let schedule = TrainingSchedule(rawValue: configuration.optimization.schedule) else {
+      throw InvalidConfiguration(
+        description:
+          "unknown schedule '\(configuration.optimization.schedule)' (\(TrainingSchedule.allCases.map(\.rawValue).joined(separator: " or ")))")
+    }
+    return schedule.rates(configuration.optimization)
+  }
+
   /// The augmentation recipe of the training views.
   public static func recipe(_ configuration: RunConfiguration) throws(InvalidConfiguration) -> AugmentationRecipe {
     guard let recipe = AugmentationRecipe(name: configuration.data.recipe) else {

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Engine
 import Foundation
-import RunFormat
 import Plotting
+import RunFormat
 
 /// `clens compare RUN_A RUN_B`: every side-by-side figure the two runs have files for.
 struct CompareCommand: ParsableCommand {
@@ -63,25 +63,30 @@ struct CompareCommand: ParsableCommand {
       let logs = try zip(titles, files).map { ScoreLog(name: $0, records: try RunFiles.readScores($1)) }
       try save(try ScoreFigure.make(logs, style: style), "scores", files)
     }
+    let classNames = try PlotInputs.classNames(nil, inputs: [runA, runB])
     for tag in sharedTags(\.tsneTags) {
       var embeddings = try runs.map { try $0.embedding(tag: tag) }
       for index in embeddings.indices { embeddings[index].title = titles[index] }
       try save(
-        try EmbeddingFigure.make(embeddings, style: style), "tsne-\(tag)",
+        try EmbeddingFigure.make(embeddings, classNames: classNames, style: style), "tsne-\(tag)",
         runs.map { $0.file("analysis/tsne-\(tag).npy") })
     }
     for tag in sharedTags(\.featureTags) {
       var sets = try runs.map { try $0.featureSet(tag: tag) }
       for index in sets.indices { sets[index].name = titles[index] }
       try save(
-        try HypersphereFigure.make(sets, seed: seed, style: style), "align-uniform-\(tag)",
+        try HypersphereFigure.make(sets, classNames: classNames, seed: seed, style: style), "align-uniform-\(tag)",
         runs.map { $0.file("features/\(tag).npy") })
     }
     for tag in sharedTags(\.alignUniformTags) {
-      let files = runs.map { $0.file("analysis/align-uniform-\(tag).json") }
-      let points = try zip(titles, files).map { name, path in
-        let result = try RunFiles.readAlignUniform(path)
-        return AlignUniformPoint(name: name, alignment: result.alignment, uniformity: result.uniformity)
+      let files = runs.map { $0.alignUniformReportFile(tag) }
+      let results = try files.map(RunFiles.readAlignUniform)
+      guard results.allSatisfy({ $0.alignment != nil }) else {
+        printWarning("tag \(tag): no alignment in both runs (features without positives), so no alignment-uniformity plane")
+        continue
+      }
+      let points = zip(titles, results).map { name, result in
+        AlignUniformPoint(name: name, alignment: result.alignment!, uniformity: result.uniformity)
       }
       try save(try AlignUniformPlaneFigure.make(points, style: style), "align-uniform-plane-\(tag)", files)
     }

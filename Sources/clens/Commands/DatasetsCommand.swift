@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Engine
 import Foundation
+import RunFormat
 
 /// `clens datasets`: shows what a dataset holds, so users can check their files before
 /// training on them.
@@ -24,85 +25,98 @@ struct DatasetsCommand: ParsableCommand {
   )
   var labelled: LabelSubset?
 
-  @Option(help: "Seed for --limit and --labelled.")
-  var seed: UInt64 = 0
+  @OptionGroup var threadsOption: ThreadsOption
 
-  @Option(help: "Threads for decoding PNG folders (default: all cores).")
-  var threads: Int?
+  @OptionGroup var seedOption: SeedOption
 
-  @Flag(help: "Print one JSON object on stdout instead of text.")
-  var json = false
-
-  func validate() throws {
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-  }
+  @OptionGroup var jsonOption: JSONOption
 
   func run() throws {
     let report = try makeReport()
-    if json {
-      let data = try JSONSerialization.data(
-        withJSONObject: report, options: [.sortedKeys, .withoutEscapingSlashes])
-      print(String(decoding: data, as: UTF8.self))
+    if jsonOption.json {
+      print(try JSONOutput.line(report))
     } else {
       print(Self.text(report))
     }
   }
 
-  /// The numbers `--json` prints: dataset, directory, and per split its count, shape,
-  /// class names and counts, per-channel mean and std on [0, 1], and the labelled subset.
-  func makeReport() throws(FileError) -> [String: Any] {
-    let threadCount = threads.map(ThreadCount.init) ?? .available
-    var splits = [String: Any]()
+  /// What `clens datasets` reports: the dataset, its folder, and per split its images.
+  struct Report: Codable {
+    /// One split: count, shape, classes, per-channel mean and std on [0, 1], and the
+    /// labelled subset when asked for.
+    struct SplitReport: Codable {
+      struct Labelled: Codable {
+        var subset: String
+        var count: Int
+        var classCounts: [Int]
+
+        enum CodingKeys: String, CodingKey {
+          case subset, count
+          case classCounts = "class_counts"
+        }
+      }
+
+      var count: Int
+      var channels: Int
+      var height: Int
+      var width: Int
+      var classNames: [String]
+      var classCounts: [Int]
+      var mean: [Double]
+      var std: [Double]
+      var labelled: Labelled?
+
+      enum CodingKeys: String, CodingKey {
+        case count, channels, height, width, mean, std, labelled
+        case classNames = "class_names"
+        case classCounts = "class_counts"
+      }
+    }
+
+    var dataset: String
+    var directory: String
+    var splits: [String: SplitReport]
+  }
+
+  /// Reads each split asked for (both by default) and measures it.
+  func makeReport() throws(FileError) -> Report {
+    let seed = seedOption.seed
+    var splits = [String: Report.SplitReport]()
     for split in data.split.map({ [$0] }) ?? Split.allCases {
-      let images = try data.load(split, seed: seed, threads: threadCount)
+      let images = try data.load(split, seed: seed, threads: threadsOption.threadCount)
       let (mean, std) = images.channelStatistics()
-      var entry: [String: Any] = [
-        "count": images.count, "channels": images.channels, "height": images.height,
-        "width": images.width,
-        "class_names": images.classNames, "class_counts": images.classCounts, "mean": mean,
-        "std": std,
-      ]
+      var entry = Report.SplitReport(
+        count: images.count, channels: images.channels, height: images.height, width: images.width,
+        classNames: images.classNames, classCounts: images.classCounts, mean: mean, std: std)
       if let labelled {
         let subset = images.subset(images.labelledIndices(labelled, seed: seed))
-        entry["labelled"] = [
-          "subset": labelled.description, "count": subset.count, "class_counts": subset.classCounts,
-        ]
+        entry.labelled = .init(subset: labelled.description, count: subset.count, classCounts: subset.classCounts)
       }
       splits[split.rawValue] = entry
     }
-    return [
-      "dataset": data.kind.rawValue,
-      "directory": data.source.resolvedDirectory ?? DigitsCSV.bundledPath ?? "",
-      "splits": splits,
-    ]
+    return Report(
+      dataset: data.kind.rawValue, directory: data.source.resolvedDirectory ?? DigitsCSV.bundledPath ?? "",
+      splits: splits)
   }
 
-  static func text(_ report: [String: Any]) -> String {
-    var lines = ["\(report["dataset"] ?? "") (\(report["directory"] ?? ""))"]
-    let splits = report["splits"] as? [String: [String: Any]] ?? [:]
+  static func text(_ report: Report) -> String {
+    var lines = ["\(report.dataset) (\(report.directory))"]
     for name in Split.allCases.map(\.rawValue) {
-      guard let split = splits[name] else { continue }
-      let names = split["class_names"] as? [String] ?? []
-      let counts = split["class_counts"] as? [Int] ?? []
-      let mean = (split["mean"] as? [Double] ?? []).map { String(format: "%.4f", $0) }.joined(
-        separator: ", ")
-      let std = (split["std"] as? [Double] ?? []).map { String(format: "%.4f", $0) }.joined(
-        separator: ", ")
+      guard let split = report.splits[name] else { continue }
+      let mean = split.mean.map { String(format: "%.4f", $0) }.joined(separator: ", ")
+      let std = split.std.map { String(format: "%.4f", $0) }.joined(separator: ", ")
       lines.append(
-        "\(name): \(split["count"] ?? 0) images of \(split["channels"] ?? 0)x\(split["height"] ?? 0)x\(split["width"] ?? 0), "
-          + "\(names.count) classes, mean [\(mean)], std [\(std)]")
-      let labelled = split["labelled"] as? [String: Any]
-      let subsetCounts = labelled?["class_counts"] as? [Int]
-      let width = max(5, names.map(\.count).max() ?? 0)
-      for (c, count) in counts.enumerated() {
+        "\(name): \(split.count) images of \(split.channels)x\(split.height)x\(split.width), "
+          + "\(split.classNames.count) classes, mean [\(mean)], std [\(std)]")
+      let width = max(5, split.classNames.map(\.count).max() ?? 0)
+      for (c, count) in split.classCounts.enumerated() {
         let label = String(c).padding(toLength: 4, withPad: " ", startingAt: 0)
-        let className = names[c].padding(toLength: width, withPad: " ", startingAt: 0)
-        let subset = subsetCounts.map { "  labelled \($0[c])" } ?? ""
+        let className = split.classNames[c].padding(toLength: width, withPad: " ", startingAt: 0)
+        let subset = split.labelled.map { "  labelled \($0.classCounts[c])" } ?? ""
         lines.append("  \(label)\(className) \(String(count).leftPadded(to: 7))\(subset)")
       }
-      if let labelled {
-        lines.append(
-          "  labelled subset \(labelled["subset"] ?? ""): \(labelled["count"] ?? 0) images")
+      if let labelled = split.labelled {
+        lines.append("  labelled subset \(labelled.subset): \(labelled.count) images")
       }
     }
     return lines.joined(separator: "\n")

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import RunFormat
 import Plotting
+import RunFormat
 
 /// `clens plot align-uniform`: the Wang & Isola hypersphere figure and the
 /// alignment–uniformity plane.
@@ -38,7 +38,7 @@ struct PlotAlignUniformCommand: ParsableCommand {
   @Option(help: "Names in input order (runs, then --features, then --results), comma-separated.")
   var names: String?
 
-  @Option(help: "Legend names of the classes, comma-separated, by label value.")
+  @Option(help: "Legend names of the classes, comma-separated, by label value. (default: the run's, from its config.json)")
   var classNames: String?
 
   @Option(help: "Seed for sampling pairs of high-dimensional features.")
@@ -63,7 +63,7 @@ struct PlotAlignUniformCommand: ParsableCommand {
 
   func run() throws {
     let style = output.style(threads: common.threadCount)
-    var entries = [(name: String, set: FeatureSet?, result: AlignUniformResult?)]()
+    var entries = [(name: String, set: FeatureSet?, result: AlignUniformReport?)]()
     var files = [String]()
     var tags = [String]()
     for input in inputs {
@@ -73,7 +73,7 @@ struct PlotAlignUniformCommand: ParsableCommand {
         tag, from: Array(Set(featureTags + resultTags)).sorted(),
         what: "feature set (features/<tag>.npy) or result (analysis/align-uniform-<tag>.json)")
       var set: FeatureSet?
-      var result: AlignUniformResult?
+      var result: AlignUniformReport?
       if featureTags.contains(chosen) {
         set = try run.featureSet(tag: chosen)
         files.append(run.file("features/\(chosen).npy"))
@@ -87,7 +87,7 @@ struct PlotAlignUniformCommand: ParsableCommand {
       tags.append(chosen)
     }
     if let features {
-      let set = try RunFiles.readFeatureSet(
+      let set = try FeatureSet.read(
         name: PlotInputs.name(ofFile: features), features: features, labels: labels, positives: positives)
       entries.append((set.name, set, nil))
       files += [features] + [labels, positives].compactMap { $0 }
@@ -106,8 +106,11 @@ struct PlotAlignUniformCommand: ParsableCommand {
         sets.append(set)
       }
       if let result = entry.result {
-        points.append(
-          AlignUniformPoint(name: titles[index], alignment: result.alignment, uniformity: result.uniformity))
+        guard let alignment = result.alignment else {
+          printWarning("\(titles[index]): no alignment (its features had no positives), so it is not on the plane")
+          continue
+        }
+        points.append(AlignUniformPoint(name: titles[index], alignment: alignment, uniformity: result.uniformity))
       }
     }
     let name = "align-uniform" + (Set(tags).count == 1 ? "-\(tags[0])" : "")
@@ -115,7 +118,7 @@ struct PlotAlignUniformCommand: ParsableCommand {
     var written = [(name: String, written: FigureFiles.Written)]()
     if !sets.isEmpty {
       let figure = try HypersphereFigure.make(
-        sets, classNames: PlotInputs.classNames(classNames), seed: seed, style: style)
+        sets, classNames: try PlotInputs.classNames(classNames, inputs: inputs), seed: seed, style: style)
       written.append(("align_uniform", try output.write(figure, out: out, defaultStem: stem, inputs: files)))
     }
     if !points.isEmpty {

@@ -30,7 +30,7 @@ struct PlotRobustnessCommand: ParsableCommand {
   func run() throws {
     let style = output.style(threads: common.threadCount)
     let all = try PlotInputs.combine(inputs, compare: [])
-    var results = [(input: Int, result: RobustnessResult)]()
+    var results = [(input: Int, result: RobustnessReport)]()
     var files = [String]()
     var inferred = [String]()
     for (index, input) in all.enumerated() {

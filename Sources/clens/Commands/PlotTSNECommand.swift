@@ -1,8 +1,8 @@
 import ArgumentParser
 import Engine
 import Foundation
-import RunFormat
 import Plotting
+import RunFormat
 
 /// `clens plot tsne`: t-SNE embeddings coloured by class.
 struct PlotTSNECommand: ParsableCommand {
@@ -30,7 +30,7 @@ struct PlotTSNECommand: ParsableCommand {
   @Option(help: "Panel titles in input order, comma-separated. (default: run directory names)")
   var names: String?
 
-  @Option(help: "Legend names of the classes, comma-separated, by label value.")
+  @Option(help: "Legend names of the classes, comma-separated, by label value. (default: the run's, from its config.json)")
   var classNames: String?
 
   @Option(
@@ -55,7 +55,7 @@ struct PlotTSNECommand: ParsableCommand {
         let run = try RunDirectory(input)
         let chosen = try run.chooseTag(tag, from: run.tsneTags, what: "t-SNE embedding (analysis/tsne-<tag>.npy)")
         embeddings.append(try run.embedding(tag: chosen))
-        for (key, value) in try run.tsneMetadata(tag: chosen)?.notes ?? [:] {
+        for (key, value) in try run.tsneReport(chosen)?.notes ?? [:] {
           notes["\(embeddings.count - 1).\(key)"] = value
         }
         files += [run.file("analysis/tsne-\(chosen).npy"), run.file("features/\(chosen).labels.npy")]
@@ -76,7 +76,7 @@ struct PlotTSNECommand: ParsableCommand {
     let titles = try PlotInputs.names(names, count: all.count, inferred: embeddings.map { $0.title ?? "" })
     for index in embeddings.indices { embeddings[index].title = all.count > 1 ? titles[index] : nil }
     var figure = try EmbeddingFigure.make(
-      embeddings, classNames: PlotInputs.classNames(classNames), style: style)
+      embeddings, classNames: try PlotInputs.classNames(classNames, inputs: all), style: style)
     figure.notes = notes
     let name = all.count == 1 ? "tsne-\(tags[0])" : "tsne-" + titles.joined(separator: "-vs-")
     let written = try output.write(

@@ -89,14 +89,8 @@ struct RobustnessCommand: ParsableCommand {
     help: "Stop moving an image once it is misclassified (faster; never raises robust accuracy).")
   var earlyExit = false
 
-  @Option(help: "Seed of the random starts, the check subset and --limit's sample.")
-  var seed: UInt64 = 0
-
   @Option(help: "Images per model call (bounds memory).")
   var batchSize: Int = 100
-
-  @Option(help: "Threads (default: all cores).")
-  var threads: Int?
 
   @Option(help: "Images in the seeded subset the extra sanity checks run on.")
   var checkExamples: Int = 200
@@ -116,14 +110,7 @@ struct RobustnessCommand: ParsableCommand {
   @Flag(help: "Also write the adversarial images of every eps as .npy.")
   var saveAdversarial = false
 
-  @Flag(
-    help:
-      "Print one JSON object (norm, n, clean and robust accuracy per eps, failed checks) on stdout."
-  )
-  var json = false
-
-  @Flag(help: "No progress bar.")
-  var quiet = false
+  @OptionGroup var common: CommonOptions
 
   func validate() throws {
     if (eps == nil) == (preset == nil) { throw ValidationError("give either --eps or --preset") }
@@ -131,10 +118,10 @@ struct RobustnessCommand: ParsableCommand {
       throw ValidationError("--images needs --labels (an integer .npy file)")
     }
     if labels != nil && images == nil { throw ValidationError("--labels goes with --images") }
+    if model.weights == nil { throw ValidationError("--weights is needed (the model's safetensors file)") }
     if model.numClasses < 2 {
       throw ValidationError("robustness needs a classifier: --num-classes must be at least 2")
     }
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     if attack == .apgd {
       // APGD picks its step sizes, always starts randomly and keeps any misclassified iterate.
       if stepSize != nil {
@@ -165,18 +152,18 @@ struct RobustnessCommand: ParsableCommand {
     return RobustnessSettings(
       norm: norm, epsilons: epsilons, attack: attack, steps: steps,
       stepSize: stepSize.map { .absolute($0) } ?? .relative(stepFactor), restarts: restarts,
-      randomStart: randomStart, earlyExit: earlyExit, seed: seed, batchSize: batchSize,
+      randomStart: randomStart, earlyExit: earlyExit, seed: common.seed, batchSize: batchSize,
       checkExamples: checkExamples, noiseDraws: noiseDraws, imageShape: image,
       squareQueries: squareQueries)
   }
 
   /// The images and their labels, from --images/--labels or the dataset options.
-  func loadExamples(threads: ThreadCount) throws -> (ImageSource, [Int]) {
+  func loadExamples(threads: ThreadCount) throws -> (ImageArray, [Int]) {
     guard let images, let labels else {
-      let set = try data.load(seed: seed, threads: threads)
-      return (ImageSource(set), set.labels)
+      let set = try data.load(seed: common.seed, threads: threads)
+      return (ImageArray(set), set.labels)
     }
-    let source = try ImageSource(npy: images)
+    let source = try ImageArray.read(images)
     let array = try NPYArray.read(labels)
     guard array.shape.count == 1, let values = array.integers() else {
       throw FileError(
@@ -196,7 +183,7 @@ struct RobustnessCommand: ParsableCommand {
   }
 
   func run() throws {
-    let threadCount = threads.map(ThreadCount.init) ?? .available
+    let threadCount = common.threadCount
     let (source, labelValues) = try loadExamples(threads: threadCount)
     if source.channels != model.inChannels {
       let problem =
@@ -218,10 +205,10 @@ struct RobustnessCommand: ParsableCommand {
     let directory = runDirectory.map { $0 + "/analysis" } ?? outDir
     let reportPath = directory + "/robustness-\(norm.rawValue).json"
     var adversarial = [[Float]](repeating: [], count: saveAdversarial ? settings.epsilons.count : 0)
-    let bar = ProgressBar("robustness", unit: "batch", quiet: quiet || json)
+    let bar = ProgressBar("robustness", unit: "batch", quiet: !common.showsProgress)
     let curve = try withThreads(threadCount) {
       try RobustnessEvaluation(settings: settings).run(
-        on: classifier, labels: labelValues, images: { source.batch($0).scalars },
+        on: classifier, labels: labelValues, images: { source.pixels($0) },
         progress: bar.callback,
         adversarial: saveAdversarial ? { e, _, images in adversarial[e] += images } : nil)
     }
@@ -234,8 +221,8 @@ struct RobustnessCommand: ParsableCommand {
       .write(to: path)
     }
 
-    if json {
-      print(try Self.json(curve, report: reportPath))
+    if common.json {
+      try common.printJSON(Summary(curve, report: reportPath))
     } else {
       print(Self.text(curve, report: reportPath))
     }
@@ -248,28 +235,47 @@ struct RobustnessCommand: ParsableCommand {
   }
 
   /// What `--json` prints: norm, n, clean accuracy, eps, robust accuracy, failed checks.
-  static func json(_ curve: RobustnessReport, report: String) throws -> String {
-    let object: [String: Any] = [
-      "norm": curve.norm.rawValue, "attack": curve.attack.name, "n": curve.n,
-      "clean_accuracy": curve.cleanAccuracy, "eps": curve.eps,
-      "robust_accuracy": curve.robustAccuracy,
-      "failed_checks": curve.sanityChecks.filter { !$0.passed }.map(\.name), "report": report,
-    ]
-    let data = try JSONSerialization.data(
-      withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-    return String(decoding: data, as: UTF8.self)
+  struct Summary: Encodable {
+    var norm: String
+    var attack: String?
+    var n: Int?
+    var cleanAccuracy: Double
+    var eps: [Double]
+    var robustAccuracy: [Double]
+    var failedChecks: [String]
+    var report: String
+
+    init(_ curve: RobustnessReport, report: String) {
+      norm = curve.norm.rawValue
+      attack = curve.attack?.name
+      n = curve.n
+      cleanAccuracy = curve.cleanAccuracy
+      eps = curve.eps
+      robustAccuracy = curve.robustAccuracy
+      failedChecks = curve.sanityChecks.filter { !$0.passed }.map(\.name)
+      self.report = report
+    }
+
+    enum CodingKeys: String, CodingKey {
+      case norm, attack, n, eps, report
+      case cleanAccuracy = "clean_accuracy"
+      case robustAccuracy = "robust_accuracy"
+      case failedChecks = "failed_checks"
+    }
   }
 
   /// The curve as a small table, then the sanity checks.
   static func text(_ curve: RobustnessReport, report: String) -> String {
     func percent(_ x: Double) -> String { String(format: "%6.2f%%", 100 * x) }
-    let a = curve.attack
-    let step =
-      a.stepSize.map { "step \($0)" } ?? a.stepSizeFactor.map { "step \($0)·eps/\(a.steps)" }
-      ?? "adaptive step"
-    var lines = [
-      "\(a.name.uppercased())-\(a.steps) \(curve.norm.rawValue) (\(step), \(a.restarts) restart(s), "
-        + "random start \(a.randomStart)) on \(curve.n) images",
+    var lines = [String]()
+    if let a = curve.attack {
+      let step =
+        a.stepSize.map { "step \($0)" } ?? a.stepSizeFactor.map { "step \($0)·eps/\(a.steps)" } ?? "adaptive step"
+      lines.append(
+        "\(a.name.uppercased())-\(a.steps) \(curve.norm.rawValue) (\(step), \(a.restarts) restart(s), "
+          + "random start \(a.randomStart)) on \(curve.n ?? 0) images")
+    }
+    lines += [
       "clean accuracy  \(percent(curve.cleanAccuracy))",
       "eps          robust accuracy   95% interval",
     ]

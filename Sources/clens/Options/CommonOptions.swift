@@ -9,7 +9,7 @@ struct ThreadsOption: ParsableArguments {
   var threads: Int?
 
   func validate() throws {
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
   }
 
   /// `--threads`, or every core.
@@ -22,6 +22,12 @@ struct JSONOption: ParsableArguments {
   var json = false
 }
 
+/// `--seed`, declared once for every command that draws random numbers.
+struct SeedOption: ParsableArguments {
+  @Option(help: "Seed of every random choice of the command: the same seed gives the same numbers.")
+  var seed: UInt64 = 0
+}
+
 /// The options every computing command shares: `--threads --seed --json --quiet`.
 ///
 /// ```swift
@@ -31,8 +37,7 @@ struct JSONOption: ParsableArguments {
 struct CommonOptions: ParsableArguments {
   @OptionGroup var threadsOption: ThreadsOption
 
-  @Option(help: "Seed of every random choice of the command: the same seed gives the same numbers.")
-  var seed: UInt64 = 0
+  @OptionGroup var seedOption: SeedOption
 
   @OptionGroup var jsonOption: JSONOption
 
@@ -41,6 +46,8 @@ struct CommonOptions: ParsableArguments {
 
   /// `--threads`, or every core.
   var threadCount: ThreadCount { threadsOption.threadCount }
+  /// `--seed`.
+  var seed: UInt64 { seedOption.seed }
   /// Whether to print one JSON object instead of text.
   var json: Bool { jsonOption.json }
   /// Whether progress bars stay off (also with `--json`, whose output is for programs).

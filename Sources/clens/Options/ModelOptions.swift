@@ -22,6 +22,24 @@ struct FloatList: ExpressibleByArgument, Equatable {
   var defaultValueDescription: String { values.map { String($0) }.joined(separator: ",") }
 }
 
+/// The shape of a ResNet encoder: `--arch --width --stem`. Unset options take the
+/// defaults of the command (torchvision's for a model a user brings; scaled to the
+/// dataset for training).
+struct EncoderOptions: ParsableArguments {
+  @Option(help: "Architecture: resnet18, resnet34 or resnet50. (default: resnet18)")
+  var arch: ResNetDepth?
+
+  @Option(help: "Base width: channels of the first stage, torchvision's is 64. (default: 64; pretrain: 16 for images of 32 px or less)")
+  var width: Int?
+
+  @Option(help: "Stem: imagenet (7x7 stride-2 conv + max-pool) or cifar (3x3 stride-1 conv, no max-pool). (default: imagenet; pretrain: cifar for images of 64 px or less)")
+  var stem: ResNetStem?
+
+  func validate() throws {
+    if let width, width < 1 { throw ValidationError("--width must be at least 1") }
+  }
+}
+
 /// The options that describe a ResNet and its weights, shared by every command that
 /// rebuilds a model from a safetensors file (`features`, `robustness`):
 /// `--weights FILE --arch resnet18 --width 16 --in-channels 1 --num-classes 10 --stem cifar
@@ -33,22 +51,15 @@ struct FloatList: ExpressibleByArgument, Equatable {
 /// ```
 struct ModelOptions: ParsableArguments {
   @Option(help: "Weights: a safetensors state dict with torchvision names (e.g. from safetensors.torch.save_file).")
-  var weights: String
+  var weights: String?
 
-  @Option(help: "Architecture: resnet18, resnet34 or resnet50.")
-  var arch: ResNetDepth = .resnet18
-
-  @Option(help: "Base width (channels of the first stage; torchvision's is 64).")
-  var width: Int = 64
+  @OptionGroup var encoder: EncoderOptions
 
   @Option(help: "Input channels (1 for Fashion-MNIST, 3 for RGB).")
   var inChannels: Int = 3
 
   @Option(help: "Classes of the final fc layer; 0 for a backbone without fc.")
   var numClasses: Int = 10
-
-  @Option(help: "Stem: imagenet (7x7 stride-2 conv + max-pool) or cifar (3x3 stride-1 conv, no max-pool).")
-  var stem: ResNetStem = .imagenet
 
   @Option(help: "Per-channel mean subtracted inside the model (one value, or one per channel); inputs stay in [0, 1].")
   var normalizeMean: FloatList?
@@ -60,7 +71,6 @@ struct ModelOptions: ParsableArguments {
   var stripPrefix: String?
 
   func validate() throws {
-    if width < 1 { throw ValidationError("--width must be at least 1") }
     if inChannels < 1 { throw ValidationError("--in-channels must be at least 1") }
     if numClasses < 0 { throw ValidationError("--num-classes must be 0 (no fc) or more") }
     if (normalizeMean == nil) != (normalizeStd == nil) {
@@ -83,12 +93,13 @@ struct ModelOptions: ParsableArguments {
     }
     let normalization = normalizeMean.flatMap { mean in normalizeStd.map { (mean: perChannel(mean), std: perChannel($0)) } }
     return ResNetConfiguration(
-      depth: arch, stem: stem, width: width, inChannels: inChannels,
+      depth: encoder.arch ?? .resnet18, stem: encoder.stem ?? .imagenet, width: encoder.width ?? 64, inChannels: inChannels,
       classes: numClasses > 0 ? numClasses : nil, normalization: normalization)
   }
 
   /// Builds the model and loads `--weights` strictly; the model is in evaluation mode.
-  func loadModel() throws(FileError) -> ResNet {
+  func loadModel() throws -> ResNet {
+    guard let weights else { throw ValidationError("--weights is needed (the model's safetensors file)") }
     var rng = RandomGenerator(seed: 0)
     let model = ResNet(configuration, rng: &rng)
     try model.loadWeights(from: weights, strict: true, stripPrefix: stripPrefix)

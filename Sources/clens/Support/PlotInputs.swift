@@ -1,8 +1,8 @@
 import ArgumentParser
 import Engine
 import Foundation
-import RunFormat
 import Plotting
+import RunFormat
 
 /// How the plot commands turn their positional inputs (run directories or files) into
 /// named data.
@@ -36,11 +36,18 @@ enum PlotInputs {
     return names
   }
 
-  /// `--class-names` split by commas.
-  static func classNames(_ option: String?) -> [String]? {
-    option.map {
-      $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+  /// `--class-names` split by commas, or else the class names stored with the first of
+  /// `inputs` that is a training run (its `config.json`).
+  static func classNames(_ option: String?, inputs: [String] = []) throws -> [String]? {
+    if let option {
+      return option.split(separator: ",", omittingEmptySubsequences: false).map {
+        $0.trimmingCharacters(in: .whitespaces)
+      }
     }
+    for input in inputs where isDirectory(input) {
+      if let names = try RunDirectory(input).classNames() { return names }
+    }
+    return nil
   }
 
   /// Where a figure goes by default: the run's `figures/` folder for a single run,

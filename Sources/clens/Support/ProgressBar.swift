@@ -11,14 +11,19 @@ final class ProgressBar: @unchecked Sendable {
   private var lastDraw = Date.distantPast
   private let lock = NSLock()
 
-  init(_ label: String, unit: String = "it", quiet: Bool = false, force: Bool = false) {
+  private let initial: Int
+
+  /// A bar for work that starts at `initial` units done (a resumed run).
+  init(_ label: String, unit: String = "it", quiet: Bool = false, force: Bool = false, initial: Int = 0) {
+    self.initial = initial
     self.label = label
     self.unit = unit
     self.enabled = !quiet && (force || isatty(STDERR_FILENO) != 0)
   }
 
-  /// Reports that `done` of `total` units are finished; safe from any thread.
-  func update(_ done: Int, of total: Int) {
+  /// Reports that `done` of `total` units are finished, with an optional `detail` (such
+  /// as the current loss) after the count; safe from any thread.
+  func update(_ done: Int, of total: Int, detail: String = "") {
     guard enabled else { return }
     lock.lock()
     defer { lock.unlock() }
@@ -30,9 +35,10 @@ final class ProgressBar: @unchecked Sendable {
     let width = 28
     let filled = Int(fraction * Double(width))
     let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-    let rate = elapsed > 0 ? Double(done) / elapsed : 0
+    let rate = elapsed > 0 ? Double(done - initial) / elapsed : 0
     let eta = rate > 0 ? Double(total - done) / rate : 0
-    let line = "\r\(label) \(bar) \(done)/\(total) \(ProgressBar.format(rate: rate)) \(unit)/s ETA \(ProgressBar.format(seconds: eta)) "
+    let extra = detail.isEmpty ? "" : " \(detail)"
+    let line = "\r\(label) \(bar) \(done)/\(total)\(extra) \(ProgressBar.format(rate: rate)) \(unit)/s ETA \(ProgressBar.format(seconds: eta)) "
     FileHandle.standardError.write(Data(line.utf8))
     if done >= total { FileHandle.standardError.write(Data("\n".utf8)) }
   }

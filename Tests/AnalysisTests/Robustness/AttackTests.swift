@@ -1,5 +1,6 @@
 import Analysis
 import Engine
+import RunFormat
 import Testing
 
 /// Properties of the attacks themselves: the starting points, the projection, early exit,

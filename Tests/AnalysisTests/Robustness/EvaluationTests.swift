@@ -1,6 +1,7 @@
 import Analysis
 import Engine
 import Foundation
+import RunFormat
 import TestSupport
 import Testing
 
@@ -46,7 +47,7 @@ import Testing
     #expect(advA.allSatisfy { !$0.contains(-1) })
     #expect(a.robustAccuracy == b.robustAccuracy && a.sanityChecks == b.sanityChecks)
     var withoutBatch = b
-    withoutBatch.attack.batchSize = a.attack.batchSize
+    withoutBatch.attack?.batchSize = try #require(a.attack).batchSize
     #expect(withoutBatch == a && c == a)
   }
 
@@ -70,7 +71,7 @@ import Testing
       #expect(abs(curve.robustAccuracy[e] - exact) <= 1.0 / 200)
     }
     #expect(curve.failedErrors.isEmpty && curve.failedWarnings.isEmpty)
-    #expect(curve.attack.name == "apgd" && curve.attack.randomStart == "autoattack_sphere")
+    #expect(curve.attack?.name == "apgd" && curve.attack?.randomStart == "autoattack_sphere")
   }
 
   @Test func badInputIsOneClearError() {

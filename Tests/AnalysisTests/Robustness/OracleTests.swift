@@ -1,5 +1,6 @@
 import Analysis
 import Engine
+import RunFormat
 import Testing
 
 /// Spec §4.7's oracle: on models whose minimal adversarial perturbation is known in closed

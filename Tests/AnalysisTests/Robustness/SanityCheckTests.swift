@@ -1,6 +1,7 @@
 import Analysis
 import Engine
 import Foundation
+import RunFormat
 import Testing
 
 /// Each sanity check of spec §4.7 on numbers made to pass and to fail it, then on models

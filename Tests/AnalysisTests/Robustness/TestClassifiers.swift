@@ -1,6 +1,7 @@
 import Analysis
 import Engine
 import Foundation
+import RunFormat
 
 /// logits = W·((x − mean)/std) + b, row by row (W is `[classCount, inputSize]`): the
 /// model whose robust accuracy is known in closed form.
