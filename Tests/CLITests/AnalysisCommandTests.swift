@@ -213,7 +213,7 @@ import Testing
     let command = try AlignUniformCommand.parse(["--run", dir.path, "--quiet"])
     #expect(
       throws: FileError(
-        dir.file("features"), "choose a feature set with --tag (found: test, train)")
+        dir.path, "several of feature set (features/<tag>.npy): test, train; choose one with --tag")
     ) { try command.run() }
     let tagged = try AlignUniformCommand.parse([
       "--run", dir.path, "--tag", "train", "--quiet", "--no-probe", "--knn", "0",
