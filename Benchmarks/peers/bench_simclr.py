@@ -28,9 +28,10 @@ Modes
          RandomResizedCrop(28, scale=(0.2, 1.0)), RandomHorizontalFlip(),
          RandomApply([ColorJitter(0.4, 0.4, 0.4, 0.1)], p=0.8), RandomGrayscale(p=0.2), on
          1x28x28 float tensors. DataLoader with --workers processes, shuffle, drop_last.
-         Learning rate set at the start of epoch e (1-based) as SupContrast's cosine:
-         lr_e = eta_min + (lr - eta_min) * (1 + cos(pi * e / E)) / 2, eta_min = lr * 0.1**3,
-         no warm-up. Prints per epoch loss (mean over its batches), lr, seconds and the
+         Learning rate (default 0.25 * batch / 1024): --schedule cosine-step (default, as
+         clens pretrain) sets lr_t = eta_min + (lr - eta_min) * (1 + cos(pi * t / T)) / 2 at
+         step t of T; cosine-epoch sets SupContrast's lr_e at the start of epoch e (1-based)
+         with e / E in place of t / T; eta_min = lr * 0.1**3, no warm-up. Prints per epoch loss (mean over its batches), lr, seconds and the
          seconds spent waiting for the loader; total seconds. Then writes the backbone's
          pooled features (eval mode, no augmentation) of the train split and the test split
          to --out: train.npy, train.labels.npy, test.npy, test.labels.npy (float32 / int64),
@@ -42,11 +43,11 @@ Output: `name: value unit` lines; lines starting with `#` are provenance/comment
 
 Usage:
   python3 bench_simclr.py step --configs w16,w64 --warmup 2 --steps 10
-  python3 bench_simclr.py train --method simclr --epochs 5 --out /tmp/simclr-features
-  python3 bench_simclr.py train --method supcon --epochs 5 --out /tmp/supcon-features
-  python3 eval_features.py --train /tmp/simclr-features/train.npy \\
-      --train-labels /tmp/simclr-features/train.labels.npy \\
-      --test /tmp/simclr-features/test.npy --test-labels /tmp/simclr-features/test.labels.npy
+  python3 bench_simclr.py train --method simclr --epochs 5 --out peer-features/simclr
+  python3 bench_simclr.py train --method supcon --epochs 5 --out peer-features/supcon
+  python3 eval_features.py --train peer-features/simclr/train.npy \\
+      --train-labels peer-features/simclr/train.labels.npy \\
+      --test peer-features/simclr/test.npy --test-labels peer-features/simclr/test.labels.npy
 """
 import argparse
 import os
@@ -83,7 +84,10 @@ def parse_args():
     train = ap.add_argument_group("train mode")
     train.add_argument("--epochs", type=int, default=5)
     train.add_argument("--batch-size", type=int, default=256, help="images per view per step")
-    train.add_argument("--lr", type=float, default=0.5, help="base learning rate of the cosine schedule")
+    train.add_argument("--lr", type=float, default=None,
+                       help="peak learning rate (default: 0.25 * batch / 1024, as clens pretrain)")
+    train.add_argument("--schedule", choices=["cosine-step", "cosine-epoch"], default="cosine-step",
+                       help="cosine over steps (clens pretrain's default) or SupContrast's per-epoch cosine")
     train.add_argument("--workers", type=int, default=2, help="DataLoader worker processes")
     train.add_argument("--limit", type=int, default=0,
                        help="seeded class-stratified sample of N training images (0: all 60000)")
@@ -96,6 +100,8 @@ def parse_args():
         args.temperature = 0.5 if args.method == "simclr" else 0.1
     if args.mode == "train" and not args.out:
         ap.error("train mode needs --out DIR")
+    if args.mode == "train" and args.lr is None:
+        args.lr = 0.25 * args.batch_size / 1024
     return args
 
 
@@ -432,10 +438,12 @@ class TwoViews(torch.utils.data.Dataset):
         return self.transform(x), self.transform(x), int(self.labels[index])
 
 
-def cosine_lr(base_lr, epoch, epochs):
-    """SupContrast's adjust_learning_rate with --cosine, epoch 1-based, no warm-up."""
+def cosine_lr(base_lr, fraction):
+    """The cosine from base_lr to base_lr / 1000 at `fraction` of the schedule: SupContrast's
+    adjust_learning_rate with --cosine when fraction = epoch / epochs (epoch 1-based),
+    clens pretrain's cosine-step when fraction = step / total_steps."""
     eta_min = base_lr * 0.1 ** 3
-    return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * epoch / epochs)) / 2
+    return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * fraction)) / 2
 
 
 @torch.no_grad()
@@ -483,15 +491,15 @@ def train_mode(args):
     model = ContrastiveModel(16, 1, mean=[MEAN], std=[STD])
     optimizer = sgd(model, args.lr)
     print(f"# train: {args.method}, ResNet-18 width 16, {len(train_images)} images, {len(loader)} steps/epoch "
-          f"of 2 x {args.batch_size}, {args.epochs} epochs, lr {args.lr} cosine, tau {args.temperature}, "
+          f"of 2 x {args.batch_size}, {args.epochs} epochs, lr {args.lr} {args.schedule}, tau {args.temperature}, "
           f"base tau {args.base_temperature}, {args.workers} workers, seed {args.seed}", flush=True)
     emit("params", sum(p.numel() for p in model.parameters()), "params")
 
     total_start = time.perf_counter()
+    total_steps = args.epochs * len(loader)
+    step = 0
     for epoch in range(1, args.epochs + 1):
-        lr = cosine_lr(args.lr, epoch, args.epochs)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
+        lr = cosine_lr(args.lr, epoch / args.epochs)
         model.train()
         start = time.perf_counter()
         waiting, losses = 0.0, []
@@ -505,7 +513,12 @@ def train_mode(args):
             except StopIteration:
                 break
             waiting += time.perf_counter() - wait_start
+            if args.schedule == "cosine-step":
+                lr = cosine_lr(args.lr, step / total_steps)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
             losses.append(contrastive_step(model, optimizer, view1, view2, labels, args).item())
+            step += 1
         seconds = time.perf_counter() - start
         print(f"# epoch {epoch}: CPU cores used by other processes (not this one or its loader workers) "
               f"{foreign_cores(before, cpu_snapshot(workers)):.2f}", flush=True)

@@ -166,7 +166,7 @@ struct PretrainCommand: ParsableCommand {
     let stepsPerEpoch = trainCount / batchSize
     guard stepsPerEpoch >= 1 else { throw ValidationError("--batch-size \(batchSize) is larger than the \(trainCount) training images") }
     let optimizer = training.optimizer ?? .sgd
-    let lr = training.lr ?? 0.5 * Double(batchSize) / 1024
+    let lr = training.lr ?? 0.25 * Double(batchSize) / 1024
     let warmup = training.warmupEpochs ?? (batchSize > 256 ? min(10, max(1, epochs / 10)) : 0)
     guard warmup < epochs else { throw ValidationError("--warmup-epochs (\(warmup)) must be fewer than --epochs (\(epochs))") }
     let recipeName = recipe ?? method

@@ -13,7 +13,10 @@ struct TrainingOptions: ParsableArguments {
   @Option(help: "Images per step (each contributes --views views). (default: 256, or the training set's size if smaller)")
   var batchSize: Int?
 
-  @Option(help: "Peak learning rate. (default: SupContrast's 0.5 at batch 1024, scaled linearly: 0.125 at batch 256)")
+  @Option(
+    help:
+      "Peak learning rate. (default: 0.25 at batch 1024, scaled linearly: 0.0625 at batch 256; half SupContrast's rate, which without its long warm-up collapsed short runs)"
+  )
   var lr: Double?
 
   @Option(
