@@ -26,7 +26,7 @@ public final class RunWriter {
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
       guard isDirectory.boolValue else { throw FileError(path, "is a file, expected a folder for the run") }
       let contents = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-      if contents.contains("config.json") {
+      if FileManager.default.fileExists(atPath: RunDirectory(unchecked: path).configurationFile) {
         throw FileError(path, "holds another run; continue it with --resume \(path), or choose another --out")
       }
       guard contents.isEmpty else {
@@ -48,7 +48,8 @@ public final class RunWriter {
     guard let configuration = try run.configuration() else {
       throw FileError(path, "has no config.json: not a training run to resume")
     }
-    let checkpoint = run.contains("checkpoints/last.safetensors") ? try Checkpoint.read(run.lastCheckpoint) : nil
+    let checkpoint =
+      FileManager.default.fileExists(atPath: run.lastCheckpoint) ? try Checkpoint.read(run.lastCheckpoint) : nil
     let step = checkpoint?.metadata.step ?? 0
     try truncate(run.metricsFile, after: step) { $0.step }
     try truncate(run.scoresFile, after: step) { $0.step }

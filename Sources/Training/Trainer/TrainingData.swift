@@ -30,7 +30,9 @@ public enum TrainingData {
     return (split ?? evalSplit) == evalSplit ? sample(images, count: configuration.data.evalCount, seed: configuration.seed) : images
   }
 
-  private static func sample(_ images: ImageSet, count: Int, seed: UInt64) -> ImageSet {
+  /// `count` images of `images` as a seeded, class-stratified sample (all of them when
+  /// `count` is not smaller).
+  public static func sample(_ images: ImageSet, count: Int, seed: UInt64) -> ImageSet {
     count < images.count ? images.subset(images.stratifiedIndices(total: count, seed: seed)) : images
   }
 }

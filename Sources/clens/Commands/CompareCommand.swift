@@ -47,19 +47,20 @@ struct CompareCommand: ParsableCommand {
       let stem = (directory as NSString).appendingPathComponent(name)
       written.append((name, try output.write(figure, out: stem, defaultStem: stem, inputs: inputs)))
     }
-    func both(_ relative: String) -> [String]? {
-      runs.allSatisfy { $0.contains(relative) } ? runs.map { $0.file(relative) } : nil
+    func both(_ file: (RunDirectory) -> String) -> [String]? {
+      let paths = runs.map(file)
+      return paths.allSatisfy { FileManager.default.fileExists(atPath: $0) } ? paths : nil
     }
     func sharedTags(_ tags: (RunDirectory) -> [String]) -> [String] {
       let shared = Set(tags(runs[0])).intersection(tags(runs[1])).sorted()
       return tag.map { shared.contains($0) ? [$0] : [] } ?? shared
     }
 
-    if let files = both("metrics.jsonl") {
+    if let files = both(\.metricsFile.path) {
       let logs = try zip(titles, files).map { TrainingLog(name: $0, records: try RunFiles.readMetrics($1)) }
       try save(try TrainingFigure.make(logs, style: style), "training", files)
     }
-    if let files = both("scores.jsonl") {
+    if let files = both(\.scoresFile.path) {
       let logs = try zip(titles, files).map { ScoreLog(name: $0, records: try RunFiles.readScores($1)) }
       try save(try ScoreFigure.make(logs, style: style), "scores", files)
     }
@@ -69,14 +70,14 @@ struct CompareCommand: ParsableCommand {
       for index in embeddings.indices { embeddings[index].title = titles[index] }
       try save(
         try EmbeddingFigure.make(embeddings, classNames: classNames, style: style), "tsne-\(tag)",
-        runs.map { $0.file("analysis/tsne-\(tag).npy") })
+        runs.map { $0.tsneEmbedding(tag) })
     }
     for tag in sharedTags(\.featureTags) {
       var sets = try runs.map { try $0.featureSet(tag: tag) }
       for index in sets.indices { sets[index].name = titles[index] }
       try save(
         try HypersphereFigure.make(sets, classNames: classNames, seed: seed, style: style), "align-uniform-\(tag)",
-        runs.map { $0.file("features/\(tag).npy") })
+        runs.map { $0.features(tag).features })
     }
     for tag in sharedTags(\.alignUniformTags) {
       let files = runs.map { $0.alignUniformReportFile(tag) }

@@ -76,10 +76,10 @@ struct PlotAlignUniformCommand: ParsableCommand {
       var result: AlignUniformReport?
       if featureTags.contains(chosen) {
         set = try run.featureSet(tag: chosen)
-        files.append(run.file("features/\(chosen).npy"))
+        files.append(run.features(chosen).features)
       }
       if resultTags.contains(chosen) {
-        let path = run.file("analysis/align-uniform-\(chosen).json")
+        let path = run.alignUniformReportFile(chosen)
         result = try RunFiles.readAlignUniform(path)
         files.append(path)
       }

@@ -46,7 +46,7 @@ struct PlotScoresCommand: ParsableCommand {
   func run() throws {
     let style = output.style(threads: common.threadCount)
     let all = try PlotInputs.combine(inputs, compare: [])
-    let read = try PlotInputs.readEach(all, fileName: "scores.jsonl", read: RunFiles.readScores)
+    let read = try PlotInputs.readEach(all, file: \.scoresFile.path, read: RunFiles.readScores)
     let titles = try PlotInputs.names(names, count: all.count, inferred: read.map(\.name))
     let logs = zip(titles, read).map { ScoreLog(name: $0, records: $1.value) }
     let figure = try ScoreFigure.make(

@@ -58,7 +58,7 @@ struct PlotTSNECommand: ParsableCommand {
         for (key, value) in try run.tsneReport(chosen)?.notes ?? [:] {
           notes["\(embeddings.count - 1).\(key)"] = value
         }
-        files += [run.file("analysis/tsne-\(chosen).npy"), run.file("features/\(chosen).labels.npy")]
+        files += [run.tsneEmbedding(chosen), run.features(chosen).labels]
         tags.append(chosen)
       } else {
         let labelsPath = try labelFiles.popFirst() ?? labelsBeside(input)
@@ -90,9 +90,8 @@ struct PlotTSNECommand: ParsableCommand {
     let stem = url.deletingPathExtension().lastPathComponent
     let folder = url.deletingLastPathComponent()
     if folder.lastPathComponent == "analysis", stem.hasPrefix("tsne-") {
-      let candidate = folder.deletingLastPathComponent().appendingPathComponent(
-        "features/\(stem.dropFirst(5)).labels.npy"
-      ).path
+      let run = RunDirectory(unchecked: folder.deletingLastPathComponent().path)
+      let candidate = run.features(String(stem.dropFirst(5))).labels
       if FileManager.default.fileExists(atPath: candidate) { return candidate }
     }
     throw ValidationError("\(embedding): give its class labels with --labels L.npy")

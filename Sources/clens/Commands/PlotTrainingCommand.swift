@@ -38,7 +38,7 @@ struct PlotTrainingCommand: ParsableCommand {
   func run() throws {
     let style = output.style(threads: common.threadCount)
     let all = try PlotInputs.combine(inputs, compare: [])
-    let read = try PlotInputs.readEach(all, fileName: "metrics.jsonl", read: RunFiles.readMetrics)
+    let read = try PlotInputs.readEach(all, file: \.metricsFile.path, read: RunFiles.readMetrics)
     let titles = try PlotInputs.names(names, count: all.count, inferred: read.map(\.name))
     let logs = zip(titles, read).map { TrainingLog(name: $0, records: $1.value) }
     let figure = try TrainingFigure.make(logs, smoothing: smooth, logLoss: logLoss, style: style)

@@ -99,31 +99,34 @@ struct PretrainCommand: ParsableCommand {
   }
 
   func run() throws {
-    let threads = common.threadCount
     let writer: RunWriter
-    let configuration: RunConfiguration
-    let checkpoint: Checkpoint?
+    let trainer: Trainer
     if let resume {
-      (writer, configuration, checkpoint) = try RunWriter.resume(at: resume)
+      let (reopened, configuration, checkpoint) = try RunWriter.resume(at: resume)
+      let threads = common.threadsOption.threads.map(ThreadCount.init) ?? ThreadCount(configuration.threads)
       if threads.value != configuration.threads {
         printWarning(
           "the run used \(configuration.threads) thread(s), this resumption \(threads.value): the result will differ in the last bits from an uninterrupted run"
         )
       }
+      trainer = try Self.trainer(
+        configuration, train: try TrainingData.train(configuration, threads: threads),
+        heldOut: try TrainingData.heldOut(configuration, threads: threads), threads: threads,
+        origin: reopened.run.configurationFile)
+      if let checkpoint { try trainer.restore(from: checkpoint) }
+      writer = reopened
     } else {
-      configuration = try resolve(threads: threads)
-      checkpoint = nil
+      let threads = common.threadCount
+      let allTrain = try data.source.load(.train, threads: threads)
+      let allHeldOut = try data.source.load(.test, threads: threads)
+      let configuration = try resolve(train: allTrain, heldOut: allHeldOut, threads: threads)
+      trainer = try Self.trainer(
+        configuration, train: TrainingData.sample(allTrain, count: configuration.data.trainCount, seed: configuration.seed),
+        heldOut: TrainingData.sample(allHeldOut, count: configuration.data.evalCount, seed: configuration.seed),
+        threads: threads, origin: "--out \(out!)")
       writer = try RunWriter.create(at: out!, configuration: configuration)
     }
-    let train = try TrainingData.train(configuration, threads: threads)
-    let heldOut = try TrainingData.heldOut(configuration, threads: threads)
-    let trainer: Trainer
-    do {
-      trainer = try Trainer(configuration: configuration, train: train, heldOut: heldOut, threads: threads)
-    } catch {
-      throw FileError(writer.run.configurationFile, error.description)
-    }
-    if let checkpoint { try trainer.restore(from: checkpoint) }
+    let configuration = trainer.configuration
     let progress = TrainingProgress(
       label: configuration.method, initial: trainer.step, total: configuration.optimization.totalSteps,
       quiet: !common.showsProgress)
@@ -132,6 +135,17 @@ struct PretrainCommand: ParsableCommand {
       try common.printJSON(summary)
     } else {
       print(Self.summaryLine(summary, method: configuration.method, run: writer.run.path))
+    }
+  }
+
+  /// The trainer of `configuration`; a configuration it cannot build is an error about `origin`.
+  private static func trainer(
+    _ configuration: RunConfiguration, train: ImageSet, heldOut: ImageSet, threads: ThreadCount, origin: String
+  ) throws -> Trainer {
+    do {
+      return try Trainer(configuration: configuration, train: train, heldOut: heldOut, threads: threads)
+    } catch {
+      throw FileError(origin, error.description)
     }
   }
 
@@ -144,14 +158,13 @@ struct PretrainCommand: ParsableCommand {
       + "\(format(summary.knnAccuracy)); run in \(run)"
   }
 
-  /// Every setting of a new run: the options given, the rest scaled to the dataset.
-  private func resolve(threads: ThreadCount) throws -> RunConfiguration {
+  /// Every setting of a new run: the options given, the rest scaled to the dataset
+  /// (`trainSet` and `heldOut`, its whole train and test splits).
+  private func resolve(train trainSet: ImageSet, heldOut: ImageSet, threads: ThreadCount) throws -> RunConfiguration {
     let method = self.method!
     let kind = data.kind
-    let source = data.source
-    let trainSet = try source.load(.train, threads: threads)
     let trainCount = min(data.limit ?? trainSet.count, trainSet.count)
-    let testCount = try source.load(.test, threads: threads).count
+    let testCount = heldOut.count
     let side = max(trainSet.height, trainSet.width)
     let normalization = kind.referenceNormalization ?? {
       let (mean, std) = trainSet.channelStatistics()
@@ -161,7 +174,7 @@ struct PretrainCommand: ParsableCommand {
       depth: encoder.arch ?? .resnet18, stem: encoder.stem ?? (side <= 64 ? .cifar : .imagenet),
       width: encoder.width ?? (side <= 32 ? 16 : 64), inChannels: trainSet.channels, classes: nil,
       normalization: normalization)
-    let batchSize = min(training.batchSize ?? 256, trainCount)
+    let batchSize = training.batchSize ?? min(256, trainCount)
     let epochs = training.epochs ?? 5
     let stepsPerEpoch = trainCount / batchSize
     guard stepsPerEpoch >= 1 else { throw ValidationError("--batch-size \(batchSize) is larger than the \(trainCount) training images") }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import Plotting
+import RunFormat
 
 /// The width of a paper column a figure is made for.
 enum PaperColumn: String, ExpressibleByArgument, CaseIterable {
@@ -84,21 +85,31 @@ struct FigureOutputOptions: ParsableArguments {
     return written
   }
 
+  /// What `--json` prints for each figure written.
+  struct WrittenFigure: Encodable {
+    var files: [String]
+    var skippedNonFinite: Int
+    var skippedNonPositiveOnLogAxis: Int
+    var warnings: [String]
+
+    enum CodingKeys: String, CodingKey {
+      case files, warnings
+      case skippedNonFinite = "skipped_non_finite"
+      case skippedNonPositiveOnLogAxis = "skipped_non_positive_on_log_axis"
+    }
+  }
+
   /// Prints what was written: one path per line, or with `json` one object keyed by
   /// figure name.
   func report(_ figures: [(name: String, written: FigureFiles.Written)], json: Bool) throws {
     if json {
-      var object = [String: Any]()
+      var object = [String: WrittenFigure]()
       for (name, written) in figures {
-        object[name.replacingOccurrences(of: "-", with: "_")] =
-          [
-            "files": written.paths, "skipped_non_finite": written.report.skippedNonFinite,
-            "skipped_non_positive_on_log_axis": written.report.skippedNonPositive, "warnings": written.report.warnings,
-          ] as [String: Any]
+        object[name.replacingOccurrences(of: "-", with: "_")] = WrittenFigure(
+          files: written.paths, skippedNonFinite: written.report.skippedNonFinite,
+          skippedNonPositiveOnLogAxis: written.report.skippedNonPositive, warnings: written.report.warnings)
       }
-      let data = try JSONSerialization.data(
-        withJSONObject: ["figures": object], options: [.sortedKeys, .withoutEscapingSlashes])
-      print(String(decoding: data, as: UTF8.self))
+      print(try JSONOutput.line(["figures": object]))
     } else {
       for (_, written) in figures { for path in written.paths { print(path) } }
     }

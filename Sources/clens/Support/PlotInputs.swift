@@ -59,15 +59,15 @@ enum PlotInputs {
     return "figures/" + name
   }
 
-  /// Reads `fileName` from each run directory among `inputs` (or each input that is a
-  /// file) with `read`, naming each after its run.
+  /// Reads the file `file` names in each run directory among `inputs` (or each input
+  /// that is a file) with `read`, naming each after its run.
   static func readEach<T>(
-    _ inputs: [String], fileName: String, read: (String) throws -> T
+    _ inputs: [String], file: (RunDirectory) -> String, read: (String) throws -> T
   ) throws -> [(name: String, path: String, value: T)] {
     try inputs.map { input in
       if isDirectory(input) {
         let run = try RunDirectory(input)
-        return (run.name, run.file(fileName), try read(run.file(fileName)))
+        return (run.name, file(run), try read(file(run)))
       }
       return (name(ofFile: input), input, try read(input))
     }
