@@ -115,11 +115,10 @@ struct PretrainCommand: ParsableCommand {
       checkpoint = nil
       writer = try RunWriter.create(at: out!, configuration: configuration)
     }
-    let train = try TrainingData.train(configuration, threads: threads)
-    let heldOut = try TrainingData.heldOut(configuration, threads: threads)
+    let splits = try TrainingData.splits(configuration, threads: threads)
     let trainer: Trainer
     do {
-      trainer = try Trainer(configuration: configuration, train: train, heldOut: heldOut, threads: threads)
+      trainer = try Trainer(configuration: configuration, data: splits, threads: threads)
     } catch {
       throw FileError(writer.run.configurationFile, error.description)
     }
@@ -192,21 +191,5 @@ struct PretrainCommand: ParsableCommand {
       logging: LoggingSettings(
         logEvery: training.logEvery ?? 10, snapshotEvery: training.snapshotEvery ?? 1,
         checkpointEvery: training.checkpointEvery ?? 100, histogramBins: 40))
-  }
-}
-
-/// The training progress bar: steps, loss, contrastive accuracy, images/s and ETA.
-private final class TrainingProgress: TrainingObserver {
-  private let bar: ProgressBar
-
-  init(label: String, initial: Int, total: Int, quiet: Bool) {
-    bar = ProgressBar(label, unit: "step", quiet: quiet, initial: initial)
-  }
-
-  func stepFinished(_ report: StepReport) throws {
-    bar.update(
-      report.step, of: report.totalSteps,
-      detail: String(format: "epoch %.2f loss %.4f acc %.3f ", report.epoch, report.loss, report.accuracy)
-        + "\(ProgressBar.format(rate: report.imagesPerSecond)) img/s")
   }
 }
