@@ -30,7 +30,7 @@ enum SimCLRBench {
         encoder: ResNetConfiguration(depth: .resnet18, stem: .cifar, width: width, inChannels: channels, classes: nil),
         headWidths: [8 * width, 128])
       var rng = RandomGenerator(seed: 0)
-      let model = ContrastiveModel(architecture, rng: &rng)
+      let model = Network(architecture, rng: &rng)
       let optimizer = SGD(model.parameters(), learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4)
       let trainer = SupConMethod(
         usesLabels: method == "supcon", views: 2,
@@ -42,7 +42,8 @@ enum SimCLRBench {
           channels: channels, height: side, width: side)
       }
       func step(_ i: Int) throws {
-        let output = trainer.step(model: model, batch: pool[i % pool.count], step: i)
+        var rng = RandomGenerator(seed: UInt64(i))
+        let output = trainer.step(model: model, batch: pool[i % pool.count], rng: &rng)
         guard output.loss.scalar.isFinite else { throw NumericError("loss at step \(i)") }
         output.loss.backward()
         optimizer.step()

@@ -66,6 +66,10 @@ public struct RunDirectory: Sendable {
   public func alignUniformReportFile(_ tag: String) -> String { file("analysis/align-uniform-\(tag).json") }
   /// `analysis/robustness-<norm>.json`.
   public func robustnessReportFile(_ norm: PerturbationNorm) -> String { file("analysis/robustness-\(norm.rawValue).json") }
+  /// `analysis/linear-eval.json`.
+  public var linearEvalReportFile: String { file("analysis/linear-eval.json") }
+  /// `analysis/knn-eval.json`.
+  public var knnEvalReportFile: String { file("analysis/knn-eval.json") }
   /// Where the plot commands write: `figures/` inside the run.
   public var figuresDirectory: String { file("figures") }
 
@@ -84,7 +88,8 @@ public struct RunDirectory: Sendable {
   /// Tags with features (`features/<tag>.npy`, not their labels or positives), in
   /// natural order (`epoch-2` before `epoch-10`).
   public var featureTags: [String] {
-    tags(in: "features", prefix: "", suffix: ".npy").filter { !$0.hasSuffix(".labels") && !$0.hasSuffix(".positives") }
+    tags(in: "features", prefix: "", suffix: ".npy")
+      .filter { !$0.hasSuffix(".labels") && !$0.hasSuffix(".positives") && !$0.hasSuffix(".logits") }
       .sorted { $0.compare($1, options: .numeric) == .orderedAscending }
   }
 
@@ -160,8 +165,9 @@ public struct RunDirectory: Sendable {
 }
 
 /// The files of one feature set: `<base>.npy` (float32 [N, D]), `<base>.labels.npy`
-/// (int64 [N]) and `<base>.positives.npy` (float32 [N, D], a second view of the same
-/// images, row-aligned, for alignment).
+/// (int64 [N]), `<base>.positives.npy` (float32 [N, D], a second view of the same
+/// images, row-aligned, for alignment) and `<base>.logits.npy` (float32 [N, classes], a
+/// classifier's outputs).
 public struct FeatureFiles: Sendable, Equatable {
   /// The path without `.npy`.
   public let base: String
@@ -171,6 +177,7 @@ public struct FeatureFiles: Sendable, Equatable {
   public var features: String { base + ".npy" }
   public var labels: String { base + ".labels.npy" }
   public var positives: String { base + ".positives.npy" }
+  public var logits: String { base + ".logits.npy" }
 
   /// The labels file, if present.
   public var existingLabels: String? { FileManager.default.fileExists(atPath: labels) ? labels : nil }
@@ -178,8 +185,11 @@ public struct FeatureFiles: Sendable, Equatable {
   public var existingPositives: String? { FileManager.default.fileExists(atPath: positives) ? positives : nil }
 
   /// Writes the set atomically, file by file (features last, so a set whose features
-  /// exist is complete). Stale positives of an earlier set are removed when none are given.
-  public func write(features: [Float], rows: Int, labels: [Int]?, positives: [Float]?) throws(FileError) {
+  /// exist is complete). Stale positives and logits of an earlier set are removed when
+  /// none are given.
+  public func write(features: [Float], rows: Int, labels: [Int]?, positives: [Float]?, logits: [Float]? = nil)
+    throws(FileError)
+  {
     precondition(rows > 0 && features.count % rows == 0, "FeatureFiles.write: features are not [rows, D]")
     let dimension = features.count / rows
     if let labels {
@@ -190,6 +200,12 @@ public struct FeatureFiles: Sendable, Equatable {
       try NPYArray(shape: [rows, dimension], floats: positives).write(to: self.positives)
     } else {
       try? FileManager.default.removeItem(atPath: self.positives)
+    }
+    if let logits {
+      precondition(logits.count % rows == 0, "FeatureFiles.write: logits are not [rows, classes]")
+      try NPYArray(shape: [rows, logits.count / rows], floats: logits).write(to: self.logits)
+    } else {
+      try? FileManager.default.removeItem(atPath: self.logits)
     }
     try NPYArray(shape: [rows, dimension], floats: features).write(to: self.features)
   }

@@ -40,11 +40,12 @@ enum TinyRun {
   }
 
   static func trainer(_ configuration: RunConfiguration) throws -> Trainer {
-    try Trainer(configuration: configuration, train: train, heldOut: heldOut, threads: ThreadCount(2))
+    try Trainer(
+      configuration: configuration, data: TrainingData.Splits(train: train, heldOut: heldOut), threads: ThreadCount(2))
   }
 
   /// Every parameter and buffer, by name.
-  static func state(_ model: ContrastiveModel) -> [String: [Float]] {
+  static func state(_ model: Network) -> [String: [Float]] {
     model.stateDict().mapValues { $0.floats() }
   }
 }

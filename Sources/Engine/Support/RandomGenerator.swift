@@ -163,6 +163,8 @@ public enum RandomPurpose: UInt64, Sendable, CaseIterable {
   case sample = 0x5341_4D50_4C45
   /// The labelled subset of semi-supervised fine-tuning (`--labelled`).
   case labelSubset = 0x4C41_4245_4C53
+  /// The validation split carved from the training split for model selection.
+  case validation = 0x5641_4C49_4400
   /// The order of every epoch and each image's augmentations (`BatchLoader`).
   case batches = 0x4241_5443_4845
   /// Augmented views made for analysis (`--views`, feature snapshots' positives).

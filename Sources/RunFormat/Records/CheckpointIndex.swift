@@ -45,6 +45,10 @@ public struct CheckpointMetadata: Sendable, Equatable {
   public var seed: UInt64
   /// The optimizer whose state is stored under `optimizer.`.
   public var optimizer: String
+  /// The best validation accuracy so far and its step (fine-tuning), so a resumed run
+  /// keeps selecting against it.
+  public var bestValidationAccuracy: Double?
+  public var bestValidationStep: Int?
 
   /// The format marker every ContrastLens checkpoint carries.
   public static let format = "contrastlens-checkpoint-1"
@@ -63,12 +67,17 @@ extension CheckpointMetadata {
   /// The safetensors metadata strings.
   public var strings: [String: String] {
     get throws(FileError) {
-      [
+      var result = [
         "format": Self.format,
         "architecture": String(decoding: try JSONOutput.encode(architecture, pretty: false), as: UTF8.self),
         "method": method, "step": String(step), "epoch": String(epoch), "seed": String(seed), "optimizer": optimizer,
         "rng": "every random draw derives from (seed, step): nothing else to restore",
       ]
+      if let bestValidationAccuracy, let bestValidationStep {
+        result["best_val_accuracy"] = String(bestValidationAccuracy)
+        result["best_val_step"] = String(bestValidationStep)
+      }
+      return result
     }
   }
 
@@ -91,5 +100,7 @@ extension CheckpointMetadata {
     self.init(
       architecture: architecture, method: try value("method"), step: step, epoch: epoch, seed: seed,
       optimizer: try value("optimizer"))
+    bestValidationAccuracy = strings["best_val_accuracy"].flatMap(Double.init)
+    bestValidationStep = strings["best_val_step"].flatMap(Int.init)
   }
 }

@@ -16,12 +16,16 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
   public var data: DataSettings
   public var model: ModelArchitecture
   public var optimization: OptimizationSettings
-  public var loss: LossSettings
+  /// The contrastive loss (pre-training, and Core-tuning's contrastive term).
+  public var loss: LossSettings?
   public var logging: LoggingSettings
+  /// What fine-tuning starts from and how (fine-tuning runs only).
+  public var fineTuning: FineTuningSettings?
 
   public init(
     tool: String, command: String, method: String, seed: UInt64, threads: Int, data: DataSettings,
-    model: ModelArchitecture, optimization: OptimizationSettings, loss: LossSettings, logging: LoggingSettings
+    model: ModelArchitecture, optimization: OptimizationSettings, loss: LossSettings?, logging: LoggingSettings,
+    fineTuning: FineTuningSettings? = nil
   ) {
     self.tool = tool
     self.command = command
@@ -33,6 +37,12 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
     self.optimization = optimization
     self.loss = loss
     self.logging = logging
+    self.fineTuning = fineTuning
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case tool, command, method, seed, threads, data, model, optimization, loss, logging
+    case fineTuning = "fine_tuning"
   }
 }
 
@@ -86,25 +96,42 @@ public struct DataSettings: Sendable, Equatable, Codable {
   }
 }
 
-/// The network a run trains: a ResNet encoder and an MLP projection head. Stored in
-/// `config.json` and in every checkpoint, so a checkpoint rebuilds its own model.
+/// The network a run trains: a ResNet encoder, an MLP projection head and, for
+/// fine-tuning, a linear classifier on the encoder's features. Stored in `config.json`
+/// and in every checkpoint, so a checkpoint rebuilds its own model.
 public struct ModelArchitecture: Sendable, Equatable, Codable {
+  /// A linear classifier on the encoder's pooled features.
+  public struct Classifier: Sendable, Equatable, Codable {
+    /// Number of classes.
+    public var classes: Int
+    /// Whether the layer has a bias (Core-tuning's has none).
+    public var bias: Bool
+
+    public init(classes: Int, bias: Bool) {
+      self.classes = classes
+      self.bias = bias
+    }
+  }
+
   /// The encoder (without `fc`; its normalisation is part of it).
   public var encoder: ResNetConfiguration
   /// Widths of the projection head after the encoder's features: hidden layers, then
-  /// the embedding (SimCLR/SupCon: [D, 128]).
+  /// the embedding (SimCLR/SupCon: [D, 128]); empty for no head.
   public var headWidths: [Int]
+  /// The classifier, for fine-tuning; nil for pre-training.
+  public var classifier: Classifier?
 
-  public init(encoder: ResNetConfiguration, headWidths: [Int]) {
+  public init(encoder: ResNetConfiguration, headWidths: [Int], classifier: Classifier? = nil) {
     self.encoder = encoder
     self.headWidths = headWidths
+    self.classifier = classifier
   }
 
   /// Length of the embedding the head outputs.
   public var embeddingDimension: Int { headWidths.last ?? encoder.featureDimension }
 
   enum CodingKeys: String, CodingKey {
-    case encoder
+    case encoder, classifier
     case headWidths = "head_widths"
   }
 }
@@ -218,5 +245,122 @@ public struct LoggingSettings: Sendable, Equatable, Codable {
     case snapshotEvery = "snapshot_every"
     case checkpointEvery = "checkpoint_every"
     case histogramBins = "histogram_bins"
+  }
+}
+
+/// What fine-tuning starts from, which labels it sees and how it trains (`clens finetune`).
+public struct FineTuningSettings: Sendable, Equatable, Codable {
+  /// The backbone as the user named it: a run directory, a checkpoint or safetensors weights.
+  public var source: String
+  /// "run", "checkpoint" or "weights".
+  public var sourceKind: String
+  /// For weights: the key prefix removed before loading (e.g. `module.encoder_q.`).
+  public var stripPrefix: String?
+  /// The labelled subset: "all", a percentage ("10%") or images per class ("100").
+  public var labelled: String
+  /// Images of the validation split carved (seeded, class-stratified) from the training
+  /// split before the labelled subset is drawn; model selection uses it, never the test split.
+  public var validationCount: Int
+  /// Mini-batches whose gradients are summed (each loss divided by their number) before
+  /// one optimizer step.
+  public var accumulationSteps: Int
+  /// Nesterov momentum.
+  public var nesterov: Bool
+  /// Core-tuning's settings; nil for CE-tuning.
+  public var core: CoreTuningSettings?
+  /// Adversarial training; nil for standard training.
+  public var adversarial: AdversarialTrainingSettings?
+
+  public init(
+    source: String, sourceKind: String, stripPrefix: String?, labelled: String, validationCount: Int,
+    accumulationSteps: Int, nesterov: Bool, core: CoreTuningSettings?, adversarial: AdversarialTrainingSettings?
+  ) {
+    self.source = source
+    self.sourceKind = sourceKind
+    self.stripPrefix = stripPrefix
+    self.labelled = labelled
+    self.validationCount = validationCount
+    self.accumulationSteps = accumulationSteps
+    self.nesterov = nesterov
+    self.core = core
+    self.adversarial = adversarial
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case source, labelled, nesterov, core, adversarial
+    case sourceKind = "source_kind"
+    case stripPrefix = "strip_prefix"
+    case validationCount = "validation_count"
+    case accumulationSteps = "accumulation_steps"
+  }
+}
+
+/// Core-tuning (shared/spec/methods.md §1): soft-label cross-entropy on original and
+/// generated feature rows plus η times the focal supervised contrastive loss.
+public struct CoreTuningSettings: Sendable, Equatable, Codable {
+  /// η, the weight of the contrastive term (the README's 0.1; argparse's default is 10).
+  public var eta: Double
+  /// α of the Beta(α, α) mixing coefficients.
+  public var mixupAlpha: Double
+  /// The floor of the hard negatives' partner weight λ (0.8).
+  public var negativeFloor: Double
+  /// "paper" (the least similar same-class sample) or "reference" (the released code's
+  /// argmin over the masked similarity matrix, with its fallback to the anchor).
+  public var hardPositive: String
+  /// Whether the original rows are detached, so only generated rows reach the encoder
+  /// (the released code's behaviour).
+  public var detachOriginals: Bool
+  /// The focal loss's per-anchor normaliser: "rows" (1/N over all 3B rows, the released
+  /// code) or "positives" (1/|P(i)|, as SupCon).
+  public var normalizer: String
+  /// τ and τ_b of the focal loss (0.07 and 0.07, hard-coded in the reference).
+  public var temperature: Double
+  public var baseTemperature: Double
+
+  public init(
+    eta: Double, mixupAlpha: Double, negativeFloor: Double, hardPositive: String, detachOriginals: Bool,
+    normalizer: String, temperature: Double, baseTemperature: Double
+  ) {
+    self.eta = eta
+    self.mixupAlpha = mixupAlpha
+    self.negativeFloor = negativeFloor
+    self.hardPositive = hardPositive
+    self.detachOriginals = detachOriginals
+    self.normalizer = normalizer
+    self.temperature = temperature
+    self.baseTemperature = baseTemperature
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case eta, normalizer, temperature
+    case mixupAlpha = "mixup_alpha"
+    case negativeFloor = "negative_floor"
+    case hardPositive = "hard_positive"
+    case detachOriginals = "detach_originals"
+    case baseTemperature = "base_temperature"
+  }
+}
+
+/// Adversarial training: every training batch is replaced by PGD adversarial examples of
+/// the current model (the paper's AT-CE and AT-Core).
+public struct AdversarialTrainingSettings: Sendable, Equatable, Codable {
+  /// "linf" or "l2".
+  public var norm: String
+  /// ε in pixel units of images in [0, 1].
+  public var eps: Double
+  public var steps: Int
+  /// α in pixel units.
+  public var stepSize: Double
+
+  public init(norm: String, eps: Double, steps: Int, stepSize: Double) {
+    self.norm = norm
+    self.eps = eps
+    self.steps = steps
+    self.stepSize = stepSize
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case norm, eps, steps
+    case stepSize = "step_size"
   }
 }

@@ -19,7 +19,7 @@ public struct Checkpoint {
 
   /// Writes `model` and `optimizer` (its parameters named as in `model`) atomically.
   public static func write(
-    model: ContrastiveModel, optimizer: any Optimizer, metadata: CheckpointMetadata, to path: String
+    model: Network, optimizer: any Optimizer, metadata: CheckpointMetadata, to path: String
   ) throws(FileError) {
     var tensors = model.stateDict()
     for (key, value) in optimizer.stateDict(names: parameterNames(of: optimizer, in: model)) {
@@ -46,16 +46,16 @@ public struct Checkpoint {
 
   /// The model the checkpoint holds, loaded strictly (every tensor present, finite, of
   /// the right shape), in evaluation mode.
-  public func buildModel() throws(FileError) -> ContrastiveModel {
+  public func buildModel() throws(FileError) -> Network {
     var rng = RandomGenerator(seed: 0)
-    let built = ContrastiveModel(metadata.architecture, rng: &rng)
+    let built = Network(metadata.architecture, rng: &rng)
     try restoreModel(built)
     built.setTraining(false)
     return built
   }
 
   /// Copies the model tensors into `model` (same architecture), strictly.
-  public func restoreModel(_ target: ContrastiveModel) throws(FileError) {
+  public func restoreModel(_ target: Network) throws(FileError) {
     do {
       try target.loadStateDict(model, strict: true)
     } catch {
@@ -64,7 +64,7 @@ public struct Checkpoint {
   }
 
   /// Restores `optimizer`'s state (its parameters named as in `model`).
-  public func restoreOptimizer(_ target: any Optimizer, model: ContrastiveModel) throws(FileError) {
+  public func restoreOptimizer(_ target: any Optimizer, model: Network) throws(FileError) {
     do {
       try target.loadStateDict(optimizer, names: Self.parameterNames(of: target, in: model))
     } catch {
@@ -73,7 +73,7 @@ public struct Checkpoint {
   }
 
   /// The state-dict name of each of the optimizer's parameters.
-  static func parameterNames(of optimizer: any Optimizer, in model: ContrastiveModel) -> [String] {
+  static func parameterNames(of optimizer: any Optimizer, in model: Network) -> [String] {
     let names = Dictionary(
       model.namedParameters().map { (ObjectIdentifier($0.parameter), $0.name) }, uniquingKeysWith: { a, _ in a })
     return optimizer.parameters.map { parameter in

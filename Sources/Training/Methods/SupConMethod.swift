@@ -5,7 +5,7 @@ import Engine
 /// sample of the same class), both trained with `SupConLoss` on the views of a batch
 /// passed through the model together (one forward pass, batch statistics shared across
 /// views, as SupContrast's `main_supcon.py` does).
-public final class SupConMethod: ContrastiveMethod {
+public final class SupConMethod: TrainingMethod {
   public let name: String
   public let views: Int
   /// The loss, with its temperatures and contrast mode.
@@ -25,12 +25,11 @@ public final class SupConMethod: ContrastiveMethod {
     self.histogramBins = histogramBins
   }
 
-  public func step(model: ContrastiveModel, batch: Batch, step: Int) -> MethodStep {
+  public func step(model: Network, batch: Batch, rng: inout RandomGenerator) -> MethodStep {
     let embeddings = model.forward(batch.tensor).embeddings
     let pairs = loss.pairs(
       batch: batch.count, views: views, positives: usesLabels ? .labels(batch.labels) : .instances)
-    return MethodStep(
-      loss: loss.loss(embeddings, pairs: pairs),
-      scores: PairScores(embeddings: embeddings, pairs: pairs, bins: histogramBins))
+    let scores = PairScores(embeddings: embeddings, pairs: pairs, bins: histogramBins)
+    return MethodStep(loss: loss.loss(embeddings, pairs: pairs), accuracy: scores.accuracy, scores: scores)
   }
 }

@@ -9,14 +9,22 @@ public final class RunWriter {
   /// The run directory.
   public let run: RunDirectory
   private let metrics: JSONLinesAppender<MetricsRecord>
-  private let scores: JSONLinesAppender<ScoreRecord>
+  /// Opened at the first score record (a fine-tuning run without scores has no file).
+  private var scoreAppender: JSONLinesAppender<ScoreRecord>?
   private var index: CheckpointIndex
 
   private init(run: RunDirectory) throws(FileError) {
     self.run = run
     metrics = try JSONLinesAppender(run.metricsFile)
-    scores = try JSONLinesAppender(run.scoresFile)
+    scoreAppender = run.scoresFile.exists ? try JSONLinesAppender(run.scoresFile) : nil
     index = try run.checkpointIndex()
+  }
+
+  private func scores() throws(FileError) -> JSONLinesAppender<ScoreRecord> {
+    if let scoreAppender { return scoreAppender }
+    let opened = try JSONLinesAppender(run.scoresFile)
+    scoreAppender = opened
+    return opened
   }
 
   /// Starts a new run in `path`, which must not exist or be empty: another run's files
@@ -57,10 +65,10 @@ public final class RunWriter {
     return (try RunWriter(run: run), configuration, checkpoint)
   }
 
-  /// Appends one step's metrics and scores.
-  public func log(_ metricsRecord: MetricsRecord, _ scoreRecord: ScoreRecord) throws(FileError) {
+  /// Appends one step's metrics and, for methods with pair scores, its scores.
+  public func log(_ metricsRecord: MetricsRecord, _ scoreRecord: ScoreRecord?) throws(FileError) {
     try metrics.append(metricsRecord)
-    try scores.append(scoreRecord)
+    if let scoreRecord { try scores().append(scoreRecord) }
   }
 
   /// Writes the feature snapshot with `tag`.
@@ -68,14 +76,14 @@ public final class RunWriter {
     try snapshot.write(to: run.features(tag))
   }
 
-  /// Writes `checkpoints/last.safetensors` (and, with `keepAs`, a copy under that name),
+  /// Writes `checkpoints/last.safetensors` (and a copy under each name of `keepAs`),
   /// then the index. The logs are flushed to disk first, so they never lag a checkpoint.
   public func writeCheckpoint(
-    model: ContrastiveModel, optimizer: any Optimizer, metadata: CheckpointMetadata, keepAs name: String? = nil
+    model: Network, optimizer: any Optimizer, metadata: CheckpointMetadata, keepAs names: [String] = []
   ) throws(FileError) {
     metrics.synchronize()
-    scores.synchronize()
-    for file in ["last"] + (name.map { [$0] } ?? []) {
+    scoreAppender?.synchronize()
+    for file in ["last"] + names {
       try Checkpoint.write(model: model, optimizer: optimizer, metadata: metadata, to: run.checkpoint(file))
       index.record(.init(file: file + ".safetensors", step: metadata.step, epoch: metadata.epoch))
     }

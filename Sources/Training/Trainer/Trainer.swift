@@ -4,33 +4,38 @@ import Engine
 import RunFormat
 
 /// The training loop every method shares: seeded batches, the learning-rate schedule,
-/// one optimizer step per batch, logging, feature snapshots and checkpoints.
+/// one optimizer step per `accumulation` mini-batches, logging, validation, feature
+/// snapshots and checkpoints.
 ///
 /// Every random draw derives from the seed and the step (batches from `(seed, epoch,
-/// batch)`, the model from `(seed, .initialization)`), so a run resumed from a
-/// checkpoint reaches bit-identical weights to one never interrupted, for the same
-/// thread count.
+/// batch)`, a method's draws from `(seed, step, mini-batch)`, the model from
+/// `(seed, .initialization)`), so a run resumed from a checkpoint reaches bit-identical
+/// weights to one never interrupted, for the same thread count.
 ///
 /// ```swift
-/// let trainer = try Trainer(configuration: config, train: trainSet, heldOut: testSet, threads: ThreadCount(2))
+/// let trainer = try Trainer(configuration: config, data: data, threads: ThreadCount(2))
 /// let summary = try trainer.train(writer: try RunWriter.create(at: "runs/simclr", configuration: config))
 /// ```
 public final class Trainer {
   public let configuration: RunConfiguration
-  public let model: ContrastiveModel
+  public let model: Network
   public let optimizer: any Optimizer
-  public let method: any ContrastiveMethod
+  public let method: any TrainingMethod
   public let schedule: LearningRateSchedule
   /// Optimizer steps done.
   public private(set) var step = 0
+  /// The best validation accuracy so far (fine-tuning), and the step it was reached at.
+  public private(set) var bestValidation: (accuracy: Double, step: Int)?
   private let loader: BatchLoader
-  private let heldOut: ImageSet?
+  private let data: TrainingData.Splits
   private let recipe: AugmentationRecipe
   private let threads: ThreadCount
+  private let accumulation: Int
+  private let adversary: AdversarialTraining?
   private var lastCheckpointStep: Int?
 
-  /// A fresh run of `configuration` on `train`; feature snapshots of `heldOut`.
-  public init(configuration: RunConfiguration, train: ImageSet, heldOut: ImageSet?, threads: ThreadCount)
+  /// A fresh run of `configuration` on `data`.
+  public init(configuration: RunConfiguration, data: TrainingData.Splits, threads: ThreadCount)
     throws(TrainingSetup.InvalidConfiguration)
   {
     self.configuration = configuration
@@ -39,6 +44,11 @@ public final class Trainer {
     method = try TrainingSetup.method(configuration)
     recipe = try TrainingSetup.recipe(configuration)
     schedule = try TrainingSetup.schedule(configuration)
+    accumulation = configuration.fineTuning?.accumulationSteps ?? 1
+    adversary = try configuration.fineTuning?.adversarial.map { settings throws(TrainingSetup.InvalidConfiguration) in
+      try AdversarialTraining(settings)
+    }
+    let train = data.train
     let shape = configuration.data.imageShape
     guard shape == [train.channels, train.height, train.width] else {
       throw TrainingSetup.InvalidConfiguration(
@@ -48,14 +58,21 @@ public final class Trainer {
       images: train, batchSize: configuration.optimization.batchSize, views: method.views,
       transform: recipe.transform(height: train.height, width: train.width, normalization: nil), shuffle: true,
       dropLast: true, seed: configuration.seed, threads: ThreadCount(1))
-    guard loader.batchesPerEpoch == configuration.optimization.stepsPerEpoch else {
+    guard loader.batchesPerEpoch / accumulation == configuration.optimization.stepsPerEpoch else {
       throw TrainingSetup.InvalidConfiguration(
         description:
-          "\(train.count) training images give \(loader.batchesPerEpoch) batches of \(configuration.optimization.batchSize) per epoch, the run expects \(configuration.optimization.stepsPerEpoch)"
+          "\(train.count) training images give \(loader.batchesPerEpoch / accumulation) steps of \(accumulation) x \(configuration.optimization.batchSize) per epoch, the run expects \(configuration.optimization.stepsPerEpoch)"
       )
     }
-    self.heldOut = heldOut
+    self.data = data
     self.threads = threads
+  }
+
+  /// Starts fine-tuning from `backbone`'s encoder weights (a fresh run only; a resumed run
+  /// restores everything from its checkpoint).
+  public func load(_ backbone: Backbone) throws(FileError) {
+    precondition(step == 0, "Trainer.load(_:): the run has already started")
+    try backbone.load(into: model.encoder)
   }
 
   /// Continues from `checkpoint` (of this run): model, optimizer state and step.
@@ -71,6 +88,7 @@ public final class Trainer {
     try checkpoint.restoreModel(model)
     try checkpoint.restoreOptimizer(optimizer, model: model)
     step = checkpoint.metadata.step
+    bestValidation = checkpoint.metadata.bestValidationAccuracy.map { ($0, checkpoint.metadata.bestValidationStep ?? 0) }
     lastCheckpointStep = step
   }
 
@@ -82,85 +100,126 @@ public final class Trainer {
   @discardableResult
   public func train(writer: RunWriter?, observers: [any TrainingObserver] = []) throws -> TrainingSummary {
     let o = configuration.optimization
-    let logging = configuration.logging
     let started = DispatchTime.now()
     let firstStep = step
-    var lastLogTime = started
-    var imagesSinceLog = 0
+    var clock = (time: started, images: 0)
     var last: (loss: Double, accuracy: Double)?
-    var lastKNN: Double?
+    var lastSnapshot: FeatureSnapshot?
     try withThreads(threads) {
       while step < o.totalSteps {
-        let epochIndex = step / o.stepsPerEpoch
-        for batch in loader.batches(epoch: epochIndex, from: step % o.stepsPerEpoch) {
+        let batches = loader.batches(epoch: step / o.stepsPerEpoch, from: (step % o.stepsPerEpoch) * accumulation)
+        while step < o.totalSteps {
           let learningRate = schedule(step)
           optimizer.learningRate = learningRate
           model.setTraining(true)
-          let output = method.step(model: model, batch: batch, step: step)
-          let loss = Double(output.loss.scalar)
-          guard loss.isFinite else {
-            throw TrainingError.nonFinite(
-              what: "the loss", step: step + 1, epoch: epoch, lastCheckpointStep: lastCheckpointStep)
+          var losses = [Double]()
+          var accuracies = [Double]()
+          var parts = [String: Double]()
+          var scores: PairScores?
+          for micro in 0..<accumulation {
+            guard let batch = batches.next() else {
+              preconditionFailure("Trainer: the epoch ran out of batches")
+            }
+            let draws = RandomGenerator(seed: configuration.seed).stream(.step).stream(UInt64(step)).stream(UInt64(micro))
+            var rng = draws.stream(0)
+            var attackRNG = draws.stream(1)
+            let input = adversary.map { $0.perturb(batch, model: model, rng: &attackRNG) } ?? batch
+            let output = method.step(model: model, batch: input, rng: &rng)
+            let loss = Double(output.loss.scalar)
+            guard loss.isFinite else {
+              throw TrainingError.nonFinite(
+                what: "the loss", step: step + 1, epoch: epoch, lastCheckpointStep: lastCheckpointStep)
+            }
+            (accumulation == 1 ? output.loss : output.loss * (1 / Float(accumulation))).backward()
+            losses.append(loss)
+            accuracies.append(output.accuracy)
+            for (name, value) in output.lossParts { parts[name, default: 0] += value / Double(accumulation) }
+            scores = output.scores ?? scores
+            clock.images += batch.count
           }
-          output.loss.backward()
           optimizer.step()
           optimizer.clearGradients()
           step += 1
-          imagesSinceLog += batch.count
-          last = (loss, output.scores.accuracy)
-          let endOfEpoch = step % o.stepsPerEpoch == 0
+          let loss = losses.reduce(0, +) / Double(accumulation)
+          let accuracy = accuracies.reduce(0, +) / Double(accumulation)
+          last = (loss, accuracy)
           let now = DispatchTime.now()
           let report = StepReport(
-            step: step, totalSteps: o.totalSteps, epoch: epoch, loss: loss, accuracy: output.scores.accuracy,
+            step: step, totalSteps: o.totalSteps, epoch: epoch, loss: loss, accuracy: accuracy,
             learningRate: Double(learningRate),
-            imagesPerSecond: Double((step - firstStep) * o.batchSize) / seconds(from: started, to: now))
+            imagesPerSecond: Double((step - firstStep) * o.batchSize * accumulation) / seconds(from: started, to: now))
           for observer in observers { try observer.stepFinished(report) }
 
+          let endOfEpoch = step % o.stepsPerEpoch == 0
+          var evaluation = [String: Double]()
+          var improved = false
           let completedEpochs = step / o.stepsPerEpoch
-          let snapshotDue = endOfEpoch && (completedEpochs % logging.snapshotEvery == 0 || step == o.totalSteps)
-          var knn: Double?
-          if snapshotDue, let heldOut {
+          let snapshotDue =
+            endOfEpoch && (completedEpochs % configuration.logging.snapshotEvery == 0 || step == o.totalSteps)
+          if endOfEpoch, let validation = data.validation, model.classifier != nil {
+            try requireFiniteParameters()
+            let result = ClassifierEvaluation(model: model, images: validation, batchSize: max(o.batchSize, 256))
+            evaluation["val_accuracy"] = result.accuracy
+            evaluation["val_loss"] = result.loss
+            if result.accuracy > bestValidation?.accuracy ?? -1 {
+              bestValidation = (result.accuracy, step)
+              improved = true
+            }
+          }
+          if snapshotDue, let heldOut = data.heldOut {
             try requireFiniteParameters()
             let snapshot = FeatureSnapshot(
               model: model, images: heldOut, recipe: recipe, seed: configuration.seed,
               batchSize: max(o.batchSize, 256), threads: threads)
             let tag = RunDirectory.snapshotTag(epoch: completedEpochs)
             try writer?.write(snapshot, tag: tag)
-            knn = snapshot.knnAccuracy
-            lastKNN = knn
+            evaluation["knn_accuracy"] = snapshot.knnAccuracy
+            evaluation["test_accuracy"] = snapshot.accuracy
+            lastSnapshot = snapshot
             for observer in observers { try observer.snapshotTaken(snapshot, tag: tag) }
           }
-          if step % logging.logEvery == 0 || endOfEpoch {
-            let elapsed = seconds(from: lastLogTime, to: now)
+          if step % configuration.logging.logEvery == 0 || endOfEpoch {
+            let elapsed = seconds(from: clock.time, to: now)
             let metrics = MetricsRecord(
-              step: step, epoch: epoch, loss: loss, learningRate: Double(learningRate),
-              accuracy: output.scores.accuracy, imagesPerSecond: elapsed > 0 ? Double(imagesSinceLog) / elapsed : nil,
-              values: knn.map { ["knn_accuracy": $0] } ?? [:])
-            let scores = ScoreRecord(
-              step: step, epoch: epoch, positive: output.scores.positive, negative: output.scores.negative)
-            try writer?.log(metrics, scores)
-            for observer in observers { try observer.logged(metrics, scores) }
-            lastLogTime = now
-            imagesSinceLog = 0
+              step: step, epoch: epoch, loss: loss, learningRate: Double(learningRate), accuracy: accuracy,
+              imagesPerSecond: elapsed > 0 ? Double(clock.images) / elapsed : nil, lossParts: parts,
+              values: evaluation)
+            let scoreRecord = scores.map {
+              ScoreRecord(step: step, epoch: epoch, positive: $0.positive, negative: $0.negative)
+            }
+            try writer?.log(metrics, scoreRecord)
+            for observer in observers { try observer.logged(metrics, scoreRecord) }
+            clock = (now, 0)
           }
-          if let writer, endOfEpoch || step % logging.checkpointEvery == 0 {
+          if let writer, endOfEpoch || step % configuration.logging.checkpointEvery == 0 {
             try requireFiniteParameters()
-            let metadata = CheckpointMetadata(
-              architecture: configuration.model, method: configuration.method, step: step, epoch: epoch,
-              seed: configuration.seed, optimizer: o.optimizer)
-            try writer.writeCheckpoint(
-              model: model, optimizer: optimizer, metadata: metadata,
-              keepAs: snapshotDue ? RunDirectory.snapshotTag(epoch: completedEpochs) : nil)
+            var kept = [String]()
+            if snapshotDue { kept.append(RunDirectory.snapshotTag(epoch: completedEpochs)) }
+            if improved { kept.append("best") }
+            try writer.writeCheckpoint(model: model, optimizer: optimizer, metadata: metadata(), keepAs: kept)
             lastCheckpointStep = step
             for observer in observers { try observer.checkpointSaved(step: step) }
           }
+          if endOfEpoch { break }
         }
       }
     }
     let elapsed = seconds(from: started, to: DispatchTime.now())
     return TrainingSummary(
-      steps: step, epochs: o.epochs, finalLoss: last?.loss, finalAccuracy: last?.accuracy, knnAccuracy: lastKNN,
-      seconds: elapsed, imagesPerSecond: elapsed > 0 ? Double((step - firstStep) * o.batchSize) / elapsed : 0)
+      steps: step, epochs: o.epochs, finalLoss: last?.loss, finalAccuracy: last?.accuracy,
+      knnAccuracy: lastSnapshot?.knnAccuracy, testAccuracy: lastSnapshot?.accuracy,
+      bestValidationAccuracy: bestValidation?.accuracy, bestValidationStep: bestValidation?.step, seconds: elapsed,
+      imagesPerSecond: elapsed > 0 ? Double((step - firstStep) * o.batchSize * accumulation) / elapsed : 0)
+  }
+
+  /// What a checkpoint of the current state says about itself.
+  private func metadata() -> CheckpointMetadata {
+    var metadata = CheckpointMetadata(
+      architecture: configuration.model, method: configuration.method, step: step, epoch: epoch,
+      seed: configuration.seed, optimizer: configuration.optimization.optimizer)
+    metadata.bestValidationAccuracy = bestValidation?.accuracy
+    metadata.bestValidationStep = bestValidation?.step
+    return metadata
   }
 
   /// A checkpoint or snapshot of NaN weights would hide the step that broke the run.
@@ -184,6 +243,11 @@ public struct TrainingSummary: Sendable, Codable {
   public var finalAccuracy: Double?
   /// The last snapshot's leave-one-out 10-NN accuracy on the held-out images.
   public var knnAccuracy: Double?
+  /// The last snapshot's classifier accuracy on the held-out (test) images.
+  public var testAccuracy: Double?
+  /// The best validation accuracy and its step (fine-tuning; `checkpoints/best`).
+  public var bestValidationAccuracy: Double?
+  public var bestValidationStep: Int?
   public var seconds: Double
   /// Images (not views) per second of this session.
   public var imagesPerSecond: Double
@@ -193,6 +257,9 @@ public struct TrainingSummary: Sendable, Codable {
     case finalLoss = "final_loss"
     case finalAccuracy = "final_accuracy"
     case knnAccuracy = "knn_accuracy"
+    case testAccuracy = "test_accuracy"
+    case bestValidationAccuracy = "best_val_accuracy"
+    case bestValidationStep = "best_val_step"
     case imagesPerSecond = "images_per_second"
   }
 }

@@ -25,8 +25,8 @@ public struct StepReport: Sendable {
 public protocol TrainingObserver: AnyObject {
   /// After every optimizer step.
   func stepFinished(_ report: StepReport) throws
-  /// After a logged step's records were written.
-  func logged(_ metrics: MetricsRecord, _ scores: ScoreRecord) throws
+  /// After a logged step's records were written (scores for methods that have them).
+  func logged(_ metrics: MetricsRecord, _ scores: ScoreRecord?) throws
   /// After a feature snapshot was taken (and written).
   func snapshotTaken(_ snapshot: FeatureSnapshot, tag: String) throws
   /// After a checkpoint was written.
@@ -35,7 +35,7 @@ public protocol TrainingObserver: AnyObject {
 
 extension TrainingObserver {
   public func stepFinished(_ report: StepReport) throws {}
-  public func logged(_ metrics: MetricsRecord, _ scores: ScoreRecord) throws {}
+  public func logged(_ metrics: MetricsRecord, _ scores: ScoreRecord?) throws {}
   public func snapshotTaken(_ snapshot: FeatureSnapshot, tag: String) throws {}
   public func checkpointSaved(step: Int) throws {}
 }

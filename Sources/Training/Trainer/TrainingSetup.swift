@@ -7,6 +7,8 @@ import RunFormat
 public enum TrainingSetup {
   /// The methods `clens pretrain` trains.
   public static let methods = ["simclr", "supcon"]
+  /// The methods `clens finetune` trains.
+  public static let fineTuningMethods = ["ce", "core"]
 
   /// Why a configuration cannot be built.
   public struct InvalidConfiguration: Error, CustomStringConvertible {
@@ -14,14 +16,14 @@ public enum TrainingSetup {
   }
 
   /// The model, initialised from the seed's `.initialization` stream.
-  public static func model(_ configuration: RunConfiguration) -> ContrastiveModel {
+  public static func model(_ configuration: RunConfiguration) -> Network {
     var rng = RandomGenerator(seed: configuration.seed).stream(.initialization)
-    return ContrastiveModel(configuration.model, rng: &rng)
+    return Network(configuration.model, rng: &rng)
   }
 
   /// SGD (momentum, coupled weight decay) or LARS over the model's parameters, BatchNorm
   /// parameters and biases in a group without weight decay when the settings say so.
-  public static func optimizer(_ configuration: RunConfiguration, model: ContrastiveModel) throws(InvalidConfiguration)
+  public static func optimizer(_ configuration: RunConfiguration, model: Network) throws(InvalidConfiguration)
     -> any Optimizer
   {
     let o = configuration.optimization
@@ -31,7 +33,7 @@ public enum TrainingSetup {
     case "sgd":
       return SGD(
         groups: groups, learningRate: Float(o.learningRate), momentum: Float(o.momentum),
-        weightDecay: Float(o.weightDecay))
+        nesterov: configuration.fineTuning?.nesterov ?? false, weightDecay: Float(o.weightDecay))
     case "lars":
       return LARS(
         groups: groups, learningRate: Float(o.learningRate), momentum: Float(o.momentum),
@@ -42,13 +44,12 @@ public enum TrainingSetup {
   }
 
   /// The method the configuration names.
-  public static func method(_ configuration: RunConfiguration) throws(InvalidConfiguration) -> any ContrastiveMethod {
-    let loss = configuration.loss
-    guard let mode = SupConLoss.ContrastMode(rawValue: loss.contrastMode) else {
-      throw InvalidConfiguration(description: "unknown contrast mode '\(loss.contrastMode)' (all or one)")
-    }
+  public static func method(_ configuration: RunConfiguration) throws(InvalidConfiguration) -> any TrainingMethod {
     switch configuration.method {
     case "simclr", "supcon":
+      guard let loss = configuration.loss, let mode = SupConLoss.ContrastMode(rawValue: loss.contrastMode) else {
+        throw InvalidConfiguration(description: "\(configuration.method) needs loss settings with contrast mode all or one")
+      }
       let usesLabels = configuration.method == "supcon"
       guard configuration.data.views >= (usesLabels ? 1 : 2) else {
         throw InvalidConfiguration(description: "\(configuration.method) needs at least \(usesLabels ? 1 : 2) views")
@@ -58,9 +59,31 @@ public enum TrainingSetup {
         loss: SupConLoss(
           temperature: Float(loss.temperature), baseTemperature: Float(loss.baseTemperature), contrastMode: mode),
         histogramBins: configuration.logging.histogramBins)
+    case "ce":
+      guard configuration.model.classifier != nil else { throw InvalidConfiguration(description: "ce needs a classifier") }
+      return CrossEntropyTuning()
+    case "core":
+      guard let core = configuration.fineTuning?.core, let classifier = configuration.model.classifier,
+        !configuration.model.headWidths.isEmpty
+      else {
+        throw InvalidConfiguration(description: "core needs Core-tuning settings, a classifier and a projection head")
+      }
+      guard let hardPositive = HardPairMixing.HardPositive(rawValue: core.hardPositive),
+        let normalizer = FocalSupConLoss.Normalizer(rawValue: core.normalizer)
+      else {
+        throw InvalidConfiguration(description: "unknown hard-positive mode or normaliser in config.json")
+      }
+      return CoreTuning(
+        mixing: HardPairMixing(
+          alpha: core.mixupAlpha, negativeFloor: core.negativeFloor, hardPositive: hardPositive,
+          detachOriginals: core.detachOriginals),
+        contrastive: FocalSupConLoss(
+          temperature: Float(core.temperature), baseTemperature: Float(core.baseTemperature), normalizer: normalizer),
+        eta: Float(core.eta), classes: classifier.classes, histogramBins: configuration.logging.histogramBins)
     default:
       throw InvalidConfiguration(
-        description: "unknown method '\(configuration.method)' (\(methods.joined(separator: ", ")))")
+        description:
+          "unknown method '\(configuration.method)' (\((methods + fineTuningMethods).joined(separator: ", ")))")
     }
   }
 

@@ -109,9 +109,8 @@ struct PretrainCommand: ParsableCommand {
           "the run used \(configuration.threads) thread(s), this resumption \(threads.value): the result will differ in the last bits from an uninterrupted run"
         )
       }
-      trainer = try Self.trainer(
-        configuration, train: try TrainingData.train(configuration, threads: threads),
-        heldOut: try TrainingData.heldOut(configuration, threads: threads), threads: threads,
+      trainer = try makeTrainer(
+        configuration, data: try TrainingData.splits(configuration, threads: threads), threads: threads,
         origin: reopened.run.configurationFile)
       if let checkpoint { try trainer.restore(from: checkpoint) }
       writer = reopened
@@ -120,10 +119,9 @@ struct PretrainCommand: ParsableCommand {
       let allTrain = try data.source.load(.train, threads: threads)
       let allHeldOut = try data.source.load(.test, threads: threads)
       let configuration = try resolve(train: allTrain, heldOut: allHeldOut, threads: threads)
-      trainer = try Self.trainer(
-        configuration, train: TrainingData.sample(allTrain, count: configuration.data.trainCount, seed: configuration.seed),
-        heldOut: TrainingData.sample(allHeldOut, count: configuration.data.evalCount, seed: configuration.seed),
-        threads: threads, origin: "--out \(out!)")
+      trainer = try makeTrainer(
+        configuration, data: try TrainingData.splits(configuration, train: allTrain, test: allHeldOut), threads: threads,
+        origin: "--out \(out!)")
       writer = try RunWriter.create(at: out!, configuration: configuration)
     }
     let configuration = trainer.configuration
@@ -135,17 +133,6 @@ struct PretrainCommand: ParsableCommand {
       try common.printJSON(summary)
     } else {
       print(Self.summaryLine(summary, method: configuration.method, run: writer.run.path))
-    }
-  }
-
-  /// The trainer of `configuration`; a configuration it cannot build is an error about `origin`.
-  private static func trainer(
-    _ configuration: RunConfiguration, train: ImageSet, heldOut: ImageSet, threads: ThreadCount, origin: String
-  ) throws -> Trainer {
-    do {
-      return try Trainer(configuration: configuration, train: train, heldOut: heldOut, threads: threads)
-    } catch {
-      throw FileError(origin, error.description)
     }
   }
 
@@ -205,21 +192,5 @@ struct PretrainCommand: ParsableCommand {
       logging: LoggingSettings(
         logEvery: training.logEvery ?? 10, snapshotEvery: training.snapshotEvery ?? 1,
         checkpointEvery: training.checkpointEvery ?? 100, histogramBins: 40))
-  }
-}
-
-/// The training progress bar: steps, loss, contrastive accuracy, images/s and ETA.
-private final class TrainingProgress: TrainingObserver {
-  private let bar: ProgressBar
-
-  init(label: String, initial: Int, total: Int, quiet: Bool) {
-    bar = ProgressBar(label, unit: "step", quiet: quiet, initial: initial)
-  }
-
-  func stepFinished(_ report: StepReport) throws {
-    bar.update(
-      report.step, of: report.totalSteps,
-      detail: String(format: "epoch %.2f loss %.4f acc %.3f ", report.epoch, report.loss, report.accuracy)
-        + "\(ProgressBar.format(rate: report.imagesPerSecond)) img/s")
   }
 }

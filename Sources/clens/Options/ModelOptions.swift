@@ -22,6 +22,47 @@ struct FloatList: ExpressibleByArgument, Equatable {
   var defaultValueDescription: String { values.map { String($0) }.joined(separator: ",") }
 }
 
+/// The input normalisation a model applies inside itself: `--normalize-mean --normalize-std`.
+struct NormalizationOptions: ParsableArguments {
+  @Option(help: "Per-channel mean subtracted inside the model (one value, or one per channel); inputs stay in [0, 1].")
+  var normalizeMean: FloatList?
+
+  @Option(help: "Per-channel std the model divides by (one value, or one per channel).")
+  var normalizeStd: FloatList?
+
+  func validate() throws {
+    if (normalizeMean == nil) != (normalizeStd == nil) {
+      throw ValidationError("--normalize-mean and --normalize-std go together")
+    }
+    if let std = normalizeStd, std.values.contains(where: { $0 <= 0 }) {
+      throw ValidationError("--normalize-std values must be positive")
+    }
+  }
+
+  /// Fails unless each list has 1 or `channels` values.
+  func check(channels: Int) throws {
+    for (name, list) in [("--normalize-mean", normalizeMean), ("--normalize-std", normalizeStd)] {
+      if let list, list.values.count != 1 && list.values.count != channels {
+        throw ValidationError("\(name) needs 1 or \(channels) values (--in-channels), got \(list.values.count)")
+      }
+    }
+  }
+
+  /// The per-channel mean and std for `channels` channels (one value repeats), if given.
+  func values(channels: Int) -> (mean: [Float], std: [Float])? {
+    func perChannel(_ list: FloatList) -> [Float] {
+      list.values.count == 1 ? Array(repeating: list.values[0], count: channels) : list.values
+    }
+    return normalizeMean.flatMap { mean in normalizeStd.map { (mean: perChannel(mean), std: perChannel($0)) } }
+  }
+}
+
+/// `--strip-prefix`, for weights saved with a wrapper's prefix.
+struct StripPrefixOption: ParsableArguments {
+  @Option(help: "Use only weights whose names start with this prefix, with it removed (e.g. module.encoder_q.).")
+  var stripPrefix: String?
+}
+
 /// The shape of a ResNet encoder: `--arch --width --stem`. Unset options take the
 /// defaults of the command (torchvision's for a model a user brings; scaled to the
 /// dataset for training).
@@ -61,40 +102,21 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "Classes of the final fc layer; 0 for a backbone without fc.")
   var numClasses: Int = 10
 
-  @Option(help: "Per-channel mean subtracted inside the model (one value, or one per channel); inputs stay in [0, 1].")
-  var normalizeMean: FloatList?
+  @OptionGroup var normalization: NormalizationOptions
 
-  @Option(help: "Per-channel std the model divides by (one value, or one per channel).")
-  var normalizeStd: FloatList?
-
-  @Option(help: "Use only weights whose names start with this prefix, with it removed (e.g. module.encoder_q.).")
-  var stripPrefix: String?
+  @OptionGroup var prefix: StripPrefixOption
 
   func validate() throws {
     if inChannels < 1 { throw ValidationError("--in-channels must be at least 1") }
     if numClasses < 0 { throw ValidationError("--num-classes must be 0 (no fc) or more") }
-    if (normalizeMean == nil) != (normalizeStd == nil) {
-      throw ValidationError("--normalize-mean and --normalize-std go together")
-    }
-    for (name, list) in [("--normalize-mean", normalizeMean), ("--normalize-std", normalizeStd)] {
-      if let list, list.values.count != 1 && list.values.count != inChannels {
-        throw ValidationError("\(name) needs 1 or \(inChannels) values (--in-channels), got \(list.values.count)")
-      }
-    }
-    if let std = normalizeStd, std.values.contains(where: { $0 <= 0 }) {
-      throw ValidationError("--normalize-std values must be positive")
-    }
+    try normalization.check(channels: inChannels)
   }
 
   /// The model these options describe.
   var configuration: ResNetConfiguration {
-    func perChannel(_ list: FloatList) -> [Float] {
-      list.values.count == 1 ? Array(repeating: list.values[0], count: inChannels) : list.values
-    }
-    let normalization = normalizeMean.flatMap { mean in normalizeStd.map { (mean: perChannel(mean), std: perChannel($0)) } }
-    return ResNetConfiguration(
+    ResNetConfiguration(
       depth: encoder.arch ?? .resnet18, stem: encoder.stem ?? .imagenet, width: encoder.width ?? 64, inChannels: inChannels,
-      classes: numClasses > 0 ? numClasses : nil, normalization: normalization)
+      classes: numClasses > 0 ? numClasses : nil, normalization: normalization.values(channels: inChannels))
   }
 
   /// Builds the model and loads `--weights` strictly; the model is in evaluation mode.
@@ -102,7 +124,7 @@ struct ModelOptions: ParsableArguments {
     guard let weights else { throw ValidationError("--weights is needed (the model's safetensors file)") }
     var rng = RandomGenerator(seed: 0)
     let model = ResNet(configuration, rng: &rng)
-    try model.loadWeights(from: weights, strict: true, stripPrefix: stripPrefix)
+    try model.loadWeights(from: weights, strict: true, stripPrefix: prefix.stripPrefix)
     model.setTraining(false)
     return model
   }

@@ -1,0 +1,71 @@
+import Engine
+import Foundation
+import RunFormat
+
+/// The encoder fine-tuning starts from: a ContrastLens run or checkpoint (which names its
+/// own architecture), or safetensors weights exported from PyTorch with torchvision's
+/// names (whose architecture the user states).
+public struct Backbone: Sendable {
+  /// The encoder's tensors under torchvision's names (`conv1.weight`, `layer1.0.bn1.running_mean`).
+  public var state: [String: SafeTensor]
+  /// The encoder's architecture, when the source records it (runs and checkpoints).
+  public var configuration: ResNetConfiguration?
+  /// "run", "checkpoint" or "weights".
+  public var kind: String
+  /// The file the tensors were read from.
+  public var path: String
+  /// The run directory, when the backbone is a run's checkpoint.
+  public var run: RunDirectory?
+
+  /// Reads the backbone at `source`: a run directory (its checkpoint `checkpointName`,
+  /// default `last`), a ContrastLens checkpoint, or plain safetensors weights, with
+  /// `stripPrefix` removed from their keys (e.g. `module.encoder_q.`).
+  public static func load(_ source: String, checkpointName: String? = nil, stripPrefix: String? = nil)
+    throws(FileError) -> Backbone
+  {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
+      throw FileError(source, "no such run directory or weights file")
+    }
+    if isDirectory.boolValue {
+      let run = try RunDirectory(source)
+      let path = run.checkpoint(checkpointName ?? "last")
+      guard FileManager.default.fileExists(atPath: path) else {
+        throw FileError(path, "no such checkpoint (has the run saved one yet?)")
+      }
+      var backbone = try fromCheckpoint(try Checkpoint.read(path), kind: "run")
+      backbone.run = run
+      return backbone
+    }
+    let file = try SafeTensorsFile.read(source)
+    if file.metadata["format"] == CheckpointMetadata.format {
+      return try fromCheckpoint(try Checkpoint.read(source), kind: "checkpoint")
+    }
+    var state = file.tensors
+    if let stripPrefix, !stripPrefix.isEmpty {
+      state = [:]
+      for (key, value) in file.tensors where key.hasPrefix(stripPrefix) { state[String(key.dropFirst(stripPrefix.count))] = value }
+      guard !state.isEmpty else { throw FileError(source, "no tensor names start with '\(stripPrefix)' (--strip-prefix)") }
+    }
+    return Backbone(state: state, configuration: nil, kind: "weights", path: source, run: nil)
+  }
+
+  private static func fromCheckpoint(_ checkpoint: Checkpoint, kind: String) throws(FileError) -> Backbone {
+    var state = [String: SafeTensor]()
+    for (key, value) in checkpoint.model where key.hasPrefix("encoder.") { state[String(key.dropFirst(8))] = value }
+    return Backbone(
+      state: state, configuration: checkpoint.metadata.architecture.encoder, kind: kind, path: checkpoint.path, run: nil)
+  }
+
+  /// Loads the backbone into `encoder`: every encoder tensor must be present, of the
+  /// right shape and finite; extra tensors are allowed only for a classifier or head of
+  /// the source (`fc.*`), which fine-tuning replaces. The error lists every problem.
+  public func load(into encoder: ResNet) throws(FileError) {
+    let tensors = state.filter { !$0.key.hasPrefix("fc.") }
+    do {
+      try encoder.loadStateDict(tensors, strict: true)
+    } catch {
+      throw FileError(path, "the backbone does not fit the encoder: " + error.details)
+    }
+  }
+}

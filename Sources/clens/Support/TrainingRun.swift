@@ -1,0 +1,32 @@
+import Engine
+import Foundation
+import RunFormat
+import Training
+
+/// The training progress bar: steps, loss, accuracy (contrastive or classification), images/s and ETA.
+final class TrainingProgress: TrainingObserver {
+  private let bar: ProgressBar
+
+  init(label: String, initial: Int, total: Int, quiet: Bool) {
+    bar = ProgressBar(label, unit: "step", quiet: quiet, initial: initial)
+  }
+
+  func stepFinished(_ report: StepReport) throws {
+    bar.update(
+      report.step, of: report.totalSteps,
+      detail: String(format: "epoch %.2f loss %.4f acc %.3f ", report.epoch, report.loss, report.accuracy)
+        + "\(ProgressBar.format(rate: report.imagesPerSecond)) img/s")
+  }
+}
+
+/// The trainer of `configuration` on `data`; a configuration it cannot build is an error
+/// about `origin` (the run's config.json, or the --out of a new run).
+func makeTrainer(_ configuration: RunConfiguration, data: TrainingData.Splits, threads: ThreadCount, origin: String)
+  throws -> Trainer
+{
+  do {
+    return try Trainer(configuration: configuration, data: data, threads: threads)
+  } catch {
+    throw FileError(origin, error.description)
+  }
+}
