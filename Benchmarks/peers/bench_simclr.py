@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""PyTorch peer of ContrastLens's SimCLR / SupCon training (CPU).
+"""PyTorch peer of ContrastLens's training (CPU): SimCLR / SupCon pre-training and
+CE / Core-tuning fine-tuning steps.
 
 Model (defined here, no torchvision model import): torchvision-style ResNet-18 with
 torchvision's parameter names, CIFAR stem (3x3 stride-1 conv1, no max-pool), base width
@@ -21,6 +22,12 @@ Modes
          `--warmup` untimed steps, then `--steps` timed ones; images = 2*B per step.
          Prints <method>_<config>_b<B>_images_per_s_best / _median (img/s),
          _step_best / _step_median (s), _params, _peak_rss (MiB).
+  finetune-step
+         fine-tuning step throughput on pre-built random inputs: CE-tuning or Core-tuning
+         (--finetune-method; the released code's hard pairs, soft-label CE over 3B rows and
+         focal SupCon, eta 0.1) of a ResNet-18 with a bias-free classifier and the
+         Contrastor head, SGD Nesterov lr 0.01; w16 = width 16, 1x28x28, batch 64;
+         w64 = width 64, 3x32x32, batch 64. Prints <method>_<config>_b64_images_per_s_best.
   train  real pre-training on Fashion-MNIST (IDX .gz files read from
          /usr/share/datasets/fashion-mnist with gzip + numpy), ResNet-18 width 16, 1 input
          channel, inputs normalised inside the model (mean 0.2860, std 0.3530; images stay
@@ -64,7 +71,7 @@ MEAN, STD = 0.2860, 0.3530
 
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=["step", "train"], help="what to run (see above)")
+    ap.add_argument("mode", choices=["step", "train", "finetune-step"], help="what to run (see above)")
     ap.add_argument("--threads", type=int, default=2,
                     help="compute threads: OMP/MKL/OpenBLAS pools and torch.set_num_threads (default 2)")
     ap.add_argument("--method", choices=["simclr", "supcon"], default="simclr",
@@ -81,6 +88,8 @@ def parse_args():
     step.add_argument("--steps", type=int, default=10, help="timed steps")
     step.add_argument("--step-lr", type=float, default=0.1, help="SGD learning rate of the timed steps")
     step.add_argument("--one", default=None, help=argparse.SUPPRESS)  # internal: a config in-process
+    step.add_argument("--finetune-method", choices=["ce", "core"], default="core",
+                      help="finetune-step mode: CE-tuning or Core-tuning (eta 0.1, alpha 1)")
     train = ap.add_argument_group("train mode")
     train.add_argument("--epochs", type=int, default=5)
     train.add_argument("--batch-size", type=int, default=256, help="images per view per step")
@@ -357,7 +366,7 @@ def run_step_config(args, name):
 
 def step_mode(args):
     if args.one:
-        run_step_config(args, args.one)
+        (run_finetune_config if args.mode == "finetune-step" else run_step_config)(args, args.one)
         return
     header()
     names = [c.strip() for c in args.configs.split(",") if c.strip()]
@@ -369,6 +378,99 @@ def step_mode(args):
         result = subprocess.run([sys.executable, os.path.abspath(__file__)] + sys.argv[1:] + ["--one", name])
         if result.returncode != 0:
             print(f"# FAILED {name}: exit status {result.returncode}", flush=True)
+
+
+# ---------------------------------------------------------------- finetune-step mode
+# Core-tuning (Vanint/Core-tuning, Core-tuning.py), our own code as the fixture script
+# scripts/fixtures/core_tuning.py has it: the released code's hard-pair generation (its
+# hard-positive argmin, detached originals), soft-label CE over the 3B rows, focal SupCon
+# (1/N normaliser, groups of equal soft labels), total = CE + 0.1 * focal.
+
+FINETUNE_CONFIGS = {"w16": (16, 1, 28, 64), "w64": (64, 3, 32, 64)}
+
+
+class FineTuneModel(nn.Module):
+    """Encoder + bias-free classifier + Contrastor (D -> D -> ReLU -> 256, normalised)."""
+
+    def __init__(self, width, in_channels, classes=10, contrast_dim=256):
+        super().__init__()
+        self.encoder = ResNet18(width, in_channels)
+        dim = self.encoder.feature_dim
+        self.classifier = nn.Linear(dim, classes, bias=False)
+        self.head = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(inplace=True), nn.Linear(dim, contrast_dim))
+
+
+def hard_pairs(features, labels, classes, alpha=1.0, floor=0.8):
+    b = features.shape[0]
+    onehot = F.one_hot(labels, classes).float()
+    unit = F.normalize(features.detach(), dim=1)
+    sim = unit @ unit.T
+    same = labels.view(-1, 1) == labels.view(1, -1)
+    eye = torch.eye(b, dtype=torch.bool)
+    perm = torch.from_numpy(np.random.permutation(b))
+    lam = torch.from_numpy(np.maximum(np.random.beta(alpha, alpha, b), floor)).float().view(-1, 1)
+    f1 = (1 - lam) * features + lam * features[perm]
+    y1 = (1 - lam) * onehot + lam * onehot[perm]
+    negative = (sim * (~same).float()).argmax(dim=1)
+    positive = (sim * (same & ~eye).float()).argmin(dim=1)
+    positive = torch.where(positive == 0, torch.arange(b), positive)
+    mu = torch.from_numpy(np.random.beta(alpha, alpha, b)).float().view(-1, 1)
+    f2 = mu * features[positive] + (1 - mu) * features[negative]
+    y2 = mu * onehot[positive] + (1 - mu) * onehot[negative]
+    return torch.cat([features.detach(), f1, f2]), torch.cat([onehot, y1, y2])
+
+
+def focal_supcon(z, targets, tau=0.07):
+    groups = torch.from_numpy(np.unique(targets.detach().numpy(), axis=0, return_inverse=True)[1].reshape(-1))
+    n = z.shape[0]
+    not_self = 1 - torch.eye(n)
+    positive = (groups.view(-1, 1) == groups.view(1, -1)).float() * not_self
+    logits = z @ z.T / tau
+    logits = logits - logits.max(dim=1, keepdim=True).values.detach()
+    log_prob = logits - torch.log((torch.exp(logits) * not_self).sum(1, keepdim=True))
+    r = ((1 - torch.exp(log_prob)) * positive * log_prob).mean(1)
+    anchors = int((positive.sum(1) > 0).sum())
+    return -r.sum() / anchors if anchors else z.sum() * 0
+
+
+def run_finetune_config(args, name):
+    width, channels, size, batch = FINETUNE_CONFIGS[name]
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    model = FineTuneModel(width, channels)
+    model.train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True, weight_decay=1e-4)
+    pool = [(torch.randn(batch, channels, size, size), torch.randint(0, 10, (batch,))) for _ in range(2)]
+
+    def step(i):
+        images, labels = pool[i % len(pool)]
+        features = model.encoder(images)
+        if args.finetune_method == "ce":
+            loss = F.cross_entropy(model.classifier(features), labels)
+        else:
+            rows, targets = hard_pairs(features, labels, 10)
+            ce = -(F.log_softmax(model.classifier(rows), dim=1) * targets).sum(1).mean()
+            loss = ce + 0.1 * focal_supcon(F.normalize(model.head(rows), dim=1), targets)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    for i in range(args.warmup):
+        step(i)
+    times = []
+    for i in range(args.steps):
+        start = time.perf_counter()
+        step(args.warmup + i)
+        times.append(time.perf_counter() - start)
+    key = f"{args.finetune_method}_{name}_b{batch}"
+    print(f"# {key}: ResNet-18 width {width}, {channels}x{size}x{size}, batch {batch}, SGD Nesterov, "
+          f"{args.warmup} warm-up + {args.steps} timed steps", flush=True)
+    emit(f"{key}_step_best", min(times), "s")
+    emit(f"{key}_step_median", statistics.median(times), "s")
+    emit(f"{key}_images_per_s_best", batch / min(times), "img/s")
+    emit(f"{key}_images_per_s_median", batch / statistics.median(times), "img/s")
+    emit(f"{key}_peak_rss", peak_rss_mib(), "MiB")
 
 
 # ---------------------------------------------------------------- train mode
@@ -541,7 +643,7 @@ def train_mode(args):
 
 
 if __name__ == "__main__":
-    if ARGS.mode == "step":
+    if ARGS.mode in ("step", "finetune-step"):
         step_mode(ARGS)
     else:
         train_mode(ARGS)

@@ -4,6 +4,7 @@ import Datasets
 import Engine
 import Foundation
 import RunFormat
+import Training
 
 extension PerturbationNorm: ExpressibleByArgument {}
 extension AttackKind: ExpressibleByArgument {}
@@ -101,8 +102,13 @@ struct RobustnessCommand: ParsableCommand {
   @Option(help: "Square Attack queries per image in the gradient-free check.")
   var squareQueries: Int = 100
 
-  @Option(name: .customLong("run"), help: "Run directory: results go to its analysis/ folder.")
+  @Option(
+    name: .customLong("run"),
+    help: "Run directory: results go to its analysis/ folder; without --weights its fine-tuned model is attacked, on its dataset's test split.")
   var runDirectory: String?
+
+  @Option(help: "With --run and no --weights: which checkpoint of the run. (default: best, else last)")
+  var checkpoint: String?
 
   @Option(help: "Folder for the results when --run is not given.")
   var outDir: String = "."
@@ -118,8 +124,13 @@ struct RobustnessCommand: ParsableCommand {
       throw ValidationError("--images needs --labels (an integer .npy file)")
     }
     if labels != nil && images == nil { throw ValidationError("--labels goes with --images") }
-    if model.weights == nil { throw ValidationError("--weights is needed (the model's safetensors file)") }
-    if model.numClasses < 2 {
+    if model.weights == nil && runDirectory == nil {
+      throw ValidationError("give --weights FILE (with its architecture) or --run DIR (a fine-tuning run)")
+    }
+    if checkpoint != nil && (runDirectory == nil || model.weights != nil) {
+      throw ValidationError("--checkpoint picks a checkpoint of --run's model (without --weights)")
+    }
+    if model.weights != nil && model.numClasses < 2 {
       throw ValidationError("robustness needs a classifier: --num-classes must be at least 2")
     }
     if attack == .apgd {
@@ -157,10 +168,40 @@ struct RobustnessCommand: ParsableCommand {
       squareQueries: squareQueries)
   }
 
-  /// The images and their labels, from --images/--labels or the dataset options.
-  func loadExamples(threads: ThreadCount) throws -> (ImageArray, [Int]) {
+  /// The classifier to attack: `--weights` with its architecture, or the fine-tuned model
+  /// of `--run` (with the dataset it was trained on).
+  private struct Target {
+    var model: any Layer
+    var classes: Int
+    var channels: Int
+    var dataset: DatasetSource?
+  }
+
+  private func resolveTarget() throws -> Target {
+    if model.weights != nil {
+      return Target(model: try model.loadModel(), classes: model.numClasses, channels: model.inChannels, dataset: nil)
+    }
+    let run = try RunDirectory(runDirectory!)
+    let name = checkpoint ?? (FileManager.default.fileExists(atPath: run.checkpoint("best")) ? "best" : "last")
+    guard FileManager.default.fileExists(atPath: run.checkpoint(name)) else {
+      throw FileError(run.checkpoint(name), "no such checkpoint")
+    }
+    let network = try Checkpoint.read(run.checkpoint(name)).buildModel()
+    guard let classes = network.architecture.classifier?.classes, classes >= 2 else {
+      throw FileError(run.checkpoint(name), "has no classifier to attack (a pre-training run? fine-tune it first)")
+    }
+    let dataset = try data.dataset == nil ? run.configuration().map(TrainingData.source) : nil
+    return Target(
+      model: network, classes: classes, channels: network.architecture.encoder.inChannels, dataset: dataset)
+  }
+
+  /// The images and their labels, from --images/--labels, the dataset options, or the run's dataset.
+  private func loadExamples(_ target: Target, threads: ThreadCount) throws -> (ImageArray, [Int]) {
     guard let images, let labels else {
-      let set = try data.load(seed: common.seed, threads: threads)
+      var set = try (target.dataset?.load(data.split ?? .test, threads: threads)) ?? data.load(seed: common.seed, threads: threads)
+      if target.dataset != nil, let limit = data.limit, limit < set.count {
+        set = set.subset(set.stratifiedIndices(total: limit, seed: common.seed))
+      }
       return (ImageArray(set), set.labels)
     }
     let source = try ImageArray.read(images)
@@ -174,20 +215,18 @@ struct RobustnessCommand: ParsableCommand {
         labels,
         "\(values.count) labels for the \(source.count) images of \(images) (label count mismatch)")
     }
-    if let bad = values.first(where: { $0 < 0 || $0 >= model.numClasses }) {
-      throw FileError(
-        labels, "label \(bad) is not a class of the \(model.numClasses)-class model (--num-classes)"
-      )
+    if let bad = values.first(where: { $0 < 0 || $0 >= target.classes }) {
+      throw FileError(labels, "label \(bad) is not a class of the \(target.classes)-class model")
     }
     return (source, values)
   }
 
   func run() throws {
     let threadCount = common.threadCount
-    let (source, labelValues) = try loadExamples(threads: threadCount)
-    if source.channels != model.inChannels {
-      let problem =
-        "images have \(source.channels) channel(s) but the model takes \(model.inChannels) (--in-channels)"
+    let target = try resolveTarget()
+    let (source, labelValues) = try loadExamples(target, threads: threadCount)
+    if source.channels != target.channels {
+      let problem = "images have \(source.channels) channel(s) but the model takes \(target.channels)"
       if let images { throw FileError(images, problem) }
       throw ValidationError(problem)
     }
@@ -199,8 +238,7 @@ struct RobustnessCommand: ParsableCommand {
     } catch {
       throw ValidationError(error.problem)
     }
-    let classifier = LayerClassifier(
-      try model.loadModel(), image: image, classCount: model.numClasses)
+    let classifier = LayerClassifier(target.model, image: image, classCount: target.classes)
 
     let directory = runDirectory.map { $0 + "/analysis" } ?? outDir
     let reportPath = directory + "/robustness-\(norm.rawValue).json"
