@@ -70,7 +70,7 @@ let package = Package(
       name: "AnalysisTests", dependencies: ["Analysis", "RunFormat", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "RunFormatTests", dependencies: ["RunFormat", "TestSupport"]),
     .testTarget(
-      name: "TrainingTests", dependencies: ["Training", "Datasets", "RunFormat", "TestSupport"],
+      name: "TrainingTests", dependencies: ["Training", "Analysis", "Datasets", "RunFormat", "TestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(
       name: "PlottingTests", dependencies: ["Plotting", "RunFormat", "CCairo", "TestSupport"], resources: [.copy("Fixtures")]),

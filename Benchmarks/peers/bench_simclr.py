@@ -28,6 +28,12 @@ Modes
          focal SupCon, eta 0.1) of a ResNet-18 with a bias-free classifier and the
          Contrastor head, SGD Nesterov lr 0.01; w16 = width 16, 1x28x28, batch 64;
          w64 = width 64, 3x32x32, batch 64. Prints <method>_<config>_b64_images_per_s_best.
+  moco-step
+         MoCo v2 step throughput (queries of view 1 with grad, keys of view 2 by the momentum
+         encoder under no_grad with shuffle-BN emulated in 2 groups, InfoNCE against a
+         --moco-k queue, tau 0.2, SGD, the moving-average update and the enqueue), with
+         --feature-transform the FT transform first; configs as step mode (w16: 2 x 256).
+         Prints moco[-ft]_<config>_b<B>_images_per_s_best (images = 2B per step).
   train  real pre-training on Fashion-MNIST (IDX .gz files read from
          /usr/share/datasets/fashion-mnist with gzip + numpy), ResNet-18 width 16, 1 input
          channel, inputs normalised inside the model (mean 0.2860, std 0.3530; images stay
@@ -71,7 +77,7 @@ MEAN, STD = 0.2860, 0.3530
 
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=["step", "train", "finetune-step"], help="what to run (see above)")
+    ap.add_argument("mode", choices=["step", "train", "finetune-step", "moco-step"], help="what to run (see above)")
     ap.add_argument("--threads", type=int, default=2,
                     help="compute threads: OMP/MKL/OpenBLAS pools and torch.set_num_threads (default 2)")
     ap.add_argument("--method", choices=["simclr", "supcon"], default="simclr",
@@ -90,6 +96,9 @@ def parse_args():
     step.add_argument("--one", default=None, help=argparse.SUPPRESS)  # internal: a config in-process
     step.add_argument("--finetune-method", choices=["ce", "core"], default="core",
                       help="finetune-step mode: CE-tuning or Core-tuning (eta 0.1, alpha 1)")
+    step.add_argument("--feature-transform", action="store_true",
+                      help="moco-step mode: Feature Transformation (alpha_p 2.0, alpha_n 1.6, scalar draws)")
+    step.add_argument("--moco-k", type=int, default=4096, help="moco-step mode: queue size")
     train = ap.add_argument_group("train mode")
     train.add_argument("--epochs", type=int, default=5)
     train.add_argument("--batch-size", type=int, default=256, help="images per view per step")
@@ -366,7 +375,8 @@ def run_step_config(args, name):
 
 def step_mode(args):
     if args.one:
-        (run_finetune_config if args.mode == "finetune-step" else run_step_config)(args, args.one)
+        {"finetune-step": run_finetune_config, "moco-step": run_moco_config}.get(args.mode, run_step_config)(
+            args, args.one)
         return
     header()
     names = [c.strip() for c in args.configs.split(",") if c.strip()]
@@ -470,6 +480,65 @@ def run_finetune_config(args, name):
     emit(f"{key}_step_median", statistics.median(times), "s")
     emit(f"{key}_images_per_s_best", batch / min(times), "img/s")
     emit(f"{key}_images_per_s_median", batch / statistics.median(times), "img/s")
+    emit(f"{key}_peak_rss", peak_rss_mib(), "MiB")
+
+
+# ---------------------------------------------------------------- moco-step mode
+
+def run_moco_config(args, name):
+    import copy
+    width, channels, size, batch = CONFIGS[name]
+    torch.manual_seed(args.seed)
+    model = ContrastiveModel(width, channels)
+    key_model = copy.deepcopy(model)
+    for p in key_model.parameters():
+        p.requires_grad = False
+    model.train()
+    key_model.train()
+    optimizer = sgd(model, args.step_lr)
+    queue = F.normalize(torch.randn(args.moco_k, 128), dim=1)
+    state = {"ptr": 0}
+    pool = [(torch.randn(batch, channels, size, size), torch.randn(batch, channels, size, size)) for _ in range(2)]
+
+    def step(i):
+        x1, x2 = pool[i % len(pool)]
+        q = model(x1)
+        with torch.no_grad():
+            order = torch.randperm(batch)
+            k = torch.cat([key_model(part) for part in x2[order].chunk(2)])[torch.argsort(order)]
+        negatives = queue.clone()
+        if args.feature_transform:
+            lam = float(np.random.beta(2.0, 2.0)) + 1
+            mu = float(np.random.beta(1.6, 1.6))
+            perm = torch.randperm(args.moco_k)
+            q, k2 = lam * q + (1 - lam) * k, lam * k + (1 - lam) * q
+            negatives = mu * negatives + (1 - mu) * negatives[perm]
+        else:
+            k2 = k
+        logits = torch.cat([(q * k2).sum(1, keepdim=True), q @ negatives.T], dim=1) / 0.2
+        loss = F.cross_entropy(logits, torch.zeros(batch, dtype=torch.long))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            for pk, pq in zip(key_model.parameters(), model.parameters()):
+                pk.mul_(0.99).add_(pq.detach(), alpha=0.01)
+            idx = (state["ptr"] + torch.arange(batch)) % args.moco_k
+            queue[idx] = k
+            state["ptr"] = (state["ptr"] + batch) % args.moco_k
+        return loss.item()
+
+    for i in range(args.warmup):
+        step(i)
+    times = []
+    for i in range(args.steps):
+        start = time.perf_counter()
+        step(args.warmup + i)
+        times.append(time.perf_counter() - start)
+    key = f"moco{'-ft' if args.feature_transform else ''}_{name}_b{batch}"
+    emit(f"{key}_step_best", min(times), "s")
+    emit(f"{key}_images_per_s_best", 2 * batch / min(times), "img/s")
+    emit(f"{key}_images_per_s_median", 2 * batch / statistics.median(times), "img/s")
     emit(f"{key}_peak_rss", peak_rss_mib(), "MiB")
 
 
@@ -643,7 +712,7 @@ def train_mode(args):
 
 
 if __name__ == "__main__":
-    if ARGS.mode in ("step", "finetune-step"):
+    if ARGS.mode in ("step", "finetune-step", "moco-step"):
         step_mode(ARGS)
     else:
         train_mode(ARGS)

@@ -69,6 +69,17 @@ import Testing
     }
     #expect(worst < 1e-4 * largest)
     let test = x.selecting(rows: Array(150..<200))
+    // Logits are the standardised features times the weights, plus the bias.
+    let logits = probe.logits(test)
+    for row in [0, 17, 49] {
+      for k in 0..<c {
+        var expected = probe.bias[k]
+        for j in 0..<64 {
+          expected += (Double(test.values[row * 64 + j]) - probe.mean[j]) / probe.scale[j] * probe.weights[j * c + k]
+        }
+        #expect(abs(logits[row * c + k] - expected) < 1e-9 * max(1, abs(expected)))
+      }
+    }
     #expect(
       abs(
         probe.accuracy(test, labels: Array(labels[150..<200]))

@@ -85,7 +85,7 @@ import Testing
       (["finetune", "--method", "mixup", "--from", pre, "--out", dir.file("x")], "--method is needed: ce or core"),
       (["finetune", "--method", "ce", "--out", dir.file("x")], "--from is needed"),
       (["finetune", "--method", "ce", "--from", pre, "--width", "8", "--out", dir.file("x")], "records its own"),
-      (["linear-eval", "--from", pre, "--l2", "-1"], "--l2 needs non-negative numbers"),
+      (["linear-eval", "--from", pre, "--l2=-1"], "--l2 needs non-negative numbers"),
       (["knn-eval", "--from", pre, "--k", "100000"], "--k 100000 is more than"),
     ]
     for (arguments, message) in cases {

@@ -106,6 +106,49 @@ import Testing
     #expect(steps == Array(stride(from: 2, through: 32, by: 2)))
   }
 
+  @Test func mocoWithFeatureTransformationLogsBothScores() throws {
+    let dir = TemporaryDirectory()
+    let run = dir.file("moco-ft")
+    let result = try CommandLineTool.run(
+      Self.tiny + ["--method", "moco", "--feature-transform", "--moco-k", "128", "--epochs", "1", "--out", run])
+    #expect(result.status == 0, "\(result.stderr)")
+    let configuration = try #require(try RunDirectory(run).configuration())
+    #expect(configuration.moco?.featureTransform?.positiveAlpha == 2 && configuration.loss?.temperature == 0.2)
+    #expect(configuration.data.recipe == "moco-v2")
+    let scores = try RunDirectory(run).scoresFile.read().records
+    #expect(scores.allSatisfy { $0.positiveUntransformed != nil && $0.negative.count == 64 * 128 })
+    #expect(try CommandLineTool.run(["plot", "scores", run]).status == 0)
+    let wrong = try CommandLineTool.run(Self.tiny + ["--method", "simclr", "--moco-k", "128", "--out", dir.file("x")])
+    #expect(wrong.status != 0 && wrong.stderr.contains("apply to --method moco"))
+  }
+
+  @Test func fncAndSelfConRunFromTheCommandLine() throws {
+    let dir = TemporaryDirectory()
+    let fnc = dir.file("fnc")
+    let result = try CommandLineTool.run(
+      Self.tiny + ["--method", "fnc", "--support-views", "1", "--memory-multiplier", "3", "--epochs", "1", "--out", fnc])
+    #expect(result.status == 0, "\(result.stderr)")
+    let configuration = try #require(try RunDirectory(fnc).configuration())
+    #expect(configuration.data.views == 3 && configuration.data.recipe == "fnc" && configuration.fnc?.topK == 10)
+    let metrics = try RunDirectory(fnc).metricsFile.read().records
+    #expect(metrics.contains { $0.values["fnc_found_per_image"] != nil })
+    let selfcon = dir.file("selfcon")
+    let second = try CommandLineTool.run(Self.tiny + ["--method", "selfcon", "--epochs", "1", "--out", selfcon])
+    #expect(second.status == 0, "\(second.stderr)")
+    #expect(try RunDirectory(selfcon).configuration()?.model.exit == .init(stage: 2, size: "fc"))
+    // SelfCon's evaluation: a probe per exit and their ensemble.
+    let probe = try CommandLineTool.run([
+      "linear-eval", "--from", selfcon, "--limit", "300", "--l2", "1e-3", "--threads", "2", "--quiet", "--json",
+    ])
+    #expect(probe.status == 0, "\(probe.stderr)")
+    let report = try JSONDecoder().decode(LinearEvalReport.self, from: Data(probe.stdout.utf8))
+    #expect(report.heads?.map(\.name) == ["sub", "ensemble"])
+    #expect(report.heads?.allSatisfy { $0.selectedTestAccuracy > 0.1 && $0.selectedTestAccuracy <= 1 } == true)
+    let small = try CommandLineTool.run(
+      Self.tiny + ["--method", "fnc", "--support-views", "2", "--memory-multiplier", "3", "--out", dir.file("x")])
+    #expect(small.status != 0 && small.stderr.contains("--memory-multiplier must be 0 or at least"))
+  }
+
   @Test func badOptionsAndDirectoriesGetOneClearLine() throws {
     let dir = TemporaryDirectory()
     let run = dir.file("run")

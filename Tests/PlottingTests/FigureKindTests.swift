@@ -149,6 +149,21 @@ import Testing
     #expect(image.hasColor(near: png.location(panel: 0, x: 1000, y: loss)!, radius: 3, Palette.okabeIto[1]))
   }
 
+  /// An FNC run gets a fourth panel: precision and recall of its false negatives.
+  @Test func fncRunsShowDetectionPrecisionAndRecall() throws {
+    var log = trainingLog("SimCLR+FNC", scale: 1)
+    for index in log.records.indices {
+      log.records[index].values = ["fnc_precision": 0.4 + 0.4 * Double(index) / 199, "fnc_recall": Double(index) / 199 * 0.3]
+    }
+    let figure = try TrainingFigure.make([log], style: FigureStyle(width: FigureWidth.doubleColumn, dpi: 100))
+    #expect(figure.panels.count == 4)
+    let (png, image) = try RenderChecks.checkAllFormats(figure, texts: ["precision", "recall", "false negatives (%)"])
+    // Precision at step 1000 (record 100), in percent.
+    #expect(
+      image.hasColor(near: png.location(panel: 3, x: 1000, y: 40 + 40 * 100 / 199.0)!, radius: 3, Palette.okabeIto[0]))
+    #expect(try TrainingFigure.make([trainingLog("SimCLR", scale: 1)], style: style).panels.count == 3)
+  }
+
   func scoreLog(_ name: String) -> ScoreLog {
     let edges = (0...20).map { -1 + Double($0) / 10 }
     return ScoreLog(
@@ -174,6 +189,44 @@ import Testing
     // The peak of the last positive Gaussian, N(0.9, 0.01), in the darkest shade.
     let peak = 1 / (2 * Double.pi * 0.01).squareRoot()
     #expect(image.hasColor(near: png.location(panel: 1, x: 0.9, y: peak)!, radius: 2, ScoreFigure.positiveColor))
+  }
+
+  /// MoCo + FT logs the scores before the transformation too: they are drawn dashed, and
+  /// named in the legend.
+  @Test func scoresBeforeFeatureTransformationAreDrawnDashed() throws {
+    var log = scoreLog("MoCo + FT")
+    for index in log.records.indices {
+      log.records[index].positiveUntransformed = ScoreStatistics(mean: 0.5, variance: 0.01, count: 64, histogram: nil)
+      log.records[index].negativeUntransformed = ScoreStatistics(mean: -0.5, variance: 0.01, count: 4096, histogram: nil)
+    }
+    let figure = try ScoreFigure.make([log], steps: [0, 4900], style: style)
+    let (png, image) = try RenderChecks.checkAllFormats(figure, texts: ["positive before FT", "negative before FT"])
+    #expect(image.hasColor(near: png.location(panel: 0, x: 2450, y: -0.5)!, radius: 3, ScoreFigure.negativeColor))
+    let plain = try ScoreFigure.make([scoreLog("MoCo")], steps: [0, 4900], style: style)
+    let (plainPNG, plainImage) = try RenderChecks.checkAllFormats(plain, texts: ["positive"])
+    #expect(!plainImage.hasColor(near: plainPNG.location(panel: 0, x: 2450, y: -0.5)!, radius: 3, ScoreFigure.negativeColor))
+  }
+
+  /// MoCo vs MoCo + FT as the FT paper draws them: three panels, the runs overlaid; the
+  /// per-anchor variance is drawn when every record has it.
+  @Test func overlaidScoreCurvesOfTwoRuns() throws {
+    var ft = scoreLog("MoCo + FT")
+    for index in ft.records.indices {
+      ft.records[index].negative.mean = -0.2
+      ft.records[index].negative.anchorVariance = 0.05
+    }
+    var plain = scoreLog("MoCo")
+    for index in plain.records.indices { plain.records[index].negative.anchorVariance = 0.01 }
+    let wide = FigureStyle(width: FigureWidth.doubleColumn, dpi: 100)
+    let figure = try ScoreFigure.overlay([plain, ft], style: wide)
+    #expect(figure.panels.count == 3)
+    let (png, image) = try RenderChecks.checkAllFormats(
+      figure, texts: ["MoCo", "MoCo + FT", "positive mean", "negative mean", "negative variance"])
+    #expect(image.hasColor(near: png.location(panel: 1, x: 2500, y: -0.2)!, radius: 3, Palette.okabeIto[1]))
+    #expect(image.hasColor(near: png.location(panel: 2, x: 2500, y: 0.05)!, radius: 3, Palette.okabeIto[1]))
+    ft.records[3].negative.anchorVariance = nil
+    let fallback = try ScoreFigure.overlay([plain, ft], style: wide)
+    try RenderChecks.checkAllFormats(fallback, texts: ["negative variance (all pairs)"])
   }
 
   @Test func scoreHistogramsSideBySide() throws {

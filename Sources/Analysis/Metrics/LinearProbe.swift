@@ -79,8 +79,8 @@ public struct LinearProbe: Sendable {
     objective = value
   }
 
-  /// Predicted labels.
-  public func predict(_ features: FeatureMatrix) -> [Int] {
+  /// Logits [N · C] (row-major, bias included), columns in the order of `classes`.
+  public func logits(_ features: FeatureMatrix) -> [Double] {
     let n = features.rows
     let d = mean.count
     let c = classes.count
@@ -91,11 +91,21 @@ public struct LinearProbe: Sendable {
         CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(c), Int32(d), 1, x, Int32(d),
         weights, Int32(c), 0, &logits, Int32(c))
     }
-    return (0..<n).map { i in
+    for i in 0..<n { for k in 0..<c { logits[i * c + k] += bias[k] } }
+    return logits
+  }
+
+  /// Predicted labels.
+  public func predict(_ features: FeatureMatrix) -> [Int] {
+    LinearProbe.predictions(logits(features), classes: classes)
+  }
+
+  /// The class of the largest logit of each row of `logits` [N · C] (the first on ties).
+  public static func predictions(_ logits: [Double], classes: [Int]) -> [Int] {
+    let c = classes.count
+    return (0..<(logits.count / c)).map { i in
       var best = 0
-      for k in 1..<c where logits[i * c + k] + bias[k] > logits[i * c + best] + bias[best] {
-        best = k
-      }
+      for k in 1..<c where logits[i * c + k] > logits[i * c + best] { best = k }
       return classes[best]
     }
   }

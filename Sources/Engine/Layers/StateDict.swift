@@ -10,6 +10,13 @@ public struct StateDictError: Error, CustomStringConvertible, Sendable, Equatabl
   /// Entries holding NaN or infinity.
   public var nonFinite: [String]
 
+  public init(missing: [String] = [], unexpected: [String] = [], mismatched: [String] = [], nonFinite: [String] = []) {
+    self.missing = missing
+    self.unexpected = unexpected
+    self.mismatched = mismatched
+    self.nonFinite = nonFinite
+  }
+
   /// One line listing every problem.
   public var description: String { "weights do not fit the model: " + details }
 

@@ -3,7 +3,7 @@ public enum ResNetDepth: String, CaseIterable, Sendable {
   case resnet18, resnet34, resnet50
 
   /// Blocks per stage.
-  var blocks: [Int] {
+  public var blocks: [Int] {
     switch self {
     case .resnet18: [2, 2, 2, 2]
     case .resnet34, .resnet50: [3, 4, 6, 3]
@@ -12,7 +12,7 @@ public enum ResNetDepth: String, CaseIterable, Sendable {
 
   var usesBottleneck: Bool { self == .resnet50 }
   /// Output channels of a block relative to its planes.
-  var expansion: Int { usesBottleneck ? 4 : 1 }
+  public var expansion: Int { usesBottleneck ? 4 : 1 }
 }
 
 /// The first layers of a ResNet.
@@ -189,28 +189,39 @@ public final class ResNet: Layer {
     case .cifar: conv1 = resnetConv(c.inChannels, c.width, kernel: 3, stride: 1, padding: 1, rng: &rng)
     }
     bn1 = BatchNorm(features: c.width)
-    var inPlanes = c.width
+    stages = ResNet.makeStages(c, from: 0, blocks: c.depth.blocks, rng: &rng)
+    fc = c.classes.map { Linear(inFeatures: c.featureDimension, outFeatures: $0, rng: &rng) }
+  }
+
+  /// Stages `first`… of a ResNet of `configuration`, with `blocks[i]` blocks in stage i
+  /// (stages before `first` are not built), initialised as torchvision does: what a
+  /// SelfCon sub-network copies (`same`: the full block counts; `small`: half).
+  public static func makeStages(
+    _ configuration: ResNetConfiguration, from first: Int, blocks: [Int], rng: inout RandomGenerator
+  ) -> [Sequential] {
+    let c = configuration
+    precondition(blocks.count == c.depth.blocks.count && first >= 0 && first < blocks.count, "makeStages: bad stages")
+    var inPlanes = first == 0 ? c.width : (c.width << (first - 1)) * c.depth.expansion
     var stages = [Sequential]()
-    for (index, count) in c.depth.blocks.enumerated() {
+    for index in first..<blocks.count {
       let planes = c.width << index
-      var blocks = [any Layer]()
-      for b in 0..<count {
+      var layers = [any Layer]()
+      for b in 0..<max(blocks[index], 1) {
         let stride = index > 0 && b == 0 ? 2 : 1
         if c.depth.usesBottleneck {
           let block = Bottleneck(inPlanes: inPlanes, planes: planes, stride: stride, rng: &rng)
           if c.zeroInitResidual { block.bn3.weight?.assign(Tensor(zeros: [planes * 4])) }
-          blocks.append(block)
+          layers.append(block)
         } else {
           let block = BasicBlock(inPlanes: inPlanes, planes: planes, stride: stride, rng: &rng)
           if c.zeroInitResidual { block.bn2.weight?.assign(Tensor(zeros: [planes])) }
-          blocks.append(block)
+          layers.append(block)
         }
         inPlanes = planes * c.depth.expansion
       }
-      stages.append(Sequential(blocks))
+      stages.append(Sequential(layers))
     }
-    self.stages = stages
-    fc = c.classes.map { Linear(inFeatures: c.featureDimension, outFeatures: $0, rng: &rng) }
+    return stages
   }
 
   public var children: [(name: String, module: any Module)] {

@@ -28,6 +28,8 @@ public enum ScoreFigure {
 
   static let positiveColor = Palette.okabeIto[0]
   static let negativeColor = Palette.okabeIto[3]
+  /// Dashes of the scores before Feature Transformation changed them.
+  static let untransformedDash = [4.0, 2.5]
 
   /// `steps` picks the logged steps whose distributions are drawn (the nearest logged
   /// step to each); nil takes five evenly spaced ones, first and last included.
@@ -52,6 +54,12 @@ public enum ScoreFigure {
       LegendEntry("positive", .lineWithBand(positiveColor, width: width, dash: [])),
       LegendEntry("negative", .lineWithBand(negativeColor, width: width, dash: [])),
     ]
+    if runs.contains(where: { $0.records.contains { $0.positiveUntransformed != nil } }) {
+      entries += [
+        LegendEntry("positive before FT", .line(positiveColor, width: width, dash: untransformedDash, marker: nil, filled: true)),
+        LegendEntry("negative before FT", .line(negativeColor, width: width, dash: untransformedDash, marker: nil, filled: true)),
+      ]
+    }
     if Set(chosenSteps).count == 1 {
       entries += bottom[0].extraLegendEntries
       for index in bottom.indices { bottom[index].legend = .none }
@@ -79,8 +87,59 @@ public enum ScoreFigure {
       let spread = moments.map { $0.variance >= 0 ? $0.variance.squareRoot() : .nan }
       panel.addLine(Line(x: steps, y: moments.map(\.mean), color: color, label: kind), spread: spread)
     }
+    // MoCo + Feature Transformation: the scores the transformation started from, dashed.
+    let before = records.filter { $0.positiveUntransformed != nil && $0.negativeUntransformed != nil }
+    for (color, pick) in [
+      (positiveColor, { (r: ScoreRecord) in r.positiveUntransformed! }),
+      (negativeColor, { (r: ScoreRecord) in r.negativeUntransformed! }),
+    ] where !before.isEmpty {
+      var line = Line(x: before.map { Double($0.step) }, y: before.map { pick($0).mean }, color: color)
+      line.dash = untransformedDash
+      panel.add(.line(line))
+    }
     panel.legend = .none
     return panel
+  }
+
+  /// The Feature Transformation paper's figure: positive mean, negative mean and negative
+  /// variance over training, the runs overlaid in one colour each. The variance is each
+  /// anchor's over its negatives, averaged (the notebook's "neg_var"), where every record
+  /// of every run has it, and the variance over all negative pairs otherwise (named so).
+  public static func overlay(_ runs: [ScoreLog], style: FigureStyle = FigureStyle()) throws(PlotError) -> Figure {
+    guard !runs.isEmpty else { throw PlotError.empty("list of score logs") }
+    for run in runs where run.records.isEmpty { throw PlotError.empty("score log of '\(run.name)'") }
+    let perAnchor = runs.allSatisfy { $0.records.allSatisfy { $0.negative.anchorVariance != nil } }
+    let quantities: [(axis: String, value: (ScoreRecord) -> Double)] = [
+      ("positive mean", { $0.positive.mean }),
+      ("negative mean", { $0.negative.mean }),
+      (perAnchor ? "negative variance" : "negative variance (all pairs)",
+       { perAnchor ? $0.negative.anchorVariance! : $0.negative.variance }),
+    ]
+    let palette = style.theme.palette
+    var panels = quantities.map { Panel(x: Axis("step"), y: Axis($0.axis)) }
+    for (index, run) in runs.enumerated() {
+      let records = run.records.sorted { $0.step < $1.step }
+      for (panel, quantity) in quantities.enumerated() {
+        panels[panel].add(
+          .line(
+            Line(
+              x: records.map { Double($0.step) }, y: records.map(quantity.value), color: Palette.color(index, of: palette),
+              label: run.name)))
+      }
+    }
+    for index in panels.indices { panels[index].legend = .none }
+    let wide = style.isWide
+    var figure = style.figure(
+      height: wide ? 2.3 : 1.45 * 3 + 0.3, rows: wide ? 1 : 3, columns: wide ? 3 : 1, panels: panels)
+    figure.sharedX = !wide
+    figure.legend = FigureLegend(
+      entries: runs.indices.map {
+        LegendEntry(
+          runs[$0].name,
+          .line(Palette.color($0, of: palette), width: style.theme.lineWidth, dash: [], marker: nil, filled: true))
+      },
+      position: .bottom)
+    return figure
   }
 
   /// The logged records nearest to the requested steps, in step order without repeats.

@@ -14,7 +14,8 @@ public struct TrainingLog: Sendable {
 }
 
 /// Training curves: loss (with its parts when one run is shown), accuracy and learning
-/// rate over steps; several runs share colours across panels.
+/// rate over steps, and for FNC runs the precision (solid) and recall (dashed) of the
+/// detected false negatives; several runs share colours across panels.
 public enum TrainingFigure {
   /// `smoothing` in 0..<1 is the weight of an exponential moving average drawn over the
   /// faint raw curve (0 draws the raw curve only); `logLoss` puts the loss on a log axis.
@@ -28,6 +29,7 @@ public enum TrainingFigure {
     var loss = Panel(x: Axis("step"), y: Axis("loss", scale: logLoss ? .log : .linear))
     var accuracy = Panel(x: Axis("step"), y: Axis("accuracy (%)"))
     var rate = Panel(x: Axis("step"), y: Axis("learning rate"))
+    var detection = Panel(x: Axis("step"), y: Axis("false negatives (%)", lower: 0, upper: 100))
     let accuracies = runs.flatMap { $0.records.compactMap(\.accuracy) }.filter(\.isFinite)
     let percent = accuracies.contains { $0 > 1 } ? 1.0 : 100.0
     let single = runs.count == 1
@@ -52,6 +54,13 @@ public enum TrainingFigure {
           to: &accuracy, x: steps, y: records.map { ($0.accuracy ?? .nan) * percent }, color: color, label: run.name,
           smoothing: smoothing)
       }
+      for (key, dash) in [("fnc_precision", [Double]()), ("fnc_recall", DashPattern.cycle(1))]
+      where records.contains(where: { $0.values[key] != nil }) {
+        add(
+          to: &detection, x: steps, y: records.map { ($0.values[key] ?? .nan) * 100 }, color: color,
+          label: "\(single ? "" : run.name + " ")\(key == "fnc_precision" ? "precision" : "recall")", smoothing: smoothing,
+          dash: dash)
+      }
       if records.contains(where: { $0.learningRate != nil }) {
         rate.add(.line(Line(x: steps, y: records.map { $0.learningRate ?? .nan }, color: color, label: run.name)))
       }
@@ -59,9 +68,13 @@ public enum TrainingFigure {
     var panels = [loss]
     if !accuracy.layers.isEmpty { panels.append(accuracy) }
     if !rate.layers.isEmpty { panels.append(rate) }
-    // Run names go in one legend for the figure; a single run's loss parts keep theirs.
+    if !detection.layers.isEmpty { panels.append(detection) }
+    // Run names go in one legend for the figure; a single run's loss parts keep theirs,
+    // and the detection panel says which curve is precision and which recall.
     let showsParts = single && loss.legendEntries(theme: style.theme).count > 1
-    for index in panels.indices where !(showsParts && index == 0) { panels[index].legend = .none }
+    for index in panels.indices where !(showsParts && index == 0) && !(index == panels.count - 1 && !detection.layers.isEmpty) {
+      panels[index].legend = .none
+    }
     let wide = style.isWide
     let count = panels.count
     var figure = style.figure(

@@ -17,11 +17,14 @@ public struct LinearEvalReport: Sendable, Equatable, Codable {
   /// code reports; never the number to report.
   public var bestOnTestAccuracy: Double
   public var seconds: Double
+  /// A SelfCon encoder's other heads: a probe on the sub-network's features ("sub") and
+  /// the mean of both probes' logits ("ensemble"), each over the same grid.
+  public var heads: [LinearEvalHead]?
 
   public init(
     backbone: String, trainCount: Int, validationCount: Int, testCount: Int, l2: [Double],
     validationAccuracy: [Double], testAccuracy: [Double], selectedL2: Double, selectedTestAccuracy: Double,
-    bestOnTestAccuracy: Double, seconds: Double
+    bestOnTestAccuracy: Double, seconds: Double, heads: [LinearEvalHead]? = nil
   ) {
     self.backbone = backbone
     self.trainCount = trainCount
@@ -34,10 +37,11 @@ public struct LinearEvalReport: Sendable, Equatable, Codable {
     self.selectedTestAccuracy = selectedTestAccuracy
     self.bestOnTestAccuracy = bestOnTestAccuracy
     self.seconds = seconds
+    self.heads = heads
   }
 
   enum CodingKeys: String, CodingKey {
-    case backbone, l2, seconds
+    case backbone, l2, seconds, heads
     case trainCount = "train_count"
     case validationCount = "validation_count"
     case testCount = "test_count"
@@ -46,6 +50,33 @@ public struct LinearEvalReport: Sendable, Equatable, Codable {
     case selectedL2 = "selected_l2"
     case selectedTestAccuracy = "selected_test_accuracy"
     case bestOnTestAccuracy = "best_on_test_accuracy"
+  }
+}
+
+/// One more linear head of a multi-exit encoder, over the report's grid of penalties.
+public struct LinearEvalHead: Sendable, Equatable, Codable {
+  /// "sub" or "ensemble".
+  public var name: String
+  public var validationAccuracy: [Double]
+  public var testAccuracy: [Double]
+  /// Chosen on validation, as the backbone's.
+  public var selectedL2: Double
+  public var selectedTestAccuracy: Double
+
+  public init(name: String, validationAccuracy: [Double], testAccuracy: [Double], selectedL2: Double, selectedTestAccuracy: Double) {
+    self.name = name
+    self.validationAccuracy = validationAccuracy
+    self.testAccuracy = testAccuracy
+    self.selectedL2 = selectedL2
+    self.selectedTestAccuracy = selectedTestAccuracy
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case name
+    case validationAccuracy = "validation_accuracy"
+    case testAccuracy = "test_accuracy"
+    case selectedL2 = "selected_l2"
+    case selectedTestAccuracy = "selected_test_accuracy"
   }
 }
 

@@ -21,11 +21,15 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
   public var logging: LoggingSettings
   /// What fine-tuning starts from and how (fine-tuning runs only).
   public var fineTuning: FineTuningSettings?
+  /// MoCo's queue, key encoder and Feature Transformation (MoCo runs only).
+  public var moco: MoCoSettings?
+  /// FNC's detection, strategy and memory (FNC runs only).
+  public var fnc: FNCSettings?
 
   public init(
     tool: String, command: String, method: String, seed: UInt64, threads: Int, data: DataSettings,
     model: ModelArchitecture, optimization: OptimizationSettings, loss: LossSettings?, logging: LoggingSettings,
-    fineTuning: FineTuningSettings? = nil
+    fineTuning: FineTuningSettings? = nil, moco: MoCoSettings? = nil, fnc: FNCSettings? = nil
   ) {
     self.tool = tool
     self.command = command
@@ -38,10 +42,12 @@ public struct RunConfiguration: Sendable, Equatable, Codable {
     self.loss = loss
     self.logging = logging
     self.fineTuning = fineTuning
+    self.moco = moco
+    self.fnc = fnc
   }
 
   enum CodingKeys: String, CodingKey {
-    case tool, command, method, seed, threads, data, model, optimization, loss, logging
+    case tool, command, method, seed, threads, data, model, optimization, loss, logging, moco, fnc
     case fineTuning = "fine_tuning"
   }
 }
@@ -120,18 +126,36 @@ public struct ModelArchitecture: Sendable, Equatable, Codable {
   public var headWidths: [Int]
   /// The classifier, for fine-tuning; nil for pre-training.
   public var classifier: Classifier?
+  /// SelfCon's sub-network exit; nil for a single-exit network.
+  public var exit: Exit?
 
-  public init(encoder: ResNetConfiguration, headWidths: [Int], classifier: Classifier? = nil) {
+  /// A sub-network attached after an encoder stage (SelfCon, shared/spec/methods.md §3.2),
+  /// with a projection head of its own (the backbone head's widths).
+  public struct Exit: Sendable, Equatable, Codable {
+    /// The stage (1, 2 or 3) whose output the sub-network reads.
+    public var stage: Int
+    /// "fc" (pool, then a linear layer to the feature width), "small" (private copies of
+    /// the remaining stages with half their blocks) or "same" (with all their blocks).
+    public var size: String
+
+    public init(stage: Int, size: String) {
+      self.stage = stage
+      self.size = size
+    }
+  }
+
+  public init(encoder: ResNetConfiguration, headWidths: [Int], classifier: Classifier? = nil, exit: Exit? = nil) {
     self.encoder = encoder
     self.headWidths = headWidths
     self.classifier = classifier
+    self.exit = exit
   }
 
   /// Length of the embedding the head outputs.
   public var embeddingDimension: Int { headWidths.last ?? encoder.featureDimension }
 
   enum CodingKeys: String, CodingKey {
-    case encoder, classifier
+    case encoder, classifier, exit
     case headWidths = "head_widths"
   }
 }
@@ -362,5 +386,90 @@ public struct AdversarialTrainingSettings: Sendable, Equatable, Codable {
   enum CodingKeys: String, CodingKey {
     case norm, eps, steps
     case stepSize = "step_size"
+  }
+}
+
+/// MoCo v2 (shared/spec/methods.md §0.3, §2): the queue of negatives, the key encoder's
+/// momentum, shuffle-BN, and Feature Transformation when it is on.
+public struct MoCoSettings: Sendable, Equatable, Codable {
+  /// K, keys in the queue.
+  public var queueSize: Int
+  /// m of the key encoder's moving average.
+  public var momentum: Double
+  /// Groups the key batch is encoded in with their own BatchNorm statistics (shuffle-BN on one process).
+  public var shuffleGroups: Int
+  /// Feature Transformation; nil for plain MoCo.
+  public var featureTransform: FeatureTransformSettings?
+
+  public init(queueSize: Int, momentum: Double, shuffleGroups: Int, featureTransform: FeatureTransformSettings?) {
+    self.queueSize = queueSize
+    self.momentum = momentum
+    self.shuffleGroups = shuffleGroups
+    self.featureTransform = featureTransform
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case momentum
+    case queueSize = "queue_size"
+    case shuffleGroups = "shuffle_groups"
+    case featureTransform = "feature_transform"
+  }
+}
+
+/// Feature Transformation's settings (the README's: α_p 2.0, α_n 1.6, extrapolation,
+/// one coefficient per step).
+public struct FeatureTransformSettings: Sendable, Equatable, Codable {
+  public var positiveAlpha: Double
+  public var negativeAlpha: Double
+  /// Extrapolate the positive pair (λ ∈ [1, 2]) or interpolate it.
+  public var extrapolate: Bool
+  /// "none", "positive", "negative" or "both": which coefficients are drawn per element.
+  public var perElement: String
+
+  public init(positiveAlpha: Double, negativeAlpha: Double, extrapolate: Bool, perElement: String) {
+    self.positiveAlpha = positiveAlpha
+    self.negativeAlpha = negativeAlpha
+    self.extrapolate = extrapolate
+    self.perElement = perElement
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case extrapolate
+    case positiveAlpha = "positive_alpha"
+    case negativeAlpha = "negative_alpha"
+    case perElement = "per_element"
+  }
+}
+
+/// False Negative Cancellation (shared/spec/methods.md §4); the views are the data's
+/// (2 + support views).
+public struct FNCSettings: Sendable, Equatable, Codable {
+  /// k: at most this many false negatives per image.
+  public var topK: Int
+  /// θ: a false negative's score must exceed it.
+  public var threshold: Double
+  /// "attraction" (the released code) or "elimination".
+  public var strategy: String
+  /// "max" (the released code) or "mean" over the image's views.
+  public var aggregation: String
+  /// Memory rows as a multiple of the batch size (FNC's memory_multiplier); 0: no memory.
+  public var memoryMultiplier: Int
+  /// Decay of the EMA model that fills the memory.
+  public var emaDecay: Double
+
+  public init(topK: Int, threshold: Double, strategy: String, aggregation: String, memoryMultiplier: Int, emaDecay: Double) {
+    self.topK = topK
+    self.threshold = threshold
+    self.strategy = strategy
+    self.aggregation = aggregation
+    self.memoryMultiplier = memoryMultiplier
+    self.emaDecay = emaDecay
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case threshold, strategy, aggregation
+    case topK = "top_k"
+    case memoryMultiplier = "memory_multiplier"
+    case emaDecay = "ema_decay"
   }
 }

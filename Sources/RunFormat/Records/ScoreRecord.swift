@@ -38,12 +38,21 @@ public struct ScoreStatistics: Sendable, Equatable, Codable {
   public var count: Int
   /// Counts in fixed bins over [−1, 1], when the writer stored them.
   public var histogram: ScoreHistogram?
+  /// Mean over anchors of the unbiased variance of each anchor's scores, when logged:
+  /// the FT notebook's "neg_var" (each query's variance over the queue, averaged).
+  public var anchorVariance: Double?
 
-  public init(mean: Double, variance: Double, count: Int, histogram: ScoreHistogram? = nil) {
+  public init(mean: Double, variance: Double, count: Int, histogram: ScoreHistogram? = nil, anchorVariance: Double? = nil) {
     self.mean = mean
     self.variance = variance
     self.count = count
     self.histogram = histogram
+    self.anchorVariance = anchorVariance
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case mean, variance, count, histogram
+    case anchorVariance = "anchor_variance"
   }
 }
 
@@ -57,10 +66,49 @@ public struct ScoreRecord: Sendable, Equatable, Codable {
   public var positive: ScoreStatistics
   /// Scores of negative pairs (batch or queue negatives).
   public var negative: ScoreStatistics
+  /// The scores before a feature transformation (MoCo + FT), when one was applied.
+  public var positiveUntransformed: ScoreStatistics?
+  public var negativeUntransformed: ScoreStatistics?
+  /// Means of exp(score/τ), when logged (the FT notebook's curves).
+  public var expPositiveMean: Double?
+  public var expNegativeMean: Double?
+  /// The scores of each exit's anchors (SelfCon: sub-exits first, backbone last).
+  public var exits: [ExitScores]?
 
-  public init(step: Int, epoch: Double? = nil, positive: ScoreStatistics, negative: ScoreStatistics) {
+  public init(
+    step: Int, epoch: Double? = nil, positive: ScoreStatistics, negative: ScoreStatistics,
+    positiveUntransformed: ScoreStatistics? = nil, negativeUntransformed: ScoreStatistics? = nil,
+    expPositiveMean: Double? = nil, expNegativeMean: Double? = nil, exits: [ExitScores]? = nil
+  ) {
     self.step = step
     self.epoch = epoch
+    self.positive = positive
+    self.negative = negative
+    self.positiveUntransformed = positiveUntransformed
+    self.negativeUntransformed = negativeUntransformed
+    self.expPositiveMean = expPositiveMean
+    self.expNegativeMean = expNegativeMean
+    self.exits = exits
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case step, epoch, positive, negative, exits
+    case positiveUntransformed = "positive_untransformed"
+    case negativeUntransformed = "negative_untransformed"
+    case expPositiveMean = "exp_positive_mean"
+    case expNegativeMean = "exp_negative_mean"
+  }
+}
+
+/// The scores of one exit's anchors against every embedding of the step (SelfCon).
+public struct ExitScores: Sendable, Equatable, Codable {
+  /// "sub" for a sub-network exit, "backbone" for the encoder's.
+  public var exit: String
+  public var positive: ScoreStatistics
+  public var negative: ScoreStatistics
+
+  public init(exit: String, positive: ScoreStatistics, negative: ScoreStatistics) {
+    self.exit = exit
     self.positive = positive
     self.negative = negative
   }

@@ -1,8 +1,9 @@
 import Engine
 import RunFormat
 
-/// A training checkpoint: the model's parameters and buffers (`encoder.*`, `head.*`),
-/// the optimizer's state (`optimizer.<slot>.<parameter>`) and, in the safetensors
+/// A training checkpoint: the model's parameters and buffers (`encoder.*`, `head.*`,
+/// `classifier.*`), the optimizer's state (`optimizer.<slot>.<parameter>`), the method's
+/// state (`method.*`: MoCo's key encoder and queue) and, in the safetensors
 /// metadata, the architecture, method, step, epoch and seed, so a checkpoint rebuilds
 /// its own model and a run resumes from it exactly.
 public struct Checkpoint {
@@ -12,19 +13,25 @@ public struct Checkpoint {
   public var model: [String: SafeTensor]
   /// Optimizer tensors by `<slot>.<parameter name>` (the `optimizer.` prefix removed).
   public var optimizer: [String: SafeTensor]
+  /// Method tensors (the `method.` prefix removed).
+  public var method: [String: SafeTensor]
   /// Where it was read from.
   public var path: String
 
   private static let optimizerPrefix = "optimizer."
+  private static let methodPrefix = "method."
 
-  /// Writes `model` and `optimizer` (its parameters named as in `model`) atomically.
+  /// Writes `model`, `optimizer` (its parameters named as in `model`) and `method`'s
+  /// state atomically.
   public static func write(
-    model: Network, optimizer: any Optimizer, metadata: CheckpointMetadata, to path: String
+    model: Network, optimizer: any Optimizer, method: (any TrainingMethod)? = nil, metadata: CheckpointMetadata,
+    to path: String
   ) throws(FileError) {
     var tensors = model.stateDict()
     for (key, value) in optimizer.stateDict(names: parameterNames(of: optimizer, in: model)) {
       tensors[optimizerPrefix + key] = value
     }
+    for (key, value) in method?.stateDict() ?? [:] { tensors[methodPrefix + key] = value }
     try SafeTensorsFile(tensors: tensors, metadata: try metadata.strings).write(to: path)
   }
 
@@ -34,14 +41,17 @@ public struct Checkpoint {
     let metadata = try CheckpointMetadata(strings: file.metadata, path: path)
     var model = [String: SafeTensor]()
     var optimizer = [String: SafeTensor]()
+    var method = [String: SafeTensor]()
     for (key, value) in file.tensors {
       if key.hasPrefix(optimizerPrefix) {
         optimizer[String(key.dropFirst(optimizerPrefix.count))] = value
+      } else if key.hasPrefix(methodPrefix) {
+        method[String(key.dropFirst(methodPrefix.count))] = value
       } else {
         model[key] = value
       }
     }
-    return Checkpoint(metadata: metadata, model: model, optimizer: optimizer, path: path)
+    return Checkpoint(metadata: metadata, model: model, optimizer: optimizer, method: method, path: path)
   }
 
   /// The model the checkpoint holds, loaded strictly (every tensor present, finite, of
@@ -69,6 +79,15 @@ public struct Checkpoint {
       try target.loadStateDict(optimizer, names: Self.parameterNames(of: target, in: model))
     } catch {
       throw FileError(path, "optimizer state does not fit: " + error.details)
+    }
+  }
+
+  /// Restores `target`'s state (MoCo's key encoder and queue).
+  public func restoreMethod(_ target: any TrainingMethod) throws(FileError) {
+    do {
+      try target.loadStateDict(method)
+    } catch {
+      throw FileError(path, "method state does not fit: " + error.details)
     }
   }
 

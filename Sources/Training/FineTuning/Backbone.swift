@@ -16,6 +16,20 @@ public struct Backbone: Sendable {
   public var path: String
   /// The run directory, when the backbone is a run's checkpoint.
   public var run: RunDirectory?
+  /// A SelfCon checkpoint's sub-network: where it reads, and its tensors without `exit.`.
+  public var subNetwork: (exit: ModelArchitecture.Exit, state: [String: SafeTensor])?
+
+  public init(
+    state: [String: SafeTensor], configuration: ResNetConfiguration?, kind: String, path: String, run: RunDirectory?,
+    subNetwork: (exit: ModelArchitecture.Exit, state: [String: SafeTensor])? = nil
+  ) {
+    self.state = state
+    self.configuration = configuration
+    self.kind = kind
+    self.path = path
+    self.run = run
+    self.subNetwork = subNetwork
+  }
 
   /// Reads the backbone at `source`: a run directory (its checkpoint `checkpointName`,
   /// default `last`), a ContrastLens checkpoint, or plain safetensors weights, with
@@ -51,10 +65,30 @@ public struct Backbone: Sendable {
   }
 
   private static func fromCheckpoint(_ checkpoint: Checkpoint, kind: String) throws(FileError) -> Backbone {
-    var state = [String: SafeTensor]()
-    for (key, value) in checkpoint.model where key.hasPrefix("encoder.") { state[String(key.dropFirst(8))] = value }
+    func stripped(_ prefix: String) -> [String: SafeTensor] {
+      var state = [String: SafeTensor]()
+      for (key, value) in checkpoint.model where key.hasPrefix(prefix) { state[String(key.dropFirst(prefix.count))] = value }
+      return state
+    }
+    let architecture = checkpoint.metadata.architecture
     return Backbone(
-      state: state, configuration: checkpoint.metadata.architecture.encoder, kind: kind, path: checkpoint.path, run: nil)
+      state: stripped("encoder."), configuration: architecture.encoder, kind: kind, path: checkpoint.path, run: nil,
+      subNetwork: architecture.exit.map { ($0, stripped("exit.")) })
+  }
+
+  /// The SelfCon sub-network of the checkpoint, built for `encoder` and loaded, in
+  /// evaluation mode; nil for a backbone without one.
+  public func loadSubNetwork(encoder: ResNetConfiguration) throws(FileError) -> SubNetworkExit? {
+    guard let subNetwork else { return nil }
+    var rng = RandomGenerator(seed: 0)
+    let branch = ExitBranch(subNetwork.exit, encoder: encoder, rng: &rng)
+    do {
+      try branch.loadStateDict(subNetwork.state, strict: true)
+    } catch {
+      throw FileError(path, "the sub-network does not fit its architecture: " + error.details)
+    }
+    branch.setTraining(false)
+    return SubNetworkExit(branch: branch, stage: subNetwork.exit.stage)
   }
 
   /// Loads the backbone into `encoder`: every encoder tensor must be present, of the

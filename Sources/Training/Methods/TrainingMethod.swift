@@ -11,6 +11,23 @@ public protocol TrainingMethod: AnyObject {
   var views: Int { get }
   /// The loss of `batch` (from the step's random stream `rng`), with what to log.
   func step(model: Network, batch: Batch, rng: inout RandomGenerator) -> MethodStep
+  /// After each optimizer update (MoCo moves its key encoder and its queue here).
+  func didUpdate(model: Network)
+  /// What the method keeps between steps (key encoder, queue), saved with checkpoints
+  /// under `method.`; empty for stateless methods.
+  func stateDict() -> [String: SafeTensor]
+  /// Restores a state saved by `stateDict()`.
+  func loadStateDict(_ state: [String: SafeTensor]) throws(StateDictError)
+}
+
+extension TrainingMethod {
+  public func didUpdate(model: Network) {}
+  public func stateDict() -> [String: SafeTensor] { [:] }
+  public func loadStateDict(_ state: [String: SafeTensor]) throws(StateDictError) {
+    guard state.isEmpty else {
+      throw StateDictError(missing: [], unexpected: state.keys.sorted(), mismatched: [], nonFinite: [])
+    }
+  }
 }
 
 /// What one step of a method produced.
@@ -23,12 +40,18 @@ public struct MethodStep {
   public var accuracy: Double
   /// Positive and negative pair scores, for methods with a contrastive term.
   public var scores: PairScores?
+  /// Other numbers the run logs with the step (FNC's detection statistics).
+  public var values: [String: Double]
 
-  public init(loss: Tensor, lossParts: [String: Double] = [:], accuracy: Double, scores: PairScores? = nil) {
+  public init(
+    loss: Tensor, lossParts: [String: Double] = [:], accuracy: Double, scores: PairScores? = nil,
+    values: [String: Double] = [:]
+  ) {
     self.loss = loss
     self.lossParts = lossParts
     self.accuracy = accuracy
     self.scores = scores
+    self.values = values
   }
 }
 

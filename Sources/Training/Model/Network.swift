@@ -16,6 +16,9 @@ public final class Network: Layer {
   public let head: Sequential?
   /// The classifier on the encoder's features; nil for pre-training.
   public let classifier: Linear?
+  /// SelfCon's sub-network exit and its projection head; nil for a single exit.
+  public let exit: ExitBranch?
+  public let exitHead: Sequential?
 
   /// A freshly initialised model; `rng` draws the weights (encoder, head, classifier).
   public init(_ architecture: ModelArchitecture, rng: inout RandomGenerator) {
@@ -27,13 +30,32 @@ public final class Network: Layer {
     classifier = architecture.classifier.map {
       Linear(inFeatures: dimension, outFeatures: $0.classes, bias: $0.bias, rng: &rng)
     }
+    exit = architecture.exit.map { ExitBranch($0, encoder: architecture.encoder, rng: &rng) }
+    exitHead =
+      architecture.exit == nil || architecture.headWidths.isEmpty
+      ? nil : Sequential.mlp([dimension] + architecture.headWidths, rng: &rng)
   }
 
   public var children: [(name: String, module: any Module)] {
     var result: [(name: String, module: any Module)] = [("encoder", encoder)]
     if let head { result.append(("head", head)) }
     if let classifier { result.append(("classifier", classifier)) }
+    if let exit { result.append(("exit", exit)) }
+    if let exitHead { result.append(("exit_head", exitHead)) }
     return result
+  }
+
+  /// SelfCon's forward pass: the pooled features of the sub-network exit and of the
+  /// encoder, and their L2-normalised embeddings (sub-exit first).
+  public func forwardExits(_ images: Tensor) -> (features: [Tensor], embeddings: [Tensor]) {
+    guard let exit, let exitHead, let stage = architecture.exit?.stage else {
+      preconditionFailure("Network.forwardExits: the model has no sub-network exit")
+    }
+    let out = encoder.forward(images)
+    let subFeatures = exit(out.stages[stage - 1])
+    return (
+      [subFeatures, out.features], [exitHead(subFeatures).l2Normalized(alongAxis: 1), embed(out.features)]
+    )
   }
 
   /// Pooled encoder features [N, D] of images [N, C, H, W].

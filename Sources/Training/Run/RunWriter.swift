@@ -79,12 +79,13 @@ public final class RunWriter {
   /// Writes `checkpoints/last.safetensors` (and a copy under each name of `keepAs`),
   /// then the index. The logs are flushed to disk first, so they never lag a checkpoint.
   public func writeCheckpoint(
-    model: Network, optimizer: any Optimizer, metadata: CheckpointMetadata, keepAs names: [String] = []
+    model: Network, optimizer: any Optimizer, method: (any TrainingMethod)? = nil, metadata: CheckpointMetadata,
+    keepAs names: [String] = []
   ) throws(FileError) {
     metrics.synchronize()
     scoreAppender?.synchronize()
     for file in ["last"] + names {
-      try Checkpoint.write(model: model, optimizer: optimizer, metadata: metadata, to: run.checkpoint(file))
+      try Checkpoint.write(model: model, optimizer: optimizer, method: method, metadata: metadata, to: run.checkpoint(file))
       index.record(.init(file: file + ".safetensors", step: metadata.step, epoch: metadata.epoch))
     }
     try JSONOutput.write(index, to: run.checkpointIndexFile)

@@ -87,6 +87,7 @@ public final class Trainer {
     }
     try checkpoint.restoreModel(model)
     try checkpoint.restoreOptimizer(optimizer, model: model)
+    try checkpoint.restoreMethod(method)
     step = checkpoint.metadata.step
     bestValidation = checkpoint.metadata.bestValidationAccuracy.map { ($0, checkpoint.metadata.bestValidationStep ?? 0) }
     lastCheckpointStep = step
@@ -115,6 +116,7 @@ public final class Trainer {
           var losses = [Double]()
           var accuracies = [Double]()
           var parts = [String: Double]()
+          var stepValues = [String: Double]()
           var scores: PairScores?
           for micro in 0..<accumulation {
             guard let batch = batches.next() else {
@@ -134,11 +136,13 @@ public final class Trainer {
             losses.append(loss)
             accuracies.append(output.accuracy)
             for (name, value) in output.lossParts { parts[name, default: 0] += value / Double(accumulation) }
+            for (name, value) in output.values { stepValues[name, default: 0] += value / Double(accumulation) }
             scores = output.scores ?? scores
             clock.images += batch.count
           }
           optimizer.step()
           optimizer.clearGradients()
+          method.didUpdate(model: model)
           step += 1
           let loss = losses.reduce(0, +) / Double(accumulation)
           let accuracy = accuracies.reduce(0, +) / Double(accumulation)
@@ -151,7 +155,7 @@ public final class Trainer {
           for observer in observers { try observer.stepFinished(report) }
 
           let endOfEpoch = step % o.stepsPerEpoch == 0
-          var evaluation = [String: Double]()
+          var evaluation = stepValues
           var improved = false
           let completedEpochs = step / o.stepsPerEpoch
           let snapshotDue =
@@ -185,7 +189,10 @@ public final class Trainer {
               imagesPerSecond: elapsed > 0 ? Double(clock.images) / elapsed : nil, lossParts: parts,
               values: evaluation)
             let scoreRecord = scores.map {
-              ScoreRecord(step: step, epoch: epoch, positive: $0.positive, negative: $0.negative)
+              ScoreRecord(
+                step: step, epoch: epoch, positive: $0.positive, negative: $0.negative,
+                positiveUntransformed: $0.untransformed?.positive, negativeUntransformed: $0.untransformed?.negative,
+                expPositiveMean: $0.expMeans?.positive, expNegativeMean: $0.expMeans?.negative, exits: $0.exits)
             }
             try writer?.log(metrics, scoreRecord)
             for observer in observers { try observer.logged(metrics, scoreRecord) }
@@ -196,7 +203,8 @@ public final class Trainer {
             var kept = [String]()
             if snapshotDue { kept.append(RunDirectory.snapshotTag(epoch: completedEpochs)) }
             if improved { kept.append("best") }
-            try writer.writeCheckpoint(model: model, optimizer: optimizer, metadata: metadata(), keepAs: kept)
+            try writer.writeCheckpoint(
+              model: model, optimizer: optimizer, method: method, metadata: metadata(), keepAs: kept)
             lastCheckpointStep = step
             for observer in observers { try observer.checkpointSaved(step: step) }
           }

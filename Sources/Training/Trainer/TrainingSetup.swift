@@ -6,7 +6,7 @@ import RunFormat
 /// the same initial model, optimizer and method.
 public enum TrainingSetup {
   /// The methods `clens pretrain` trains.
-  public static let methods = ["simclr", "supcon"]
+  public static let methods = ["simclr", "supcon", "moco", "selfcon", "fnc"]
   /// The methods `clens finetune` trains.
   public static let fineTuningMethods = ["ce", "core"]
 
@@ -59,6 +59,56 @@ public enum TrainingSetup {
         loss: SupConLoss(
           temperature: Float(loss.temperature), baseTemperature: Float(loss.baseTemperature), contrastMode: mode),
         histogramBins: configuration.logging.histogramBins)
+    case "selfcon":
+      guard let loss = configuration.loss, configuration.model.exit != nil, !configuration.model.headWidths.isEmpty,
+        let mode = SupConLoss.ContrastMode(rawValue: loss.contrastMode)
+      else {
+        throw InvalidConfiguration(description: "selfcon needs loss settings, a sub-network exit and a projection head")
+      }
+      return SelfConMethod(
+        usesLabels: loss.usesLabels,
+        loss: SupConLoss(
+          temperature: Float(loss.temperature), baseTemperature: Float(loss.baseTemperature), contrastMode: mode),
+        histogramBins: configuration.logging.histogramBins)
+    case "moco":
+      guard let loss = configuration.loss, let moco = configuration.moco, !configuration.model.headWidths.isEmpty else {
+        throw InvalidConfiguration(description: "moco needs loss and moco settings and a projection head")
+      }
+      guard configuration.data.views == 2 else { throw InvalidConfiguration(description: "moco trains on two views") }
+      var transformation: FeatureTransformation?
+      if let ft = moco.featureTransform {
+        guard let perElement = FeatureTransformation.PerElement(rawValue: ft.perElement) else {
+          throw InvalidConfiguration(description: "unknown per-element mode '\(ft.perElement)'")
+        }
+        transformation = FeatureTransformation(
+          positiveAlpha: ft.positiveAlpha, negativeAlpha: ft.negativeAlpha, extrapolate: ft.extrapolate,
+          perElement: perElement)
+      }
+      var rng = RandomGenerator(seed: configuration.seed).stream(.initialization).stream(1)
+      return MoCoMethod(
+        architecture: configuration.model, queueSize: moco.queueSize, momentum: Float(moco.momentum),
+        temperature: Float(loss.temperature), shuffleGroups: moco.shuffleGroups, transformation: transformation,
+        histogramBins: configuration.logging.histogramBins, rng: &rng)
+    case "fnc":
+      guard let loss = configuration.loss, let fnc = configuration.fnc, !configuration.model.headWidths.isEmpty else {
+        throw InvalidConfiguration(description: "fnc needs loss and fnc settings and a projection head")
+      }
+      guard let strategy = FalseNegativeCancellation.Strategy(rawValue: fnc.strategy),
+        let aggregation = FalseNegativeCancellation.Aggregation(rawValue: fnc.aggregation)
+      else {
+        throw InvalidConfiguration(description: "unknown FNC strategy or aggregation in config.json")
+      }
+      let views = configuration.data.views
+      let memorySize = fnc.memoryMultiplier * configuration.optimization.batchSize
+      guard views >= 2, fnc.memoryMultiplier == 0 || fnc.memoryMultiplier >= views else {
+        throw InvalidConfiguration(description: "fnc needs at least two views and a memory multiplier of 0 or at least the views (\(views))")
+      }
+      return FNCMethod(
+        architecture: configuration.model, views: views,
+        cancellation: FalseNegativeCancellation(
+          temperature: Float(loss.temperature), topK: fnc.topK, threshold: Float(fnc.threshold), strategy: strategy,
+          aggregation: aggregation),
+        memorySize: memorySize, emaDecay: Float(fnc.emaDecay), histogramBins: configuration.logging.histogramBins)
     case "ce":
       guard configuration.model.classifier != nil else { throw InvalidConfiguration(description: "ce needs a classifier") }
       return CrossEntropyTuning()
@@ -99,7 +149,8 @@ public enum TrainingSetup {
 
   /// The augmentation recipe of the training views.
   public static func recipe(_ configuration: RunConfiguration) throws(InvalidConfiguration) -> AugmentationRecipe {
-    guard let recipe = AugmentationRecipe(name: configuration.data.recipe) else {
+    guard let recipe = AugmentationRecipe(name: configuration.data.recipe, supportViews: max(configuration.data.views - 2, 0))
+    else {
       throw InvalidConfiguration(description: "unknown recipe '\(configuration.data.recipe)'")
     }
     return recipe

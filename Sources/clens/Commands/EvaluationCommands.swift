@@ -48,8 +48,9 @@ struct LinearEvalCommand: ParsableCommand {
       (evaluation mode, no augmentation), fits a multinomial logistic regression (L-BFGS on \
       standardised features) for each L2 penalty of --l2, selects the penalty with the best \
       validation accuracy and reports its test accuracy. The best test accuracy over the grid is \
-      printed beside it, labelled as selected on test. With a run as --from the report goes to \
-      analysis/linear-eval.json of the run.
+      printed beside it, labelled as selected on test. A SelfCon encoder also gets a probe on its \
+      sub-network's features and their ensemble (the mean of both probes' logits), as SelfCon \
+      evaluates. With a run as --from the report goes to analysis/linear-eval.json of the run.
       """)
 
   @OptionGroup(title: "Encoder") var backbone: BackboneOptions
@@ -86,25 +87,27 @@ struct LinearEvalCommand: ParsableCommand {
       throw ValidationError("linear evaluation selects its penalty on validation: --validation-fraction must be above 0")
     }
     let encoder = try backbone.encoder(for: source, images: splits.train, dataset: kind)
+    let exit = try source.loadSubNetwork(encoder: encoder.configuration)
     let progress = StagedProgress(quiet: !common.showsProgress)
     let features = withThreads(threads) {
-      FrozenFeatures(encoder: encoder, data: splits, batchSize: batchSize) { progress.update($0, unit: "img", $1, $2) }
+      FrozenFeatures(encoder: encoder, exit: exit, data: splits, batchSize: batchSize) {
+        progress.update($0, unit: "img", $1, $2)
+      }
     }
     let grid = try penalties()
-    var validationAccuracy = [Double]()
-    var testAccuracy = [Double]()
-    for (index, penalty) in grid.enumerated() {
-      let probe = try LinearProbe(fitting: features.train.features, labels: features.train.labels, l2: penalty)
-      validationAccuracy.append(probe.accuracy(features.validation!.features, labels: validation.labels))
-      testAccuracy.append(probe.accuracy(features.test.features, labels: features.test.labels))
-      progress.update("probes", unit: "fit", index + 1, grid.count)
-    }
-    let selected = validationAccuracy.indices.max { validationAccuracy[$0] < validationAccuracy[$1] }!
+    let probes = try LinearEvaluation(features, l2: grid) { progress.update("probes", unit: "fit", $0, $1) }
+    let main = probes.heads[0]
     let report = LinearEvalReport(
       backbone: source.path, trainCount: splits.train.count, validationCount: validation.count,
-      testCount: features.test.labels.count, l2: grid, validationAccuracy: validationAccuracy, testAccuracy: testAccuracy,
-      selectedL2: grid[selected], selectedTestAccuracy: testAccuracy[selected],
-      bestOnTestAccuracy: testAccuracy.max() ?? 0, seconds: Date().timeIntervalSince(started))
+      testCount: features.test.labels.count, l2: grid, validationAccuracy: main.validationAccuracy,
+      testAccuracy: main.testAccuracy, selectedL2: grid[main.selected], selectedTestAccuracy: main.testAccuracy[main.selected],
+      bestOnTestAccuracy: main.testAccuracy.max() ?? 0, seconds: Date().timeIntervalSince(started),
+      heads: probes.heads.count > 1
+        ? probes.heads.dropFirst().map {
+          LinearEvalHead(
+            name: $0.name, validationAccuracy: $0.validationAccuracy, testAccuracy: $0.testAccuracy,
+            selectedL2: grid[$0.selected], selectedTestAccuracy: $0.testAccuracy[$0.selected])
+        } : nil)
     if let run = source.run { try JSONOutput.write(report, to: run.linearEvalReportFile) }
     if common.json {
       try common.printJSON(report)
@@ -115,6 +118,9 @@ struct LinearEvalCommand: ParsableCommand {
             + "best on test %.2f%% (selected on test, not for reporting)",
           100 * report.selectedTestAccuracy, report.selectedL2, report.validationCount, report.trainCount,
           report.testCount, 100 * report.bestOnTestAccuracy))
+      for head in report.heads ?? [] {
+        print("  \(head.name) head: " + String(format: "test accuracy %.2f%% at l2 %g", 100 * head.selectedTestAccuracy, head.selectedL2))
+      }
     }
   }
 }

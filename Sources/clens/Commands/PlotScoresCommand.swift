@@ -9,7 +9,7 @@ struct PlotScoresCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "scores",
     abstract: "Draw positive/negative score mean ± std over training and their distributions at chosen steps.",
-    discussion: "Reads scores.jsonl from each run directory, or score files given directly; one column per run."
+    discussion: "Reads scores.jsonl from each run directory, or score files given directly; one column per run, or the runs overlaid with --overlay."
   )
 
   @Argument(help: "Run directories or scores.jsonl files.")
@@ -24,6 +24,11 @@ struct PlotScoresCommand: ParsableCommand {
   @Option(help: "Draw distributions as gaussian curves from the stored moments, or the stored histograms.")
   var distribution: ScoreFigure.Distribution = .gaussian
 
+  @Flag(
+    help:
+      "Overlay the runs in three panels: positive mean, negative mean and negative variance over training (the Feature Transformation paper's figure of MoCo vs MoCo + FT).")
+  var overlay = false
+
   @Option(help: "Run names in input order, comma-separated. (default: run directory names)")
   var names: String?
 
@@ -36,6 +41,7 @@ struct PlotScoresCommand: ParsableCommand {
   @OptionGroup var output: FigureOutputOptions
 
   func validate() throws {
+    if overlay && steps != nil { throw ValidationError("--steps picks distributions, which --overlay does not draw") }
     if let steps {
       for item in splitList([steps]) where Int(item) == nil {
         throw ValidationError("--steps: '\(item)' is not a whole number")
@@ -49,8 +55,11 @@ struct PlotScoresCommand: ParsableCommand {
     let read = try PlotInputs.readEach(all, file: \.scoresFile.path, read: RunFiles.readScores)
     let titles = try PlotInputs.names(names, count: all.count, inferred: read.map(\.name))
     let logs = zip(titles, read).map { ScoreLog(name: $0, records: $1.value) }
-    let figure = try ScoreFigure.make(
-      logs, steps: steps.map { splitList([$0]).compactMap { Int($0) } }, distribution: distribution, style: style)
+    let figure =
+      overlay
+      ? try ScoreFigure.overlay(logs, style: style)
+      : try ScoreFigure.make(
+        logs, steps: steps.map { splitList([$0]).compactMap { Int($0) } }, distribution: distribution, style: style)
     let written = try output.write(
       figure, out: out, defaultStem: PlotInputs.defaultStem(runs: all, name: "scores"), inputs: read.map(\.path))
     try output.report([("scores", written)], json: common.json)
