@@ -10,7 +10,8 @@
 # logistic regression on standardised features). A method whose run directory already
 # holds its last snapshot is not trained again (delete it to retrain).
 # Needs: pip install scikit-learn numpy. Takes about 2.5 hours on 2 cores.
-# Usage: Benchmarks/methods-table.sh [EPOCHS] [OUT] [METHOD...]
+# Usage: [CLENS=path/to/clens] Benchmarks/methods-table.sh [EPOCHS] [OUT] [METHOD...]
+# (CLENS: a copy of the binary to use, so that rebuilding meanwhile cannot touch it.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 epochs=${1:-5}
@@ -19,8 +20,8 @@ shift $(( $# > 2 ? 2 : $# ))
 methods=("$@")
 [ ${#methods[@]} -gt 0 ] || methods=(simclr supcon moco moco-ft selfcon fnc)
 mkdir -p "$out"
-swift build -c release --product clens >/dev/null
-clens=.build/release/clens
+clens=${CLENS:-}
+if [ -z "$clens" ]; then swift build -c release --product clens >/dev/null; clens=.build/release/clens; fi
 for name in "${methods[@]}"; do
   case $name in
     moco-ft) args=(--method moco --feature-transform) ;;

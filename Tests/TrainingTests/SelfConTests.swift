@@ -1,10 +1,46 @@
 import Analysis
 import Datasets
 import Engine
+import Foundation
 import RunFormat
 import TestSupport
 import Testing
 import Training
+
+/// SelfCon's loss over the exits against PyTorch (scripts/fixtures/selfcon.py).
+@Suite struct SelfConLossTests {
+  struct Case: Decodable {
+    var name: String
+    var batch: Int
+    var dim: Int
+    var temperature: Float
+    var base_temperature: Float
+    var labels: Bool
+  }
+
+  struct File: Decodable { var cases: [Case] }
+
+  static let file: File = try! JSONDecoder().decode(
+    File.self, from: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("selfcon.json"))))
+  static let tensors = try! SafeTensorsFile.read(Fixtures.path("selfcon.safetensors")).tensors
+
+  @Test(arguments: file.cases.map(\.name)) func matchesPyTorch(name: String) throws {
+    let c = try #require(Self.file.cases.first { $0.name == name })
+    let t = Self.tensors
+    let p = name + "."
+    let sub = try #require(t[p + "sub"]).tensor.requiringGradient()
+    let backbone = try #require(t[p + "backbone"]).tensor.requiringGradient()
+    let labels = try #require(t[p + "labels"]).floats().map { Int($0) }
+    let method = SelfConMethod(
+      usesLabels: c.labels, loss: SupConLoss(temperature: c.temperature, baseTemperature: c.base_temperature))
+    let loss = method.loss(exits: [sub, backbone], labels: labels).loss
+    let expected = try #require(t[p + "loss"]).floats()[0]
+    #expect(abs(loss.scalar - expected) <= 1e-4 * max(1, abs(expected)), "\(name): \(loss.scalar) vs \(expected)")
+    let grads = gradients(of: loss, wrt: [sub, backbone])
+    #expect(maxNormalizedError(grads[0].scalars, try #require(t[p + "grad_sub"]).floats()) < 1e-4)
+    #expect(maxNormalizedError(grads[1].scalars, try #require(t[p + "grad_backbone"]).floats()) < 1e-4)
+  }
+}
 
 /// SelfCon's multi-exit network and a tiny SelfCon run.
 @Suite struct SelfConTests {

@@ -3,7 +3,7 @@ import RunFormat
 
 /// A training checkpoint: the model's parameters and buffers (`encoder.*`, `head.*`,
 /// `classifier.*`), the optimizer's state (`optimizer.<slot>.<parameter>`), the method's
-/// state (`method.*`: MoCo's key encoder and queue) and, in the safetensors
+/// state (`method.*`: MoCo's key encoder and queue, FNC's EMA model and memory) and, in the safetensors
 /// metadata, the architecture, method, step, epoch and seed, so a checkpoint rebuilds
 /// its own model and a run resumes from it exactly.
 public struct Checkpoint {
@@ -82,7 +82,7 @@ public struct Checkpoint {
     }
   }
 
-  /// Restores `target`'s state (MoCo's key encoder and queue).
+  /// Restores `target`'s state (MoCo's key encoder and queue, FNC's EMA model and memory).
   public func restoreMethod(_ target: any TrainingMethod) throws(FileError) {
     do {
       try target.loadStateDict(method)

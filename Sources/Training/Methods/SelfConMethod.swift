@@ -24,11 +24,17 @@ public final class SelfConMethod: TrainingMethod {
     self.histogramBins = histogramBins
   }
 
+  /// The loss over unit exit embeddings (each [B, d], sub-exits first), the rows the
+  /// loss contrasts (exit-major) and their positive pairs.
+  public func loss(exits: [Tensor], labels: [Int]) -> (loss: Tensor, embeddings: Tensor, pairs: SupConLoss.PairMask) {
+    let embeddings = Tensor.concatenate(exits, alongAxis: 0)
+    let pairs = loss.pairs(batch: labels.count, views: exits.count, positives: usesLabels ? .labels(labels) : .instances)
+    return (loss.loss(embeddings, pairs: pairs), embeddings, pairs)
+  }
+
   public func step(model: Network, batch: Batch, rng: inout RandomGenerator) -> MethodStep {
     let exits = model.forwardExits(batch.tensor).embeddings
-    let embeddings = Tensor.concatenate(exits, alongAxis: 0)
-    let pairs = loss.pairs(
-      batch: batch.count, views: exits.count, positives: usesLabels ? .labels(batch.labels) : .instances)
+    let (value, embeddings, pairs) = loss(exits: exits, labels: batch.labels)
     var scores = PairScores(embeddings: embeddings, pairs: pairs, bins: histogramBins)
     let b = batch.count
     scores.exits = exits.indices.map { e in
@@ -37,6 +43,6 @@ public final class SelfConMethod: TrainingMethod {
       ) { pairs.isPositive(e * b + $0, $1) }
       return ExitScores(exit: e == exits.count - 1 ? "backbone" : "sub", positive: exit.positive, negative: exit.negative)
     }
-    return MethodStep(loss: loss.loss(embeddings, pairs: pairs), accuracy: scores.accuracy, scores: scores)
+    return MethodStep(loss: value, accuracy: scores.accuracy, scores: scores)
   }
 }
