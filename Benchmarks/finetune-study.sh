@@ -6,7 +6,8 @@
 # the backbone's linear and kNN evaluation. The budget is stated by the options below:
 # --limit LIMIT training images (10% of them held out for validation), EPOCHS epochs,
 # batch 64 x 4, lr 0.01 Nesterov, cosine over steps.
-# Usage: Benchmarks/finetune-study.sh BACKBONE_RUN [SEEDS] [EPOCHS] [LIMIT] [OUT]
+# Usage: [CLENS=path/to/clens] Benchmarks/finetune-study.sh BACKBONE_RUN [SEEDS] [EPOCHS] [LIMIT] [OUT]
+# (CLENS: a copy of the binary to use, so that rebuilding meanwhile cannot touch it.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backbone=${1:?usage: Benchmarks/finetune-study.sh BACKBONE_RUN [SEEDS] [EPOCHS] [LIMIT] [OUT]}
@@ -15,8 +16,8 @@ epochs=${3:-3}
 limit=${4:-20000}
 out=${5:-bench-results/finetune-study}
 mkdir -p "$out"
-swift build -c release --product clens >/dev/null
-clens=.build/release/clens
+clens=${CLENS:-}
+if [ -z "$clens" ]; then swift build -c release --product clens >/dev/null; clens=.build/release/clens; fi
 for seed in $(seq 0 $((seeds - 1))); do
   for method in ce core; do
     run="$out/$method-s$seed"
