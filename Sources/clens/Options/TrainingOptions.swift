@@ -10,12 +10,12 @@ struct TrainingOptions: ParsableArguments {
   @Option(help: "Epochs (passes over the training images). (default: 5)")
   var epochs: Int?
 
-  @Option(help: "Images per step (each contributes --views views). (default: 256, or the training set's size if smaller)")
+  @Option(help: "Images per step (in pretrain each contributes --views views). (default: pretrain 256, finetune 64; the training set's size if smaller)")
   var batchSize: Int?
 
   @Option(
     help:
-      "Peak learning rate. (default: 0.25 at batch 1024, scaled linearly: 0.0625 at batch 256; half SupContrast's rate, which without its long warm-up collapsed short runs)"
+      "Peak learning rate. (default: pretrain 0.25 at batch 1024, scaled linearly: 0.0625 at batch 256, half SupContrast's rate, which without its long warm-up collapsed short runs; finetune 0.01, Core-tuning's)"
   )
   var lr: Double?
 
