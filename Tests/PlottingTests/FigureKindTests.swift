@@ -79,6 +79,29 @@ import Testing
     #expect(image.hasColor(near: png.location(panel: 0, x: 2, y: 60)!, radius: 2, Palette.okabeIto[1]))
     // The l2 curve has no ε = 0 point: its clean accuracy is marked there.
     #expect(image.hasColor(near: png.location(panel: 1, x: 0, y: 90)!, radius: 3, Palette.okabeIto[0]))
+    // ... and the curve starts there: the segment to ε = 0.25 passes through (0.125, 75).
+    #expect(image.hasColor(near: png.location(panel: 1, x: 0.125, y: 75)!, radius: 2, Palette.okabeIto[0]))
+  }
+
+  /// A report's 95 % interval is drawn as a band around its curve, and the title says
+  /// which attack and how many examples.
+  @Test func robustnessCurvesDrawTheirIntervalsAndNameTheAttack() throws {
+    let curve = RobustnessCurve(
+      name: "Core-tuning", norm: .l2, eps: [0.5, 1.5], robustAccuracy: [0.6, 0.3], cleanAccuracy: 0.9,
+      interval: [[0.4, 0.8], [0.1, 0.5]], attack: "PGD-10", images: 300)
+    let figure = try RobustnessFigure.make([curve], style: style)
+    let (png, image) = try RenderChecks.checkAllFormats(figure, texts: ["Core-tuning", "ℓ₂ PGD-10, n = 300", "95 % interval"])
+    // Inside the band (ε 0.5, 72 %) the curve's colour shows faintly; below it (ε 1, 12 %) it does not.
+    let blue = Palette.okabeIto[0]
+    let faint = Color(red: 0.2 * blue.red + 0.8, green: 0.2 * blue.green + 0.8, blue: 0.2 * blue.blue + 0.8)
+    let inside = png.location(panel: 0, x: 0.5, y: 72)!, outside = png.location(panel: 0, x: 1.0, y: 12)!
+    #expect(image.hasColor(near: inside, radius: 1, faint, tolerance: 20))
+    #expect(!image.hasColor(near: outside, radius: 1, faint, tolerance: 20))
+    #expect(throws: PlotError.self) {
+      var broken = curve
+      broken.interval = [[0.4, 0.8]]
+      return try RobustnessFigure.make([broken], style: style)
+    }
   }
 
   /// A run-directory name longer than the page is shortened in the middle (its start
@@ -147,6 +170,32 @@ import Testing
     // The second run's loss at step 1000 is 0.8 · (2e⁻² + 0.2), on a log axis.
     let loss = 0.8 * (2 * exp(-2.0) + 0.2)
     #expect(image.hasColor(near: png.location(panel: 0, x: 1000, y: loss)!, radius: 3, Palette.okabeIto[1]))
+  }
+
+  /// Two runs keep their loss parts: dashed in each run's colour, named in the loss legend.
+  @Test func trainingCurvesOfTwoRunsKeepTheLossParts() throws {
+    let figure = try TrainingFigure.make(
+      [trainingLog("CE", scale: 1), trainingLog("Core", scale: 0.8)], style: FigureStyle(width: FigureWidth.doubleColumn, dpi: 100))
+    let (png, image) = try RenderChecks.checkAllFormats(figure, texts: ["CE", "Core", "ce", "con"])
+    // The second run's "ce" part at step 1000: 0.8 · 2e⁻², in the second run's colour.
+    #expect(image.hasColor(near: png.location(panel: 0, x: 1000, y: 0.8 * 2 * exp(-2.0))!, radius: 3, Palette.okabeIto[1]))
+  }
+
+  /// Smoothing weighs training steps, not logged points: across a gap of Δ steps it is
+  /// the per-step average with the value held over the gap.
+  @Test func smoothingIsPerTrainingStep() throws {
+    let w = 0.9
+    let smoothed = TrainingFigure.exponentialMovingAverage([1, 3, 5], at: [0, 10, 11], weight: w)
+    var average = 0.0, correction = 0.0
+    var perStep = [Double]()
+    for (step, value) in [1.0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 5].enumerated() {
+      average = w * average + (1 - w) * value
+      correction = w * correction + (1 - w)
+      if [0, 10, 11].contains(step) { perStep.append(average / correction) }
+    }
+    #expect(zip(smoothed, perStep).allSatisfy { abs($0 - $1) < 1e-12 } && smoothed.count == 3, "\(smoothed) vs \(perStep)")
+    let gap = TrainingFigure.exponentialMovingAverage([1, .nan, 5], at: [0, 1, 2], weight: w)
+    #expect(gap[1].isNaN && gap[2].isFinite)
   }
 
   /// An FNC run gets a fourth panel: precision and recall of its false negatives.
@@ -265,7 +314,7 @@ import Testing
     let top = density.indices.max { density[$0] < density[$1] }!
     #expect(abs(grid[top] - 2 * Double.pi / 3) < 0.1)
     #expect(
-      image.hasColor(near: png.location(panel: 2, x: grid[top], y: density[top])!, radius: 3, Palette.okabeIto[1]))
+      image.hasColor(near: png.location(panel: 3, x: grid[top], y: density[top])!, radius: 3, Palette.okabeIto[1]))
   }
 
   @Test func hypersphereOfHighDimensionalFeaturesSamplesPairs() throws {
@@ -292,6 +341,30 @@ import Testing
     #expect(figure.rows == 2 && figure.sameYScaleInColumns)
     try RenderChecks.checkAllFormats(figure, texts: ["A: all pairs", "B: all pairs"])
   }
+
+  /// Several runs: each row names its run once, the other columns are titled in the first
+  /// row only, so titles never run into each other.
+  @Test func hypersphereRowsTitleTheirColumnsOnce() throws {
+    let sets = ["A", "B"].map { name in
+      FeatureSet(
+        name: name, values: (0..<400).map { Float(sin(Double($0) + Double(name.count))) }, dimension: 4,
+        labels: (0..<100).map { $0 % 2 }, positives: (0..<400).map { Float(cos(Double($0))) })
+    }
+    let figure = try HypersphereFigure.make(sets, style: style)
+    #expect(figure.panels.map(\.title) == ["A: all pairs", figure.panels[1].title, "same-class pairs", "B: all pairs", figure.panels[4].title, nil])
+    #expect(figure.panels[1].title?.hasPrefix("positive pairs, mean ") == true && figure.panels[4].title?.hasPrefix("mean ") == true)
+  }
+
+  /// Cosine axes span [0, 1] when no sampled pair is negative, [-1, 1] otherwise.
+  @Test func hypersphereCosineAxesStartAtZeroWhenEveryPairIsPositive() throws {
+    let positive = FeatureSet(name: "P", values: (0..<400).map { Float(1.5 + sin(Double($0))) }, dimension: 4)
+    let mixed = FeatureSet(name: "M", values: (0..<400).map { Float(sin(Double($0))) }, dimension: 4)
+    for (set, lower) in [(positive, 0.0), (mixed, -1.0)] {
+      let figure = try HypersphereFigure.make([set], style: style)
+      #expect(figure.panels[0].x.lower == lower, "\(set.name)")
+    }
+  }
+
 
   @Test func alignUniformPlaneNamesEveryRun() throws {
     let figure = try AlignUniformPlaneFigure.make(

@@ -40,11 +40,19 @@ public struct Panel: Sendable {
   /// Adds a layer on top of the others.
   public mutating func add(_ layer: Layer) { layers.append(layer) }
 
-  /// A line with a shaded band of ± `spread` around it (the band drawn first).
-  public mutating func addLine(_ line: Line, spread: [Double]) {
+  /// A line with a shaded band of ± `spread` around it (the band drawn first), cut at
+  /// `range` when given.
+  public mutating func addLine(_ line: Line, spread: [Double], within range: ClosedRange<Double>? = nil) {
     var line = line
     line.legendShowsBand = true
-    layers.append(.band(Band(x: line.x, mean: line.y, spread: spread, color: line.color)))
+    var band = Band(x: line.x, mean: line.y, spread: spread, color: line.color)
+    if let range {
+      // A band of a bounded quantity (a cosine) stops at its bounds; NaN still splits it.
+      func clamp(_ value: Double) -> Double { value.isNaN ? value : Swift.min(Swift.max(value, range.lowerBound), range.upperBound) }
+      band.lower = band.lower.map(clamp)
+      band.upper = band.upper.map(clamp)
+    }
+    layers.append(.band(band))
     layers.append(.line(line))
   }
 

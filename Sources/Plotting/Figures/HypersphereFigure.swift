@@ -48,31 +48,50 @@ public enum HypersphereFigure {
     var classes = Set<Int>()
     let rng = RandomGenerator(seed: seed)
     try checkClassNames(classNames, covering: Set(sets.flatMap { $0.labels ?? [] }))
-    for (index, set) in sets.enumerated() {
-      let prefix = sets.count > 1 ? "\(set.name): " : ""
-      let unit = try UnitFeatures(set)
+    let units = try sets.map { set throws(PlotError) in try UnitFeatures(set) }
+    // Pair similarities of every run first, so that all cosine axes share one range:
+    // [0, 1] when no sampled pair is negative, [-1, 1] otherwise.
+    var pairSets = [PairSimilarities]()
+    for (index, unit) in units.enumerated() where unit.dimension > 2 {
+      var stream = rng.stream(UInt64(index))
+      let pairs = try PairSimilarities(unit, rng: &stream)
+      notes["\(index).pairs"] = Double(pairs.all.count)
+      pairSets.append(pairs)
+    }
+    let cosineLower = pairSets.allSatisfy { $0.minimum >= 0 } ? 0.0 : -1.0
+    var pairIndex = 0
+    for (index, unit) in units.enumerated() {
+      let set = sets[index]
+      // Several runs: one row each, the run named in its first panel; the other panels
+      // are titled in the first row only (their columns say what they hold).
+      let first = index == 0
+      func title(_ text: String, leading: Bool = false) -> String? {
+        if sets.count == 1 { return text }
+        if leading { return "\(set.name): \(text)" }
+        return first ? text : nil
+      }
       if let labels = set.labels { classes.formUnion(labels) }
       notes["\(index).skipped_rows"] = Double(unit.skippedRows)
       var panels = [Panel]()
       if set.dimension == 2 {
-        panels.append(try circleDensity(unit, title: prefix + "features on S¹"))
+        panels.append(try circleDensity(unit, title: title("features on S¹", leading: true)))
         let kappa = Density.vonMisesConcentration(unit.angles)
         notes["\(index).von_mises_kappa"] = kappa
-        panels.append(try angleDensity(unit, kappa: kappa, title: prefix + "angles", theme: style.theme))
+        panels.append(try angleDensity(unit, kappa: kappa, title: title("angles"), theme: style.theme))
+        if unit.positives != nil { panels.append(alignment(unit, title: title("positive pairs"))) }
         if unit.labels != nil {
           panels.append(
-            try classAngleDensity(unit, kappa: kappa, title: prefix + "angles per class", theme: style.theme))
+            try classAngleDensity(unit, kappa: kappa, title: title("angles per class"), theme: style.theme))
         }
       } else {
-        var stream = rng.stream(UInt64(index))
-        let (pairs, sampled) = try allPairs(unit, rng: &stream, title: prefix + "all pairs")
-        notes["\(index).pairs"] = Double(sampled)
-        panels.append(pairs)
+        let pairs = pairSets[pairIndex]
+        pairIndex += 1
+        panels.append(allPairs(pairs, lower: cosineLower, title: title("all pairs", leading: true)))
+        if unit.positives != nil { panels.append(alignment(unit, title: title("positive pairs"))) }
         if unit.labels != nil {
-          panels.append(try classPairs(unit, rng: &stream, title: prefix + "same-class pairs", theme: style.theme))
+          panels.append(try classPairs(pairs, lower: cosineLower, title: title("same-class pairs"), theme: style.theme))
         }
       }
-      if unit.positives != nil { panels.append(alignment(unit, title: prefix + "positive pairs")) }
       rows.append(panels)
     }
     let columns = rows.map(\.count).max()!
@@ -80,10 +99,11 @@ public enum HypersphereFigure {
     let panels: [Panel]
     let gridRows: Int, gridColumns: Int
     if single && !style.isWide && columns > 2 {
-      // One run at column width: a 2 x 2 grid rather than a thin strip.
+      // One run at column width: one panel per row rather than a thin strip, the
+      // per-class panel last, just above the class legend.
       panels = rows[0]
-      gridColumns = 2
-      gridRows = (columns + 1) / 2
+      gridColumns = 1
+      gridRows = columns
     } else {
       // One row per run; a run with fewer panels leaves blank cells.
       panels = rows.flatMap { $0 + Array(repeating: Panel.blank, count: columns - $0.count) }
@@ -91,11 +111,13 @@ public enum HypersphereFigure {
       gridRows = rows.count
     }
     let panelWidth = style.width / Double(gridColumns)
+    let panelHeight = gridColumns == 1 ? panelWidth * 0.42 : panelWidth * 0.72
     var figure = style.figure(
-      height: Double(gridRows) * panelWidth * 0.78 + 0.35 + (single ? 0.2 : 0), rows: gridRows, columns: gridColumns,
+      height: Double(gridRows) * panelHeight + 0.35 + (single ? 0.2 : 0), rows: gridRows, columns: gridColumns,
       panels: panels)
     figure.notes = notes
     figure.sameYScaleInColumns = rows.count > 1
+    figure.sharedX = rows.count > 1
     if single, let a = sets[0].alignment, let u = sets[0].uniformity {
       figure.title = "\(sets[0].name): alignment \(TickLocator.fixed(a, 3)), uniformity \(TickLocator.fixed(u, 3))"
     } else if single {
@@ -120,7 +142,7 @@ public enum HypersphereFigure {
 
   private static func angleGrid() -> [Double] { (0...360).map { -Double.pi + 2 * Double.pi * Double($0) / 360 } }
 
-  private static func circleDensity(_ unit: UnitFeatures, title: String) throws(PlotError) -> Panel {
+  private static func circleDensity(_ unit: UnitFeatures, title: String?) throws(PlotError) -> Panel {
     let size = 121, reach = 1.3
     let density = try Density.gaussianKDE2D(x: unit.column(0), y: unit.column(1), range: -reach...reach, size: size)
     let half = reach / Double(size - 1)
@@ -138,7 +160,7 @@ public enum HypersphereFigure {
     return panel
   }
 
-  private static func angleDensity(_ unit: UnitFeatures, kappa: Double, title: String, theme: Theme) throws(PlotError)
+  private static func angleDensity(_ unit: UnitFeatures, kappa: Double, title: String?, theme: Theme) throws(PlotError)
     -> Panel
   {
     let grid = angleGrid()
@@ -154,7 +176,7 @@ public enum HypersphereFigure {
     return panel
   }
 
-  private static func classAngleDensity(_ unit: UnitFeatures, kappa: Double, title: String, theme: Theme)
+  private static func classAngleDensity(_ unit: UnitFeatures, kappa: Double, title: String?, theme: Theme)
     throws(PlotError) -> Panel
   {
     let grid = angleGrid()
@@ -171,66 +193,83 @@ public enum HypersphereFigure {
     return panel
   }
 
-  private static func alignment(_ unit: UnitFeatures, title: String) -> Panel {
+  private static func alignment(_ unit: UnitFeatures, title: String?) -> Panel {
     let distances = unit.positiveDistances()
     let histogram = Histogram(distances, bins: 40, range: 0...2)
-    var panel = Panel(title: title, x: Axis("‖z − z⁺‖", lower: 0, upper: 2), y: Axis("density", lower: 0))
-    panel.add(.bars(Bars(edges: histogram.edges, heights: histogram.density, color: Palette.okabeIto[0])))
     let mean = distances.isEmpty ? Double.nan : distances.reduce(0, +) / Double(distances.count)
-    var rule = Rule.vertical(mean, color: Palette.okabeIto[3], label: "mean \(TickLocator.fixed(mean, 2))")
+    // The mean goes in the title, not in a legend box over the histogram.
+    let stated = "mean \(TickLocator.fixed(mean, 2))"
+    var panel = Panel(
+      title: title.map { "\($0), \(stated)" } ?? stated, x: Axis("‖z − z⁺‖", lower: 0, upper: 2),
+      y: Axis("density", lower: 0))
+    panel.add(.bars(Bars(edges: histogram.edges, heights: histogram.density, color: Palette.okabeIto[0])))
+    var rule = Rule.vertical(mean, color: Palette.okabeIto[3])
     rule.width = 1
     panel.add(.rule(rule))
-    panel.legend = .inside
+    panel.legend = .none
     return panel
   }
 
-  private static func allPairs(
-    _ unit: UnitFeatures, rng: inout RandomGenerator, title: String
-  ) throws(PlotError) -> (Panel, Int) {
-    let n = unit.count
-    guard n >= 2 else { throw PlotError("\(unit.name): need at least two feature rows for pair similarities") }
-    var similarities = [Double]()
-    let total = n * (n - 1) / 2
-    if total <= pairSample {
-      for i in 0..<n { for j in (i + 1)..<n { similarities.append(unit.cosine(i, j)) } }
-    } else {
-      similarities.reserveCapacity(pairSample)
-      while similarities.count < pairSample {
-        let i = rng.int(below: n), j = rng.int(below: n)
-        if i != j { similarities.append(unit.cosine(i, j)) }
-      }
-    }
-    let histogram = Histogram(similarities, bins: 60, range: -1...1)
-    var panel = Panel(title: title, x: Axis("cosine similarity", lower: -1, upper: 1), y: Axis("density", lower: 0))
+  private static func allPairs(_ pairs: PairSimilarities, lower: Double, title: String?) -> Panel {
+    let histogram = Histogram(pairs.all, bins: lower == 0 ? 30 : 60, range: lower...1)
+    var panel = Panel(
+      title: title, x: Axis("cosine similarity", lower: lower, upper: 1), y: Axis("density", lower: 0))
     panel.add(.bars(Bars(edges: histogram.edges, heights: histogram.density, color: Palette.okabeIto[0])))
-    return (panel, similarities.count)
+    return panel
   }
 
   private static func classPairs(
-    _ unit: UnitFeatures, rng: inout RandomGenerator, title: String, theme: Theme
+    _ pairs: PairSimilarities, lower: Double, title: String?, theme: Theme
   ) throws(PlotError) -> Panel {
-    let grid = (0...200).map { -1 + Double($0) / 100 }
-    var panel = Panel(title: title, x: Axis("cosine similarity", lower: -1, upper: 1), y: Axis("density", lower: 0))
+    let points = lower == 0 ? 100 : 200
+    let grid = (0...points).map { lower + (1 - lower) * Double($0) / Double(points) }
+    var panel = Panel(
+      title: title, x: Axis("cosine similarity", lower: lower, upper: 1), y: Axis("density", lower: 0))
     panel.legend = .none
-    for (label, members) in unit.rowsByClass() where members.count >= 2 {
-      var similarities = [Double]()
-      let total = members.count * (members.count - 1) / 2
-      if total <= classPairSample {
-        for a in 0..<members.count {
-          for b in (a + 1)..<members.count { similarities.append(unit.cosine(members[a], members[b])) }
-        }
-      } else {
-        while similarities.count < classPairSample {
-          let a = members[rng.int(below: members.count)], b = members[rng.int(below: members.count)]
-          if a != b { similarities.append(unit.cosine(a, b)) }
-        }
-      }
+    for (label, similarities) in pairs.byClass {
       var line = Line(
         x: grid, y: try Density.gaussianKDE(similarities, at: grid), color: Palette.color(label, of: theme.palette))
       line.width = 1
       panel.add(.line(line))
     }
     return panel
+  }
+}
+
+/// Cosine similarities of sampled pairs of one run's features: of all rows, and of rows
+/// of the same class (classes with at least two rows, in increasing order).
+struct PairSimilarities {
+  let all: [Double]
+  let byClass: [(Int, [Double])]
+
+  /// The smallest similarity sampled.
+  var minimum: Double { min(all.min() ?? 0, byClass.flatMap(\.1).min() ?? 0) }
+
+  init(_ unit: UnitFeatures, rng: inout RandomGenerator) throws(PlotError) {
+    let n = unit.count
+    guard n >= 2 else { throw PlotError("\(unit.name): need at least two feature rows for pair similarities") }
+    all = Self.sample(members: Array(0..<n), limit: HypersphereFigure.pairSample, unit: unit, rng: &rng)
+    var byClass = [(Int, [Double])]()
+    for (label, members) in unit.rowsByClass() where members.count >= 2 {
+      byClass.append((label, Self.sample(members: members, limit: HypersphereFigure.classPairSample, unit: unit, rng: &rng)))
+    }
+    self.byClass = byClass
+  }
+
+  /// Every pair of `members` when there are at most `limit`, else `limit` random pairs.
+  private static func sample(members: [Int], limit: Int, unit: UnitFeatures, rng: inout RandomGenerator) -> [Double] {
+    var similarities = [Double]()
+    let count = members.count
+    if count * (count - 1) / 2 <= limit {
+      for a in 0..<count { for b in (a + 1)..<count { similarities.append(unit.cosine(members[a], members[b])) } }
+    } else {
+      similarities.reserveCapacity(limit)
+      while similarities.count < limit {
+        let a = members[rng.int(below: count)], b = members[rng.int(below: count)]
+        if a != b { similarities.append(unit.cosine(a, b)) }
+      }
+    }
+    return similarities
   }
 }
 

@@ -4,7 +4,7 @@ import RunFormat
 extension PerturbationNorm {
   /// The axis label of ε; l-infinity radii are shown in units of 1/255.
   var epsilonLabel: String { self == .linf ? "ε (ℓ∞, ×1/255)" : "ε (ℓ₂)" }
-  var title: String { self == .linf ? "ℓ∞ PGD" : "ℓ₂ PGD" }
+  var symbol: String { self == .linf ? "ℓ∞" : "ℓ₂" }
 }
 
 /// Robust accuracy against one attack as ε grows, for one model.
@@ -19,19 +19,33 @@ public struct RobustnessCurve: Sendable {
   public var robustAccuracy: [Double]
   /// Accuracy without attack, in the same unit.
   public var cleanAccuracy: Double
+  /// The 95 % interval [low, high] of each robust accuracy, drawn as a band when given.
+  public var interval: [[Double]]?
+  /// The attack, as a title names it ("PGD-10"); nil when unknown.
+  public var attack: String?
+  /// Examples attacked, stated in the panel's title (in the legend when the models of a
+  /// panel differ) when known.
+  public var images: Int?
 
-  public init(name: String, norm: PerturbationNorm, eps: [Double], robustAccuracy: [Double], cleanAccuracy: Double) {
+  public init(
+    name: String, norm: PerturbationNorm, eps: [Double], robustAccuracy: [Double], cleanAccuracy: Double,
+    interval: [[Double]]? = nil, attack: String? = nil, images: Int? = nil
+  ) {
     self.name = name
     self.norm = norm
     self.eps = eps
     self.robustAccuracy = robustAccuracy
     self.cleanAccuracy = cleanAccuracy
+    self.interval = interval
+    self.attack = attack
+    self.images = images
   }
 }
 
 /// Robustness curves (spec §4.5): accuracy (%) against ε, one panel per norm, all models
-/// on the same axes with one colour and marker each; each model's clean accuracy is a
-/// dotted line in its colour and a hollow marker at ε = 0.
+/// on the same axes with one colour and marker each; each curve starts at the model's
+/// clean accuracy at ε = 0 (a hollow marker, and a dotted line across for reference) and
+/// carries its 95 % interval as a band when the curve has one.
 public enum RobustnessFigure {
   /// One panel per norm present (l-infinity first), the models in the order they first appear.
   public static func make(_ curves: [RobustnessCurve], style: FigureStyle = FigureStyle()) throws(PlotError) -> Figure {
@@ -43,6 +57,9 @@ public enum RobustnessFigure {
       guard curve.eps.count == curve.robustAccuracy.count else {
         throw PlotError(
           "robustness curve '\(curve.name)': \(curve.eps.count) ε values but \(curve.robustAccuracy.count) accuracies")
+      }
+      if let interval = curve.interval, interval.count != curve.eps.count || interval.contains(where: { $0.count != 2 }) {
+        throw PlotError("robustness curve '\(curve.name)': its 95 % interval needs one [low, high] pair per ε")
       }
     }
     // Fractions become percent; a file already in percent has values above 1.
@@ -57,8 +74,19 @@ public enum RobustnessFigure {
       let scale = norm == .linf ? 255.0 : 1.0
       let grid = Set(curves.filter { $0.norm == norm }.flatMap { $0.eps.map { $0 * scale } } + [0]).sorted()
       let ticks = grid.map { Tick($0, TickLocator.fixed($0, decimals(of: $0))) }
+      // The attack and the number of examples go in the title when the panel's curves
+      // share them; differing counts go in the legend.
+      let inPanel = curves.filter { $0.norm == norm }
+      let attacks = Set(inPanel.map { $0.attack ?? "" })
+      let counts = Set(inPanel.map { $0.images ?? 0 })
+      var title = attacks.count == 1 && attacks.first != "" ? "\(norm.symbol) \(attacks.first!)" : norm.symbol
+      if counts.count == 1, let n = inPanel[0].images { title += ", n = \(n)" }
+      func label(_ curve: RobustnessCurve) -> String {
+        guard counts.count > 1, let n = curve.images else { return curve.name }
+        return "\(curve.name) (n = \(n))"
+      }
       var panel = Panel(
-        title: norm.title, x: Axis(norm.epsilonLabel, lower: 0, ticks: ticks),
+        title: title, x: Axis(norm.epsilonLabel, lower: 0, ticks: ticks),
         y: Axis("accuracy (%)", lower: 0, upper: 100))
       for curve in curves where curve.norm == norm {
         let index = names.firstIndex(of: curve.name)!
@@ -68,9 +96,19 @@ public enum RobustnessFigure {
         clean.dash = DashPattern.dotted
         clean.width = 0.9
         panel.add(.rule(clean))
+        // The curve starts from the clean accuracy: ε = 0 is no attack.
+        let start = curve.eps.contains(0) ? [] : [(0.0, curve.cleanAccuracy)]
+        let points = start + zip(curve.eps, curve.robustAccuracy).map { ($0, $1) }
+        if let interval = curve.interval {
+          let bounds = (curve.eps.contains(0) ? [] : [[curve.cleanAccuracy, curve.cleanAccuracy]]) + interval
+          panel.add(
+            .band(
+              Band(
+                x: points.map { $0.0 * scale }, lower: bounds.map { $0[0] * percent }, upper: bounds.map { $0[1] * percent },
+                color: color)))
+        }
         var line = Line(
-          x: curve.eps.map { $0 * scale }, y: curve.robustAccuracy.map { $0 * percent }, color: color,
-          label: curve.name,
+          x: points.map { $0.0 * scale }, y: points.map { $0.1 * percent }, color: color, label: label(curve),
           marker: marker)
         line.dash = DashPattern.cycle(index)
         panel.add(.line(line))
@@ -87,6 +125,9 @@ public enum RobustnessFigure {
           "clean accuracy", .line(Color(hex: 0x555555), width: 0.9, dash: DashPattern.dotted, marker: nil, filled: true)
         )
       ]
+      if curves.contains(where: { $0.norm == norm && $0.interval != nil }) {
+        panel.extraLegendEntries.append(LegendEntry("95 % interval", .patch(Color(hex: 0x555555, alpha: 0.2))))
+      }
       panels.append(panel)
     }
     let columns = panels.count

@@ -85,7 +85,7 @@ public enum ScoreFigure {
     ] {
       let moments = records.map(pick)
       let spread = moments.map { $0.variance >= 0 ? $0.variance.squareRoot() : .nan }
-      panel.addLine(Line(x: steps, y: moments.map(\.mean), color: color, label: kind), spread: spread)
+      panel.addLine(Line(x: steps, y: moments.map(\.mean), color: color, label: kind), spread: spread, within: -1...1)
     }
     // MoCo + Feature Transformation: the scores the transformation started from, dashed.
     let before = records.filter { $0.positiveUntransformed != nil && $0.negativeUntransformed != nil }

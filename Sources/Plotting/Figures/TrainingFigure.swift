@@ -1,3 +1,4 @@
+import Foundation
 import RunFormat
 
 /// The metrics log of one run.
@@ -33,6 +34,12 @@ public enum TrainingFigure {
     let accuracies = runs.flatMap { $0.records.compactMap(\.accuracy) }.filter(\.isFinite)
     let percent = accuracies.contains { $0 > 1 } ? 1.0 : 100.0
     let single = runs.count == 1
+    let parts = Set(runs.flatMap { $0.records.flatMap { $0.lossParts.keys } }).sorted()
+    if !single {
+      loss.extraLegendEntries = parts.enumerated().map { offset, part in
+        LegendEntry(part, .line(Color(hex: 0x555555), width: style.theme.lineWidth, dash: DashPattern.cycle(offset + 1), marker: nil, filled: true))
+      }
+    }
     for (index, run) in runs.enumerated() {
       let records = run.records.sorted { $0.step < $1.step }
       let steps = records.map { Double($0.step) }
@@ -40,14 +47,14 @@ public enum TrainingFigure {
       add(
         to: &loss, x: steps, y: records.map(\.loss), color: color, label: single ? "total" : run.name,
         smoothing: smoothing)
-      if single {
-        let parts = Set(records.flatMap { $0.lossParts.keys }).sorted()
-        for (offset, part) in parts.enumerated() {
-          add(
-            to: &loss, x: steps, y: records.map { $0.lossParts[part] ?? .nan },
-            color: Palette.color(offset + 1, of: palette), label: part, smoothing: smoothing,
-            dash: DashPattern.cycle(offset + 1))
-        }
+      // Loss parts: one colour each for one run; for several, the run's colour, one dash
+      // per part, named in the loss panel's legend.
+      for part in Set(records.flatMap { $0.lossParts.keys }).sorted() {
+        let offset = parts.firstIndex(of: part)!
+        add(
+          to: &loss, x: steps, y: records.map { $0.lossParts[part] ?? .nan },
+          color: single ? Palette.color(offset + 1, of: palette) : color, label: single ? part : nil,
+          smoothing: smoothing, dash: DashPattern.cycle(offset + 1))
       }
       if records.contains(where: { $0.accuracy != nil }) {
         add(
@@ -69,9 +76,9 @@ public enum TrainingFigure {
     if !accuracy.layers.isEmpty { panels.append(accuracy) }
     if !rate.layers.isEmpty { panels.append(rate) }
     if !detection.layers.isEmpty { panels.append(detection) }
-    // Run names go in one legend for the figure; a single run's loss parts keep theirs,
+    // Run names go in one legend for the figure; the loss parts keep theirs,
     // and the detection panel says which curve is precision and which recall.
-    let showsParts = single && loss.legendEntries(theme: style.theme).count > 1
+    let showsParts = loss.legendEntries(theme: style.theme).count > (single ? 1 : runs.count)
     for index in panels.indices where !(showsParts && index == 0) && !(index == panels.count - 1 && !detection.layers.isEmpty) {
       panels[index].legend = .none
     }
@@ -96,7 +103,7 @@ public enum TrainingFigure {
 
   /// Adds a curve, smoothed over a faint raw curve when `smoothing` > 0.
   private static func add(
-    to panel: inout Panel, x: [Double], y: [Double], color: Color, label: String, smoothing: Double, dash: [Double] = []
+    to panel: inout Panel, x: [Double], y: [Double], color: Color, label: String?, smoothing: Double, dash: [Double] = []
   ) {
     guard smoothing > 0 else {
       panel.add(.line(Line(x: x, y: y, color: color, label: label, dash: dash)))
@@ -106,17 +113,23 @@ public enum TrainingFigure {
     raw.width = 0.7
     panel.add(.line(raw))
     panel.add(
-      .line(Line(x: x, y: exponentialMovingAverage(y, weight: smoothing), color: color, label: label, dash: dash)))
+      .line(
+        Line(x: x, y: exponentialMovingAverage(y, at: x, weight: smoothing), color: color, label: label, dash: dash)))
   }
 
-  /// TensorBoard-style smoothing: sₜ = w·sₜ₋₁ + (1 − w)·xₜ, debiased for the first
-  /// steps; non-finite values stay gaps and do not enter the average.
-  static func exponentialMovingAverage(_ values: [Double], weight: Double) -> [Double] {
+  /// TensorBoard-style smoothing per training step, not per logged point: between
+  /// points Δ steps apart, sₜ = w^Δ·sₜ₋₁ + (1 − w^Δ)·xₜ, debiased for the first steps
+  /// (records logged every 10 steps and at uneven epoch ends are smoothed alike); a
+  /// non-finite value stays a gap and does not enter the average.
+  static func exponentialMovingAverage(_ values: [Double], at steps: [Double], weight: Double) -> [Double] {
     var average = 0.0, correction = 0.0
-    return values.map { value in
+    var previous: Double?
+    return zip(values, steps).map { value, step in
       guard value.isFinite else { return .nan }
-      average = weight * average + (1 - weight) * value
-      correction = weight * correction + (1 - weight)
+      let decay = pow(weight, max(1, step - (previous ?? (step - 1))))
+      previous = step
+      average = decay * average + (1 - decay) * value
+      correction = decay * correction + (1 - decay)
       return average / correction
     }
   }

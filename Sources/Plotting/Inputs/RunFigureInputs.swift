@@ -63,7 +63,10 @@ extension FeatureSet {
 extension RobustnessReport {
   /// The curve to draw, named `name`.
   public func curve(name: String) -> RobustnessCurve {
-    RobustnessCurve(name: name, norm: norm, eps: eps, robustAccuracy: robustAccuracy, cleanAccuracy: cleanAccuracy)
+    RobustnessCurve(
+      name: name, norm: norm, eps: eps, robustAccuracy: robustAccuracy, cleanAccuracy: cleanAccuracy,
+      interval: robustAccuracyCi95.count == eps.count ? robustAccuracyCi95 : nil,
+      attack: attack.map { "\($0.name == "apgd" ? "APGD" : "PGD")-\($0.steps)" }, images: n)
   }
 }
 

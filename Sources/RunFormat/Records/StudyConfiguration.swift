@@ -80,7 +80,7 @@ public struct StudyConfiguration: Sendable, Equatable, Codable {
       StudyConfiguration(
         dataset: "fashion-mnist", seed: 0, methods: ["simclr", "moco", "moco-ft"],
         pretraining: Stage(images: 12_000, epochs: 3, batchSize: 256),
-        fineTuning: Stage(images: 10_000, epochs: 3, batchSize: 64), robustnessImages: 300, attackSteps: 10,
+        fineTuning: Stage(images: 10_000, epochs: 3, batchSize: 64, accumulation: 1), robustnessImages: 300, attackSteps: 20,
         evaluationImages: 2000, width: 16)
     }
   }

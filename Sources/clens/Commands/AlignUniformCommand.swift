@@ -142,7 +142,7 @@ struct AlignUniformCommand: ParsableCommand {
         values: features.values, dimension: features.columns, labels: labels, positives: positiveFeatures?.values)
       set.alignment = metrics.alignment
       set.uniformity = metrics.uniformity
-      return try HypersphereFigure.make([set], classNames: files.classNames, seed: seed, style: style)
+      return try HypersphereFigure.make([set], classNames: try output.classNames(or: files.classNames), seed: seed, style: style)
     }
     if let run = files.run {
       try JSONOutput.write(report, to: RunDirectory(unchecked: run.directory).alignUniformReportFile(run.tag))

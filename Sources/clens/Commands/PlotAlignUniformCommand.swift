@@ -45,7 +45,7 @@ struct PlotAlignUniformCommand: ParsableCommand {
   var seed: UInt64 = 0
 
   @Option(
-    help: "Output path without extension; the plane goes to <out>-plane. (default: <run>/figures/align-uniform-<tag>)")
+    help: "Output path without extension; the plane goes to <out>-plane. (default: <run>/figures/align-uniform-<tag> for one run, ./figures/align-uniform[-<tag>] for several)")
   var out: String?
 
   @OptionGroup var common: PlotRunOptions

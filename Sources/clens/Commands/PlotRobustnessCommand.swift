@@ -20,7 +20,7 @@ struct PlotRobustnessCommand: ParsableCommand {
 
   @Option(
     help:
-      "Output path without extension; a .png, .pdf or .svg name picks that format. (default: <run>/figures/robustness)")
+      "Output path without extension; a .png, .pdf or .svg name picks that format. (default: <run>/figures/robustness for one run, ./figures/robustness for several)")
   var out: String?
 
   @OptionGroup var common: PlotRunOptions

@@ -33,7 +33,7 @@ struct PlotScoresCommand: ParsableCommand {
   var names: String?
 
   @Option(
-    help: "Output path without extension; a .png, .pdf or .svg name picks that format. (default: <run>/figures/scores)")
+    help: "Output path without extension; a .png, .pdf or .svg name picks that format. (default: <run>/figures/scores for one run, ./figures/scores for several)")
   var out: String?
 
   @OptionGroup var common: PlotRunOptions

@@ -35,7 +35,7 @@ struct PlotTSNECommand: ParsableCommand {
 
   @Option(
     help:
-      "Output path without extension; a .png, .pdf or .svg name picks that format. (default: <run>/figures/tsne-<tag>)")
+      "Output path without extension; a .png, .pdf or .svg name picks that format. (default: <run>/figures/tsne-<tag> for one run, ./figures/tsne-A-vs-B for several)")
   var out: String?
 
   @OptionGroup var common: PlotRunOptions

@@ -24,7 +24,7 @@ struct PlotTrainingCommand: ParsableCommand {
 
   @Option(
     help:
-      "Output path without extension; a .png, .pdf or .svg name picks that format. (default: <run>/figures/training)")
+      "Output path without extension; a .png, .pdf or .svg name picks that format. (default: <run>/figures/training for one run, ./figures/training for several)")
   var out: String?
 
   @OptionGroup var common: PlotRunOptions

@@ -192,7 +192,7 @@ struct TSNECommand: ParsableCommand {
         x: stride(from: 0, to: result.embedding.count, by: 2).map { result.embedding[$0] },
         y: stride(from: 1, to: result.embedding.count, by: 2).map { result.embedding[$0] },
         labels: labels ?? Array(repeating: 0, count: features.rows))
-      return try EmbeddingFigure.make([points], classNames: files.classNames, style: style)
+      return try EmbeddingFigure.make([points], classNames: try output.classNames(or: files.classNames), style: style)
     }
     let metricsStart = DispatchTime.now()
     try addMetrics(to: &report, features: features, labels: labels, result: result, options: options, path: files.origin)

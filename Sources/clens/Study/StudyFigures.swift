@@ -39,7 +39,7 @@ struct StudyFigures {
       entry(
         "align-uniform",
         "Alignment and uniformity (Wang & Isola) of every run's test features: cosine-similarity distributions of all pairs and of same-class pairs, and the distances of positive pairs.",
-        ["plot", "align-uniform"] + all + ["--names", allNames]),
+        ["plot", "align-uniform"] + all + ["--names", allNames, "--column", "double"]),
       (
         StudyReport.Figure(
           file: "figures/align-uniform-plane",
