@@ -45,8 +45,7 @@ public enum TrainingFigure {
       let steps = records.map { Double($0.step) }
       let color = Palette.color(index, of: palette)
       add(
-        to: &loss, x: steps, y: records.map(\.loss), color: color, label: single ? "total" : run.name,
-        smoothing: smoothing)
+        to: &loss, x: steps, y: records.map(\.loss), color: color, label: single ? "total" : nil, smoothing: smoothing)
       // Loss parts: one colour each for one run; for several, the run's colour, one dash
       // per part, named in the loss panel's legend.
       for part in Set(records.flatMap { $0.lossParts.keys }).sorted() {
@@ -78,7 +77,7 @@ public enum TrainingFigure {
     if !detection.layers.isEmpty { panels.append(detection) }
     // Run names go in one legend for the figure; the loss parts keep theirs,
     // and the detection panel says which curve is precision and which recall.
-    let showsParts = loss.legendEntries(theme: style.theme).count > (single ? 1 : runs.count)
+    let showsParts = loss.legendEntries(theme: style.theme).count > (single ? 1 : 0)
     for index in panels.indices where !(showsParts && index == 0) && !(index == panels.count - 1 && !detection.layers.isEmpty) {
       panels[index].legend = .none
     }
