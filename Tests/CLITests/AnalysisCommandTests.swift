@@ -117,6 +117,14 @@ import Testing
     #expect(refusal(["--features", "e.npy", "--split", "test", "--out", "x.npy"]).contains("only with --dataset"))
     #expect(refusal(["--dataset", "digits"]).contains("give --out"))
     #expect(refusal(["--dataset", "digits", "--out", "e.npy", "--format", "svg"]).contains("only with --plot"))
+    #expect(refusal(["--dataset", "digits", "--out", "e.npy", "--class-names", "a,b"]).contains("only with --plot"))
+    // --class-names reaches the figure: two names for the ten digit classes is an error.
+    let named = try TSNECommand.parse([
+      "--dataset", "digits", "--limit", "300", "--iterations", "100", "--plot", dir.file("named.png"),
+      "--class-names", "zero,one", "--out", dir.file("named.npy"), "--quiet",
+    ])
+    #expect(throws: (any Error).self) { try named.run() }
+    #expect(!FileManager.default.fileExists(atPath: dir.file("named.png")))
     for (arguments, message) in [
       (["--features", "f.npy", "--views", "simclr"], "only with --dataset"),
       (["--dataset", "digits", "--views", "bogus"], "unknown --views recipe"),
