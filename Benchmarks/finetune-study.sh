@@ -5,8 +5,9 @@
 # PGD l-inf and l2 robust accuracy at the paper's grid (seed 0, 1000 test images), and
 # the backbone's linear and kNN evaluation. The budget is stated by the options below:
 # --limit LIMIT training images (10% of them held out for validation), EPOCHS epochs,
-# batch 64 x 4, lr 0.01 Nesterov, cosine over steps.
-# Usage: [CLENS=path/to/clens] Benchmarks/finetune-study.sh BACKBONE_RUN [SEEDS] [EPOCHS] [LIMIT] [OUT]
+# batch 64 x ACCUMULATION (default 4, the released code's), lr 0.01 Nesterov, cosine over
+# steps; robustness on ATTACKED test images (default 1000).
+# Usage: [CLENS=path/to/clens] [ACCUMULATION=4] [ATTACKED=1000] Benchmarks/finetune-study.sh BACKBONE_RUN [SEEDS] [EPOCHS] [LIMIT] [OUT]
 # (CLENS: a copy of the binary to use, so that rebuilding meanwhile cannot touch it.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,13 +24,14 @@ for seed in $(seq 0 $((seeds - 1))); do
     run="$out/$method-s$seed"
     rm -rf "$run"
     "$clens" finetune --method "$method" --from "$backbone" --epochs "$epochs" --limit "$limit" --seed "$seed" \
+      --accumulation "${ACCUMULATION:-4}" \
       --threads 2 --quiet --out "$run" --json > "$out/$method-s$seed.json"
   done
 done
 for method in ce core; do
   "$clens" align-uniform --run "$out/$method-s0" --threads 2 --quiet --json > "$out/$method-s0-align-uniform.json"
   for norm in linf l2; do
-    "$clens" robustness --run "$out/$method-s0" --norm "$norm" --preset paper --limit 1000 --threads 2 --quiet \
+    "$clens" robustness --run "$out/$method-s0" --norm "$norm" --preset paper --limit "${ATTACKED:-1000}" --threads 2 --quiet \
       --json > "$out/$method-s0-robustness-$norm.json" || true
   done
 done
