@@ -1,3 +1,4 @@
+import Foundation
 import Engine
 import RunFormat
 import TestSupport
@@ -16,6 +17,26 @@ import Training
     let names = model.stateDict().keys
     #expect(names.contains("encoder.conv1.weight") && names.contains("encoder.layer2.0.downsample.1.running_mean"))
     #expect(Set(names.filter { $0.hasPrefix("head.") }) == ["head.0.weight", "head.0.bias", "head.2.weight", "head.2.bias"])
+  }
+
+  /// With `headBatchNorm`, both heads of a SelfCon network get BatchNorm after their hidden
+  /// layer, listed with its buffers; a config.json without the field means no BatchNorm.
+  @Test func headBatchNormAddsBatchNormToEveryHead() throws {
+    var architecture = Self.architecture
+    architecture.exit = ModelArchitecture.Exit(stage: 2, size: "fc")
+    architecture.headBatchNorm = true
+    var rng = RandomGenerator(seed: 0)
+    let model = Network(architecture, rng: &rng)
+    #expect(unlistedState(of: model).isEmpty)
+    let names = Set(model.stateDict().keys)
+    for head in ["head", "exit_head"] {
+      #expect(names.isSuperset(of: ["\(head).1.weight", "\(head).1.running_mean", "\(head).3.weight"]), "\(head)")
+    }
+    var object = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(architecture)) as? [String: Any])
+    object["head_batch_norm"] = nil
+    let decoded = try JSONDecoder().decode(ModelArchitecture.self, from: JSONSerialization.data(withJSONObject: object))
+    #expect(!decoded.headBatchNorm && decoded.exit == architecture.exit)
+    #expect(try JSONDecoder().decode(ModelArchitecture.self, from: JSONEncoder().encode(architecture)) == architecture)
   }
 
   /// A deep copy starts equal and stays independent of the original.

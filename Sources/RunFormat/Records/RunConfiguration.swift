@@ -128,6 +128,9 @@ public struct ModelArchitecture: Sendable, Equatable, Codable {
   public var classifier: Classifier?
   /// SelfCon's sub-network exit; nil for a single-exit network.
   public var exit: Exit?
+  /// Whether the projection heads have BatchNorm after each hidden layer (Linear → BN →
+  /// ReLU → Linear). Absent in a file: false.
+  public var headBatchNorm: Bool
 
   /// A sub-network attached after an encoder stage (SelfCon, shared/spec/methods.md §3.2),
   /// with a projection head of its own (the backbone head's widths).
@@ -144,11 +147,24 @@ public struct ModelArchitecture: Sendable, Equatable, Codable {
     }
   }
 
-  public init(encoder: ResNetConfiguration, headWidths: [Int], classifier: Classifier? = nil, exit: Exit? = nil) {
+  public init(
+    encoder: ResNetConfiguration, headWidths: [Int], classifier: Classifier? = nil, exit: Exit? = nil,
+    headBatchNorm: Bool = false
+  ) {
     self.encoder = encoder
     self.headWidths = headWidths
     self.classifier = classifier
     self.exit = exit
+    self.headBatchNorm = headBatchNorm
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    encoder = try c.decode(ResNetConfiguration.self, forKey: .encoder)
+    headWidths = try c.decode([Int].self, forKey: .headWidths)
+    classifier = try c.decodeIfPresent(Classifier.self, forKey: .classifier)
+    exit = try c.decodeIfPresent(Exit.self, forKey: .exit)
+    headBatchNorm = try c.decodeIfPresent(Bool.self, forKey: .headBatchNorm) ?? false
   }
 
   /// Length of the embedding the head outputs.
@@ -157,6 +173,7 @@ public struct ModelArchitecture: Sendable, Equatable, Codable {
   enum CodingKeys: String, CodingKey {
     case encoder, classifier, exit
     case headWidths = "head_widths"
+    case headBatchNorm = "head_batch_norm"
   }
 }
 

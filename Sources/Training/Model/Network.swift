@@ -12,7 +12,7 @@ public final class Network: Layer {
   public let architecture: ModelArchitecture
   /// The encoder (no `fc`); its pooled features are what the analyses study.
   public let encoder: ResNet
-  /// The projection head: Linear → ReLU → … → Linear; nil without one.
+  /// The projection head: Linear → (BatchNorm →) ReLU → … → Linear; nil without one.
   public let head: Sequential?
   /// The classifier on the encoder's features; nil for pre-training.
   public let classifier: Linear?
@@ -26,14 +26,17 @@ public final class Network: Layer {
     self.architecture = architecture
     encoder = ResNet(architecture.encoder, rng: &rng)
     let dimension = architecture.encoder.featureDimension
-    head = architecture.headWidths.isEmpty ? nil : Sequential.mlp([dimension] + architecture.headWidths, rng: &rng)
+    let batchNorm = architecture.headBatchNorm
+    head =
+      architecture.headWidths.isEmpty
+      ? nil : Sequential.mlp([dimension] + architecture.headWidths, batchNorm: batchNorm, rng: &rng)
     classifier = architecture.classifier.map {
       Linear(inFeatures: dimension, outFeatures: $0.classes, bias: $0.bias, rng: &rng)
     }
     exit = architecture.exit.map { ExitBranch($0, encoder: architecture.encoder, rng: &rng) }
     exitHead =
       architecture.exit == nil || architecture.headWidths.isEmpty
-      ? nil : Sequential.mlp([dimension] + architecture.headWidths, rng: &rng)
+      ? nil : Sequential.mlp([dimension] + architecture.headWidths, batchNorm: batchNorm, rng: &rng)
   }
 
   public var children: [(name: String, module: any Module)] {

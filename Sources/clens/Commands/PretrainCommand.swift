@@ -73,6 +73,13 @@ struct PretrainCommand: ParsableCommand {
   @Flag(help: "SelfCon: no labels (SelfCon-SU): positives are only the other exit of the same image.")
   var unsupervised = false
 
+  @Flag(
+    inversion: .prefixedNo,
+    help:
+      "BatchNorm after each hidden layer of the projection heads. (default: on for selfcon, whose reference heads have none but collapse to one point at this toolkit's budgets, the two exits' embeddings pulled together through the batch mean; off otherwise, as SupContrast and MoCo v2)"
+  )
+  var headBn: Bool?
+
   @Option(help: "MoCo: keys in the queue of negatives. (default: 4096)")
   var mocoK: Int?
 
@@ -144,7 +151,7 @@ struct PretrainCommand: ParsableCommand {
         || mocoK != nil || mocoM != nil || shuffleGroups != nil || featureTransform || posAlpha != nil
         || negAlpha != nil || interpolatePositives || ftPerElement != nil || exitStage != nil || exitSize != nil
         || unsupervised || supportViews != nil || fncTopK != nil || fncThreshold != nil || fncStrategy != nil
-        || fncAggregation != nil || memoryMultiplier != nil || emaDecay != nil
+        || fncAggregation != nil || memoryMultiplier != nil || emaDecay != nil || headBn != nil
         || common.seed != 0
       if given {
         throw ValidationError("--resume takes every setting from the run's config.json; only --threads, --json and --quiet apply")
@@ -322,7 +329,8 @@ struct PretrainCommand: ParsableCommand {
         imageShape: [trainSet.channels, trainSet.height, trainSet.width], classNames: trainSet.classNames,
         recipe: recipeName, views: viewCount),
       model: ModelArchitecture(
-        encoder: encoderConfiguration, headWidths: [encoderConfiguration.featureDimension, headDim ?? 128], exit: exit),
+        encoder: encoderConfiguration, headWidths: [encoderConfiguration.featureDimension, headDim ?? 128], exit: exit,
+        headBatchNorm: headBn ?? (method == "selfcon")),
       optimization: OptimizationSettings(
         optimizer: optimizer.rawValue, epochs: epochs, batchSize: batchSize, stepsPerEpoch: stepsPerEpoch,
         learningRate: lr, momentum: training.momentum ?? 0.9, weightDecay: training.weightDecay ?? 1e-4,
