@@ -118,7 +118,10 @@ struct StudyPlan {
     let neighbours = min(200, count - Int((Double(count) * 0.1).rounded()))
     return StudyStage(
       name: "evaluate \(method)",
-      isDone: { run.contains("analysis/knn-eval.json") && run.contains("analysis/linear-eval.json") && !run.alignUniformTags.isEmpty },
+      isDone: {
+        [run.knnEvalReportFile, run.linearEvalReportFile].allSatisfy { FileManager.default.fileExists(atPath: $0) }
+          && !run.alignUniformTags.isEmpty
+      },
       commands: {
         [
           ["knn-eval", "--from", path, "--k", String(neighbours)] + images + shared,
@@ -138,7 +141,7 @@ struct StudyPlan {
       name: "analyse \(method)",
       isDone: {
         !run.tsneTags.isEmpty && !run.alignUniformTags.isEmpty
-          && PerturbationNorm.allCases.allSatisfy { run.contains("analysis/robustness-\($0.rawValue).json") }
+          && PerturbationNorm.allCases.allSatisfy { FileManager.default.fileExists(atPath: run.robustnessReportFile($0)) }
       },
       commands: {
         [["tsne", "--run", path] + common, ["align-uniform", "--run", path] + common]
