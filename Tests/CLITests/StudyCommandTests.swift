@@ -20,16 +20,45 @@ import Testing
     let out = dir.file("study")
     let first = try CommandLineTool.run(["study", "--config", config, "--out", out, "--threads", "2", "--quiet"])
     #expect(first.status == 0, "\(first.stderr)")
+    let report = try Self.checkReport(in: out, methods: ["simclr", "moco-ft"])
+
+    // Started again, every stage is done; with a stage's run removed, only that stage runs.
+    let second = try CommandLineTool.run(["study", "--out", out, "--threads", "2", "--quiet"])
+    #expect(second.status == 0, "\(second.stderr)")
+    #expect(second.stdout.components(separatedBy: "done earlier").count - 1 == 8)
+    try FileManager.default.removeItem(atPath: out + "/finetune-core")
+    let third = try CommandLineTool.run(["study", "--out", out, "--threads", "2", "--quiet"])
+    #expect(third.status == 0, "\(third.stderr)")
+    #expect(third.stdout.contains("finetune core …") && !third.stdout.contains("pretrain simclr …"))
+    let redone = try JSONInput.read(StudyReport.self, from: out + "/report.json")
+    #expect(redone.fineTuning == report.fineTuning, "the same seed gives the same fine-tuning")
+
+    // Another study in the same folder is refused.
+    let other = try CommandLineTool.run(["study", "--budget", "quick", "--out", out, "--quiet"])
+    #expect(other.status != 0 && other.stderr.contains("holds a study with other settings"))
+  }
+
+  /// The budget the README's `scripts/demo --budget quick` runs, on Fashion-MNIST.
+  @Test func theQuickBudgetRunsEndToEnd() throws {
+    let dir = TemporaryDirectory()
+    let out = dir.file("quick")
+    let result = try CommandLineTool.run(["study", "--budget", "quick", "--out", out, "--threads", "2", "--quiet"])
+    #expect(result.status == 0, "\(result.stderr)")
+    _ = try Self.checkReport(in: out, methods: StudyConfiguration.preset(.quick).methods)
+  }
+
+  /// Checks a finished study: every promised file exists and parses, and every number of
+  /// its report equals the one in the run directory that holds it and appears in report.md.
+  static func checkReport(in out: String, methods: [String]) throws -> StudyReport {
     let report = try JSONInput.read(StudyReport.self, from: out + "/report.json")
-    #expect(report.pretraining.map(\.method) == ["simclr", "moco-ft"] && report.fineTuning.map(\.method) == ["ce", "core"])
-    #expect(report.stages.count == 8 && report.stages.allSatisfy { $0.seconds > 0 })
+    #expect(report.pretraining.map(\.method) == methods && report.fineTuning.map(\.method) == ["ce", "core"])
+    #expect(report.stages.count == 2 * methods.count + 4 && report.stages.allSatisfy { $0.seconds > 0 })
     for figure in report.figures {
       for format in ["png", "pdf"] {
         #expect(FileManager.default.fileExists(atPath: "\(out)/\(figure.file).\(format)"), "\(figure.file).\(format)")
       }
     }
 
-    // Every number equals the one in the run directory that holds it, and is in report.md.
     let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
     for row in report.pretraining {
       let knn = try JSONInput.read(KNNEvalReport.self, from: "\(out)/pretrain-\(row.method)/analysis/knn-eval.json")
@@ -55,20 +84,7 @@ import Testing
       #expect(row.checks == curve.sanityChecks.count && row.checks > 0)
     }
 
-    // Started again, every stage is done; with a stage's run removed, only that stage runs.
-    let second = try CommandLineTool.run(["study", "--out", out, "--threads", "2", "--quiet"])
-    #expect(second.status == 0, "\(second.stderr)")
-    #expect(second.stdout.components(separatedBy: "done earlier").count - 1 == 8)
-    try FileManager.default.removeItem(atPath: out + "/finetune-core")
-    let third = try CommandLineTool.run(["study", "--out", out, "--threads", "2", "--quiet"])
-    #expect(third.status == 0, "\(third.stderr)")
-    #expect(third.stdout.contains("finetune core …") && !third.stdout.contains("pretrain simclr …"))
-    let redone = try JSONInput.read(StudyReport.self, from: out + "/report.json")
-    #expect(redone.fineTuning == report.fineTuning, "the same seed gives the same fine-tuning")
-
-    // Another study in the same folder is refused.
-    let other = try CommandLineTool.run(["study", "--budget", "quick", "--out", out, "--quiet"])
-    #expect(other.status != 0 && other.stderr.contains("holds a study with other settings"))
+    return report
   }
 
   @Test func impossibleConfigurationsGetOneClearLine() throws {
