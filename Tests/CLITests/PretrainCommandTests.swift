@@ -161,6 +161,11 @@ import Testing
       (["pretrain", "--resume", run, "--lr", "0.1"], "--resume takes every setting from the run's config.json"),
       (["pretrain", "--method", "simclr", "--out", dir.file("y"), "--lr", "inf"], "--lr must be a positive number"),
       (["pretrain", "--method", "simclr", "--out", dir.file("y"), "--views", "1"], "--views must be at least 2"),
+      (["pretrain", "--method", "moco", "--out", dir.file("y"), "--ft-start-epoch", "1"], "apply with --feature-transform"),
+      (
+        ["pretrain", "--method", "moco", "--feature-transform", "--epochs", "2", "--ft-start-epoch", "2", "--out", dir.file("y")],
+        "--ft-start-epoch must be at least 0 and before the last epoch"
+      ),
       (["pretrain", "--resume", dir.file("missing")], "no such run directory"),
       (["features", "--run", dir.file("missing")], "no such run directory"),
     ]

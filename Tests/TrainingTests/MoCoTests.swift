@@ -119,4 +119,30 @@ import Training
     #expect(resumedMethod.queue == method.queue && resumedMethod.pointer == method.pointer)
     #expect(TinyRun.state(try #require(resumedMethod.keyEncoder.network)) == TinyRun.state(try #require(method.keyEncoder.network)))
   }
+
+  /// With a start epoch, the first epoch is plain MoCo and Feature Transformation takes
+  /// over at the start epoch, also in a run resumed before it.
+  @Test func featureTransformationStartsAtItsEpoch() throws {
+    let dir = TemporaryDirectory()
+    var configuration = Self.configuration(featureTransform: true)
+    configuration.moco?.featureTransform?.startEpoch = 1
+    configuration.logging.checkpointEvery = 1
+    let perEpoch = configuration.optimization.stepsPerEpoch
+    let whole = try TinyRun.trainer(configuration)
+    try whole.train(writer: try RunWriter.create(at: dir.file("whole"), configuration: configuration))
+    let scores = try RunDirectory(dir.file("whole")).scoresFile.read().records
+    #expect(scores.contains { $0.step <= perEpoch } && scores.contains { $0.step > perEpoch })
+    #expect(scores.allSatisfy { ($0.positiveUntransformed != nil) == ($0.step > perEpoch) })
+    let stopped = try TinyRun.trainer(configuration)
+    #expect(throws: StopAt.Stopped.self) {
+      try stopped.train(
+        writer: try RunWriter.create(at: dir.file("resumed"), configuration: configuration), observers: [StopAt(step: 2)])
+    }
+    let (writer, saved, checkpoint) = try RunWriter.resume(at: dir.file("resumed"))
+    #expect(saved.moco?.featureTransform?.startEpoch == 1)
+    let resumed = try TinyRun.trainer(saved)
+    try resumed.restore(from: try #require(checkpoint))
+    try resumed.train(writer: writer)
+    #expect(TinyRun.state(resumed.model) == TinyRun.state(whole.model))
+  }
 }

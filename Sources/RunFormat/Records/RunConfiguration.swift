@@ -442,12 +442,25 @@ public struct FeatureTransformSettings: Sendable, Equatable, Codable {
   public var extrapolate: Bool
   /// "none", "positive", "negative" or "both": which coefficients are drawn per element.
   public var perElement: String
+  /// The first epoch (0-based) that transforms; plain MoCo before it (the reference's
+  /// `mix_start_epoch`). Absent in a file: 0.
+  public var startEpoch: Int
 
-  public init(positiveAlpha: Double, negativeAlpha: Double, extrapolate: Bool, perElement: String) {
+  public init(positiveAlpha: Double, negativeAlpha: Double, extrapolate: Bool, perElement: String, startEpoch: Int = 0) {
     self.positiveAlpha = positiveAlpha
     self.negativeAlpha = negativeAlpha
     self.extrapolate = extrapolate
     self.perElement = perElement
+    self.startEpoch = startEpoch
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    positiveAlpha = try c.decode(Double.self, forKey: .positiveAlpha)
+    negativeAlpha = try c.decode(Double.self, forKey: .negativeAlpha)
+    extrapolate = try c.decode(Bool.self, forKey: .extrapolate)
+    perElement = try c.decode(String.self, forKey: .perElement)
+    startEpoch = try c.decodeIfPresent(Int.self, forKey: .startEpoch) ?? 0
   }
 
   enum CodingKeys: String, CodingKey {
@@ -455,6 +468,7 @@ public struct FeatureTransformSettings: Sendable, Equatable, Codable {
     case positiveAlpha = "positive_alpha"
     case negativeAlpha = "negative_alpha"
     case perElement = "per_element"
+    case startEpoch = "start_epoch"
   }
 }
 

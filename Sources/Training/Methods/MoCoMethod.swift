@@ -23,19 +23,24 @@ public final class MoCoMethod: TrainingMethod {
   /// Groups the key batch is encoded in, each with its own BatchNorm statistics.
   public let shuffleGroups: Int
   public let transformation: FeatureTransformation?
+  /// The first epoch that transforms (plain MoCo before it).
+  public let transformationStartEpoch: Int
   public let histogramBins: Int
   /// The queue, K × d, row-major.
   public private(set) var queue: [Float]
   /// Where the next key goes.
   public private(set) var pointer = 0
   private var pendingKeys: [Float] = []
+  /// Whether this epoch transforms: set by `willStart(epoch:)`.
+  private var transforms = true
   private let dimension: Int
 
   /// A MoCo method for models of `architecture` whose queue starts as K unit rows of
   /// Gaussian noise drawn from `rng`.
   public init(
     architecture: ModelArchitecture, queueSize: Int, momentum: Float, temperature: Float, shuffleGroups: Int = 2,
-    transformation: FeatureTransformation?, histogramBins: Int = 40, rng: inout RandomGenerator
+    transformation: FeatureTransformation?, transformationStartEpoch: Int = 0, histogramBins: Int = 40,
+    rng: inout RandomGenerator
   ) {
     let dimension = architecture.embeddingDimension
     precondition(queueSize >= 1 && shuffleGroups >= 1, "MoCoMethod: positive sizes")
@@ -46,6 +51,8 @@ public final class MoCoMethod: TrainingMethod {
     self.temperature = temperature
     self.shuffleGroups = shuffleGroups
     self.transformation = transformation
+    self.transformationStartEpoch = transformationStartEpoch
+    transforms = transformationStartEpoch <= 0
     self.histogramBins = histogramBins
     var rows = [Float](repeating: 0, count: queueSize * dimension)
     for r in 0..<queueSize {
@@ -69,6 +76,7 @@ public final class MoCoMethod: TrainingMethod {
     pendingKeys = keys.scalars
     let negatives = Tensor(shape: [queueSize, dimension], scalars: queue)
     var (q, k, n) = (queries, keys, negatives)
+    let transformation = transforms ? self.transformation : nil
     if let transformation {
       let draws = transformation.draw(batch: b, dimension: dimension, queueSize: queueSize, using: &rng)
       (q, k, n) = transformation.apply(query: queries, key: keys, queue: negatives, draws: draws)
@@ -77,6 +85,8 @@ public final class MoCoMethod: TrainingMethod {
     return MethodStep(loss: loss, accuracy: accuracy(logits, Array(repeating: 0, count: b)), scores: scores(
       query: q, key: k, queue: n, original: transformation == nil ? nil : (queries, keys, negatives), logits: logits))
   }
+
+  public func willStart(epoch: Int) { transforms = epoch >= transformationStartEpoch }
 
   public func didUpdate(model: Network) {
     keyEncoder.update(toward: model)

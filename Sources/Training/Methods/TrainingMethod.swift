@@ -11,6 +11,9 @@ public protocol TrainingMethod: AnyObject {
   var views: Int { get }
   /// The loss of `batch` (from the step's random stream `rng`), with what to log.
   func step(model: Network, batch: Batch, rng: inout RandomGenerator) -> MethodStep
+  /// Before the first step of each epoch, and of the epoch a resumed run continues
+  /// (MoCo switches Feature Transformation on at its start epoch).
+  func willStart(epoch: Int)
   /// After each optimizer update (MoCo moves its key encoder and its queue here).
   func didUpdate(model: Network)
   /// What the method keeps between steps (key encoder, queue), saved with checkpoints
@@ -21,6 +24,7 @@ public protocol TrainingMethod: AnyObject {
 }
 
 extension TrainingMethod {
+  public func willStart(epoch: Int) {}
   public func didUpdate(model: Network) {}
   public func stateDict() -> [String: SafeTensor] { [:] }
   public func loadStateDict(_ state: [String: SafeTensor]) throws(StateDictError) {

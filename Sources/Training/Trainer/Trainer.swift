@@ -108,6 +108,7 @@ public final class Trainer {
     var lastSnapshot: FeatureSnapshot?
     try withThreads(threads) {
       while step < o.totalSteps {
+        method.willStart(epoch: step / o.stepsPerEpoch)
         let batches = loader.batches(epoch: step / o.stepsPerEpoch, from: (step % o.stepsPerEpoch) * accumulation)
         while step < o.totalSteps {
           let learningRate = schedule(step)

@@ -88,7 +88,8 @@ public enum TrainingSetup {
       return MoCoMethod(
         architecture: configuration.model, queueSize: moco.queueSize, momentum: Float(moco.momentum),
         temperature: Float(loss.temperature), shuffleGroups: moco.shuffleGroups, transformation: transformation,
-        histogramBins: configuration.logging.histogramBins, rng: &rng)
+        transformationStartEpoch: moco.featureTransform?.startEpoch ?? 0, histogramBins: configuration.logging.histogramBins,
+        rng: &rng)
     case "fnc":
       guard let loss = configuration.loss, let fnc = configuration.fnc, !configuration.model.headWidths.isEmpty else {
         throw InvalidConfiguration(description: "fnc needs loss and fnc settings and a projection head")

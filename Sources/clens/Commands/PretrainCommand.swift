@@ -104,6 +104,12 @@ struct PretrainCommand: ParsableCommand {
   @Option(help: "Feature Transformation: coefficients per element instead of per step: none, positive, negative or both. (default: none)")
   var ftPerElement: FeatureTransformation.PerElement?
 
+  @Option(
+    help:
+      "Feature Transformation: the first epoch (0-based) that transforms, plain MoCo before it (the reference's mix_start_epoch); short runs with FT from the start can collapse. (default: 0)"
+  )
+  var ftStartEpoch: Int?
+
   @Option(help: "FNC: support views per image besides the two main views, all of them anchors and detectors. (default: 8, FNC's)")
   var supportViews: Int?
 
@@ -149,8 +155,8 @@ struct PretrainCommand: ParsableCommand {
         || encoder.width != nil || encoder.stem != nil || headDim != nil || temperature != nil
         || baseTemperature != nil || contrastMode != nil || views != nil || recipe != nil || training.isCustomized
         || mocoK != nil || mocoM != nil || shuffleGroups != nil || featureTransform || posAlpha != nil
-        || negAlpha != nil || interpolatePositives || ftPerElement != nil || exitStage != nil || exitSize != nil
-        || unsupervised || supportViews != nil || fncTopK != nil || fncThreshold != nil || fncStrategy != nil
+        || negAlpha != nil || interpolatePositives || ftPerElement != nil || ftStartEpoch != nil || exitStage != nil
+        || exitSize != nil || unsupervised || supportViews != nil || fncTopK != nil || fncThreshold != nil || fncStrategy != nil
         || fncAggregation != nil || memoryMultiplier != nil || emaDecay != nil || headBn != nil
         || common.seed != 0
       if given {
@@ -182,8 +188,12 @@ struct PretrainCommand: ParsableCommand {
     if !isMoCo && (mocoK != nil || mocoM != nil || shuffleGroups != nil || featureTransform) {
       throw ValidationError("--moco-k, --moco-m, --shuffle-groups and --feature-transform apply to --method moco")
     }
-    if !featureTransform && (posAlpha != nil || negAlpha != nil || interpolatePositives || ftPerElement != nil) {
-      throw ValidationError("--pos-alpha, --neg-alpha, --interpolate-positives and --ft-per-element apply with --feature-transform")
+    if !featureTransform && (posAlpha != nil || negAlpha != nil || interpolatePositives || ftPerElement != nil || ftStartEpoch != nil) {
+      throw ValidationError(
+        "--pos-alpha, --neg-alpha, --interpolate-positives, --ft-per-element and --ft-start-epoch apply with --feature-transform")
+    }
+    if let ftStartEpoch, ftStartEpoch < 0 || ftStartEpoch >= training.epochs ?? 5 {
+      throw ValidationError("--ft-start-epoch must be at least 0 and before the last epoch (\(training.epochs ?? 5) epochs), got \(ftStartEpoch)")
     }
     if isMoCo && (baseTemperature != nil || contrastMode != nil) {
       throw ValidationError("--base-temperature and --contrast-mode apply to simclr and supcon")
@@ -317,7 +327,7 @@ struct PretrainCommand: ParsableCommand {
         featureTransform: featureTransform
           ? FeatureTransformSettings(
             positiveAlpha: posAlpha ?? 2, negativeAlpha: negAlpha ?? 1.6, extrapolate: !interpolatePositives,
-            perElement: (ftPerElement ?? .none).rawValue) : nil) : nil
+            perElement: (ftPerElement ?? .none).rawValue, startEpoch: ftStartEpoch ?? 0) : nil) : nil
     let tau = temperature ?? ["simclr": 0.5, "supcon": 0.1, "moco": 0.2, "selfcon": 0.1, "fnc": 0.1][method]!
     let viewCount = views ?? (method == "selfcon" ? 1 : method == "fnc" ? 2 + (supportViews ?? 8) : 2)
     return RunConfiguration(
