@@ -164,7 +164,7 @@ import Testing
       (["pretrain", "--method", "moco", "--out", dir.file("y"), "--ft-start-epoch", "1"], "apply with --feature-transform"),
       (
         ["pretrain", "--method", "moco", "--feature-transform", "--epochs", "2", "--ft-start-epoch", "2", "--out", dir.file("y")],
-        "--ft-start-epoch must be at least 0 and before the last epoch"
+        "--ft-start-epoch must be at least 0 and less than the epochs (2), got 2"
       ),
       (["pretrain", "--resume", dir.file("missing")], "no such run directory"),
       (["features", "--run", dir.file("missing")], "no such run directory"),

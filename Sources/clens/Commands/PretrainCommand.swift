@@ -193,7 +193,7 @@ struct PretrainCommand: ParsableCommand {
         "--pos-alpha, --neg-alpha, --interpolate-positives, --ft-per-element and --ft-start-epoch apply with --feature-transform")
     }
     if let ftStartEpoch, ftStartEpoch < 0 || ftStartEpoch >= training.epochs ?? 5 {
-      throw ValidationError("--ft-start-epoch must be at least 0 and before the last epoch (\(training.epochs ?? 5) epochs), got \(ftStartEpoch)")
+      throw ValidationError("--ft-start-epoch must be at least 0 and less than the epochs (\(training.epochs ?? 5)), got \(ftStartEpoch)")
     }
     if isMoCo && (baseTemperature != nil || contrastMode != nil) {
       throw ValidationError("--base-temperature and --contrast-mode apply to simclr and supcon")
