@@ -20,8 +20,7 @@ ROUNDS=${2:-3}
 THREADS=${THREADS:-2}
 DIM=${DIM:-128}
 OUT=${OUT:-bench-results/align-uniform-vs-peers}
-PEERS=${PEERS:-$(cd .. && pwd)/../shared/peers}
-[ -d "$PEERS" ] || PEERS=/work/shared/peers
+PEERS=${PEERS:-$(pwd)/Benchmarks/peers}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 swift build -c release --product clens >/dev/null

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Seconds per PGD attack call (10 steps, random start, 100 CIFAR-shaped images, 2 threads):
 # clens-bench pgd (ContrastLens PGD on the engine's models) next to
-# ../shared/peers/bench_pgd.py (torchattacks 3.5.1 PGD / PGDL2 on PyTorch), on ResNet-20
+# Benchmarks/peers/bench_pgd.py (torchattacks 3.5.1 PGD / PGDL2 on PyTorch), on ResNet-20
 # and ResNet-18 (CIFAR stem, width 64), random init, eval mode. Runs ours and the peer
 # alternately ROUNDS times (the machine is shared), keeps the best of each and prints the
 # speed ratio torchattacks-seconds / ContrastLens-seconds (above 1: ContrastLens is faster).
@@ -10,8 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
 models=${2:-resnet20,resnet18}
-peer=${PEERS:-../shared/peers}/bench_pgd.py
-[ -f "$peer" ] || peer=/work/shared/peers/bench_pgd.py
+peer=${PEERS:-Benchmarks/peers}/bench_pgd.py
 swift build -c release --product clens-bench >/dev/null
 best() { sort -g | head -1; }
 for model in ${models//,/ }; do

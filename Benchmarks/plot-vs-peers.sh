@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Plotting vs matplotlib: the figures of ../shared/peers/bench_plot.py (a 70,000-point
+# Plotting vs matplotlib: the figures of Benchmarks/peers/bench_plot.py (a 70,000-point
 # 10-class scatter with legend at 1600x1200 to PNG and PDF, and a 2x2 panel line figure
 # with ±std bands), drawn from the same saved points by both tools, back to back.
 #
@@ -13,13 +13,12 @@
 # Ratios are matplotlib / ours (> 1: ours is faster). Best of ROUNDS rounds, alternating
 # the two tools, since the machine is shared.
 #
-# Usage: Benchmarks/plot-vs-peers.sh   (ROUNDS=3 REPEATS=5 PEERS=../shared/peers by default)
+# Usage: Benchmarks/plot-vs-peers.sh   (ROUNDS=3 REPEATS=5 PEERS=Benchmarks/peers by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 REPEATS=${REPEATS:-5}
-PEERS=${PEERS:-$(cd .. && pwd)/shared/peers}
-[ -f "$PEERS/bench_plot.py" ] || PEERS=/work/shared/peers
+PEERS=${PEERS:-$(pwd)/Benchmarks/peers}
 OUT=bench-results/plot-vs-peers
 mkdir -p "$OUT"
 

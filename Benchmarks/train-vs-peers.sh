@@ -5,7 +5,7 @@
 # ROUNDS times (the machine is shared), keeps the best step of each, prints images/s,
 # peak RSS and the ratio (ours / PyTorch; > 1 is faster).
 # Usage: Benchmarks/train-vs-peers.sh [ROUNDS] [STEPS]
-# The peer scripts are found in $PEERS, default ../shared/peers beside the repository.
+# The peer scripts are found in $PEERS, default Benchmarks/peers.
 # OpenBLAS picks its kernels from the CPU unless OPENBLAS_CORETYPE forces them; on an
 # AVX-512 machine an inherited OPENBLAS_CORETYPE=Haswell would pit AVX2 SGEMM against
 # PyTorch's AVX-512 MKL/oneDNN, so ours runs with OpenBLAS's own choice (printed as
@@ -14,8 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
 steps=${2:-6}
-peers=${PEERS:-../shared/peers}
-[ -f "$peers/bench_train.py" ] || peers=/work/shared/peers
+peers=${PEERS:-Benchmarks/peers}
 swift build -c release --product clens-bench >/dev/null
 run_ours() { if [ -n "${CLENS_KEEP_CORETYPE:-}" ]; then "$@"; else env -u OPENBLAS_CORETYPE "$@"; fi; }
 value() { awk -v k="$1" '$1==k {print $2}'; }

@@ -5,7 +5,7 @@
 #     DATASETS  comma list of digits, fmnist10k, fmnist70k (default: all three)
 #     ROUNDS    alternating rounds of peer and ours (default 2); best of N is reported
 #   env: THREADS (2), PEER_METHODS (opentsne_fft,opentsne_bh,sklearn),
-#        OUT (bench-results/tsne-vs-peers), PEERS (../shared/peers next to the repo)
+#        OUT (bench-results/tsne-vs-peers), PEERS (Benchmarks/peers)
 #
 # Data come from the peers' own preparation (bench_tsne.py: digits as is; Fashion-MNIST
 # from /usr/share/datasets/fashion-mnist, pixels/255, PCA to 50 by scikit-learn; fmnist10k
@@ -22,8 +22,7 @@ ROUNDS=${2:-2}
 THREADS=${THREADS:-2}
 PEER_METHODS=${PEER_METHODS:-opentsne_fft,opentsne_bh,sklearn}
 OUT=${OUT:-bench-results/tsne-vs-peers}
-PEERS=${PEERS:-$(cd .. && pwd)/../shared/peers}
-[ -d "$PEERS" ] || PEERS=/work/shared/peers
+PEERS=${PEERS:-$(pwd)/Benchmarks/peers}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 swift build -c release --product clens >/dev/null
