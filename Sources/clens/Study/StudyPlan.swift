@@ -81,21 +81,21 @@ struct StudyPlan {
           String(stage.epochs), "--batch-size", String(stage.batchSize), "--eval-limit",
           String(configuration.evaluationImages),
         ] + (stage.accumulation.map { ["--accumulation", String($0)] } ?? [])
-        return [try Self.trainingCommand("finetune", path: path, options: options + shared)]
+        return [trainingCommand("finetune", path: path, options: options + shared)]
       })
   }
 
   private func trainingStage(name: String, command: String, path: String, options: [String]) -> StudyStage {
     StudyStage(
       name: name, isDone: { try Self.isComplete(path) },
-      commands: { [try Self.trainingCommand(command, path: path, options: options + shared)] })
+      commands: { [trainingCommand(command, path: path, options: options + shared)] })
   }
 
-  /// `--resume` for a run that has begun, a fresh `--out` otherwise.
-  private static func trainingCommand(_ command: String, path: String, options: [String]) throws -> [String] {
+  /// `--resume` for a run that has begun (its settings are in its config.json), a fresh
+  /// `--out` otherwise.
+  private func trainingCommand(_ command: String, path: String, options: [String]) -> [String] {
     if FileManager.default.fileExists(atPath: RunDirectory(unchecked: path).configurationFile) {
-      let threads = options.firstIndex(of: "--threads").map { Array(options[$0...($0 + 1)]) } ?? []
-      return [command, "--resume", path] + threads + (options.contains("--quiet") ? ["--quiet"] : [])
+      return [command, "--resume", path, "--threads", String(threads)] + (quiet ? ["--quiet"] : [])
     }
     try? FileManager.default.removeItem(atPath: path)
     return [command] + options + ["--out", path]
