@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Quality of a t-SNE embedding, computed exactly as ../shared/peers/bench_tsne.py does
+"""Quality of a t-SNE embedding, computed exactly as Benchmarks/peers/bench_tsne.py does
 for the peers, so ContrastLens and the peers are judged by the same code:
 
   10-NN label accuracy, 5-fold stratified CV (KNeighborsClassifier(10)), and

@@ -5,7 +5,7 @@ import RunFormat
 
 /// `clens-bench pgd [--models resnet18,resnet20] [--attacks pgd,pgdl2] [--n 100]
 /// [--steps 10] [--repeats 3] [--threads 2]`: seconds per PGD attack call on a batch of
-/// `n` CIFAR-shaped images, as ../shared/peers/bench_pgd.py measures torchattacks: the same
+/// `n` CIFAR-shaped images, as Benchmarks/peers/bench_pgd.py measures torchattacks: the same
 /// models (random init, eval mode), PGD l-inf ε 8/255 α 2/255 and PGDL2 ε 0.5 α 0.1 with a
 /// random start, one untimed 1-step warm-up, then `repeats` timed attacks. Prints
 /// `pgd_<model>_<attack>_n<n>_s<steps>_seconds_min: <s> s` lines like the peer.

@@ -2,7 +2,7 @@ import Engine
 import Foundation
 import Plotting
 
-/// The figures of ../shared/peers/bench_plot.py drawn with Plotting: a 70,000-point
+/// The figures of Benchmarks/peers/bench_plot.py drawn with Plotting: a 70,000-point
 /// 10-class scatter with legend at 1600x1200 (8 x 6 in, 200 dpi) to PNG and PDF, and a
 /// 2 x 2 panel line figure with ±std bands. Each timing covers building the figure,
 /// rendering and writing the file; median and minimum over `--repeats` runs after one

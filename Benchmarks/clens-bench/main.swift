@@ -1,5 +1,5 @@
 // Benchmarks, one area per first argument: `clens-bench <area> [options]`.
-// Each prints `name: value unit` lines, like the Python peers in ../shared/peers.
+// Each prints `name: value unit` lines, like the Python peers in Benchmarks/peers.
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "augment": try AugmentBench.run(Array(arguments.dropFirst()))
