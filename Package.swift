@@ -21,6 +21,9 @@ let package = Package(
     .library(name: "RunFormat", targets: ["RunFormat"]),
     .library(name: "Training", targets: ["Training"]),
   ],
+  // `swift build --traits MPI` adds data-parallel training under `mpirun` (Debian's
+  // libopenmpi-dev); without it clens trains in one process and needs no MPI.
+  traits: [.trait(name: "MPI", description: "Data-parallel training over MPI (libopenmpi-dev)")],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
   ],
@@ -32,6 +35,7 @@ let package = Package(
     .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
     // libpng reports errors by longjmp, so every setjmp stays in this C target.
     .target(name: "PNGShim", dependencies: ["CPNG"]),
+    .systemLibrary(name: "CMPI", pkgConfig: "mpi", providers: [.apt(["libopenmpi-dev"])]),
 
     // Convolution row kernels in C, for AVX-512 and AVX2 chosen at run time.
     .target(name: "SIMDKernels", exclude: ["row_kernels.inc"]),
@@ -48,10 +52,15 @@ let package = Package(
     .target(name: "Plotting", dependencies: ["CCairo", "CZlib", "Engine", "RunFormat"], swiftSettings: fastMath),
     // Losses, methods, the training loop, checkpoints and the run writer.
     .target(name: "Training", dependencies: ["Engine", "Datasets", "Analysis", "RunFormat"], swiftSettings: fastMath),
+    // The MPI process group; empty (and no MPI needed) unless the MPI trait is on.
+    .target(
+      name: "MPIProcessGroup",
+      dependencies: ["Training", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]
+    ),
     .executableTarget(
       name: "clens",
       dependencies: [
-        "Engine", "Datasets", "Analysis", "Plotting", "RunFormat", "Training",
+        "Engine", "Datasets", "Analysis", "Plotting", "RunFormat", "Training", "MPIProcessGroup",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: fastMath

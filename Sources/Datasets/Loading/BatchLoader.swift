@@ -34,16 +34,38 @@ public struct BatchLoader: Sendable {
   public let threads: ThreadCount
   /// How many batches may wait ready ahead of the consumer.
   public let prefetch: Int
+  /// The part of every batch this loader makes: in data-parallel training rank r of P
+  /// takes images r·B/P ..< (r+1)·B/P of each global batch of B, so the ranks' parts
+  /// together are exactly the one-process batch, for any P.
+  public let shard: Shard
+
+  /// One of `count` equal parts of every batch.
+  public struct Shard: Sendable, Equatable {
+    public var index: Int
+    public var count: Int
+
+    public init(index: Int, count: Int) {
+      precondition(count >= 1 && index >= 0 && index < count, "BatchLoader.Shard: part \(index) of \(count)")
+      self.index = index
+      self.count = count
+    }
+
+    /// The whole batch.
+    public static let whole = Shard(index: 0, count: 1)
+  }
 
   /// A loader of `images`; `batchSize`, `views` and `prefetch` must be positive.
   public init(
     images: ImageSet, batchSize: Int, views: Int = 1, transform: any ImageTransform = Compose([]),
     shuffle: Bool = true,
-    dropLast: Bool = false, seed: UInt64, threads: ThreadCount = .available, prefetch: Int = 4
+    dropLast: Bool = false, seed: UInt64, threads: ThreadCount = .available, prefetch: Int = 4, shard: Shard = .whole
   ) {
     precondition(
       batchSize > 0 && views > 0 && prefetch > 0,
       "BatchLoader: batch size, views and prefetch must be positive")
+    precondition(
+      shard.count == 1 || (dropLast && batchSize % shard.count == 0),
+      "BatchLoader: a sharded loader needs whole batches that split into \(shard.count) equal parts")
     self.images = images
     self.batchSize = batchSize
     self.views = views
@@ -53,6 +75,7 @@ public struct BatchLoader: Sendable {
     self.seed = seed
     self.threads = threads
     self.prefetch = prefetch
+    self.shard = shard
   }
 
   /// Batches in one epoch.
@@ -83,7 +106,9 @@ public struct BatchLoader: Sendable {
   func makeBatch(epoch: Int, index: Int, order: [Int]) -> Batch {
     precondition(
       index >= 0 && index < batchesPerEpoch, "BatchLoader: batch \(index) of \(batchesPerEpoch)")
-    let members = Array(order[index * batchSize..<min((index + 1) * batchSize, order.count)])
+    let part = batchSize / shard.count
+    let first = index * batchSize + (shard.count == 1 ? 0 : shard.index * part)
+    let members = Array(order[first..<min(first + (shard.count == 1 ? batchSize : part), order.count)])
     let epochRandom = RandomGenerator(seed: seed).stream(.batches).stream(UInt64(epoch))
     var pixels = [Float]()
     var shape: (channels: Int, height: Int, width: Int)?

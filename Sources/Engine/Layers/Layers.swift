@@ -90,6 +90,9 @@ public final class BatchNorm: Layer {
   public let eps: Float
   /// Weight of the newest batch in the running estimates; nil for a cumulative average.
   public let momentum: Float?
+  /// Makes training-mode statistics those of every process's batch (synchronized batch
+  /// norm in data-parallel training); nil normalises each process's batch on its own.
+  public var synchronizer: (any BatchNormSynchronizer)?
 
   /// - Parameters:
   ///   - affine: learn a scale (weight, init 1) and shift (bias, init 0).
@@ -125,7 +128,8 @@ public final class BatchNorm: Layer {
         weight: weight?.value, bias: bias?.value, eps: eps, adding: residual, relu: relu)
     }
     let (output, statistics) = input.batchNormalized(
-      weight: weight?.value, bias: bias?.value, eps: eps, adding: residual, relu: relu)
+      weight: weight?.value, bias: bias?.value, eps: eps, adding: residual, relu: relu,
+      synchronizer: isTraining ? synchronizer : nil)
     if isTraining, let runningMean, let runningVariance, let batchesTracked {
       let tracked = batchesTracked.value.scalar + 1
       batchesTracked.value = Tensor(tracked)

@@ -25,6 +25,13 @@ public final class Parameter {
   /// Forgets the accumulated gradient.
   public func clearGradient() { leaf.clearGradient() }
 
+  /// Replaces the accumulated gradient (data-parallel training writes back the sum of
+  /// every process's gradient here).
+  public func setGradient(_ gradient: Tensor) {
+    precondition(gradient.shape == leaf.shape, "Parameter.setGradient: shape \(gradient.shape) differs from \(leaf.shape)")
+    leaf.node?.gradient = gradient.detached()
+  }
+
   /// Replaces the value (same shape), e.g. when loading weights; the gradient is dropped.
   public func assign(_ newValue: Tensor) {
     precondition(newValue.shape == leaf.shape, "Parameter.assign: shape \(newValue.shape) differs from \(leaf.shape)")

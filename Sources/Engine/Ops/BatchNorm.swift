@@ -81,6 +81,16 @@ private func maskedGradient(_ dy: UnsafePointer<Float>, _ y: UnsafePointer<Float
   return y[i] > 0 ? dy[i] : 0
 }
 
+/// Sums and gathers across the processes of a data-parallel group, so that batch
+/// normalisation uses the statistics of the global batch (PyTorch's `SyncBatchNorm`).
+/// Every process must normalise the same layers in the same order.
+public protocol BatchNormSynchronizer: AnyObject {
+  /// Every process's `values` (the same length everywhere), concatenated in process order.
+  func allGather(_ values: [Double]) -> [Double]
+  /// Element-wise sums over the processes, in place.
+  func allReduceSum(_ values: inout [Double])
+}
+
 extension Tensor {
   /// Batch normalisation with batch statistics (training mode) over an [N, C, ...]
   /// tensor: y = (x − mean_c)/√(var_c + eps)·weight_c + bias_c, statistics over every
@@ -88,8 +98,11 @@ extension Tensor {
   ///
   /// `residual` (same shape) is added and `relu` applied in the same pass, as in a
   /// residual block's `relu(bn(x) + shortcut)`: one pass and one tensor instead of three.
+  /// With a `synchronizer` the statistics (and the backward pass's sums) are those of
+  /// every process's batch together.
   public func batchNormalized(
-    weight: Tensor?, bias: Tensor?, eps: Float, adding residual: Tensor? = nil, relu: Bool = false
+    weight: Tensor?, bias: Tensor?, eps: Float, adding residual: Tensor? = nil, relu: Bool = false,
+    synchronizer: (any BatchNormSynchronizer)? = nil
   ) -> (Tensor, BatchStatistics) {
     precondition(rank >= 2, "batchNorm: needs [N, C, ...] input, got \(shape)")
     let (n, c) = (shape[0], shape[1])
@@ -107,15 +120,23 @@ extension Tensor {
     let r = residual.map { ConstPointer($0) }
     let gamma = weight.map { ConstPointer($0) }
     let beta = bias.map { ConstPointer($0) }
+    var total = m
+    if let synchronizer {
+      (means, variances, total) = Self.globalMoments(self, channels: c, plane: plane, synchronizer: synchronizer)
+    }
+    let synchronized = synchronizer != nil
     means.withUnsafeMutableBufferPointer { meanBuffer in
       variances.withUnsafeMutableBufferPointer { varianceBuffer in
         let mp = SendablePointer(meanBuffer.baseAddress!)
         let vp = SendablePointer(varianceBuffer.baseAddress!)
         forEachRange(c, minimumPerThread: Swift.max(1, 32_768 / m)) { channels in
           for ch in channels {
-            let (mean, variance) = channelMoments(x.base + ch * plane, rows: n, rowStride: c * plane, length: plane)
-            mp[ch] = Float(mean)
-            vp[ch] = Float(variance)
+            var (mean, variance) = (Double(mp[ch]), Double(vp[ch]))
+            if !synchronized {
+              (mean, variance) = channelMoments(x.base + ch * plane, rows: n, rowStride: c * plane, length: plane)
+              mp[ch] = Float(mean)
+              vp[ch] = Float(variance)
+            }
             let invStd = Float(1 / (variance + Double(eps)).squareRoot())
             let scale = invStd * (gamma?.base[ch] ?? 1)
             let shift = (beta?.base[ch] ?? 0) - Float(mean) * scale
@@ -127,14 +148,57 @@ extension Tensor {
         }
       }
     }
-    let statistics = BatchStatistics(mean: means, variance: variances, count: m)
+    let statistics = BatchStatistics(mean: means, variance: variances, count: total)
     let input = self
     let output = Tensor(shape: shape, storage: out)
     let result = Tensor.result(out, shape: shape, inputs: [self, weight ?? Tensor(0), bias ?? Tensor(0), residual ?? Tensor(0)]) { g in
       batchNormTrainingBackward(
-        input, weight: weight, bias: bias, residual: residual, output: relu ? output : nil, statistics: statistics, eps: eps, dy: g)
+        input, weight: weight, bias: bias, residual: residual, output: relu ? output : nil, statistics: statistics, eps: eps,
+        synchronizer: synchronizer, dy: g)
     }
     return (result, statistics)
+  }
+
+  /// Per-channel mean and biased variance of every process's batch together: each
+  /// process's own moments, gathered, merged in process order with Chan's update (so
+  /// every process gets the same numbers), and the total count.
+  private static func globalMoments(
+    _ input: Tensor, channels c: Int, plane: Int, synchronizer: any BatchNormSynchronizer
+  ) -> (mean: [Float], variance: [Float], count: Int) {
+    let n = input.shape[0]
+    var local = [Double](repeating: 0, count: 2 * c + 1)
+    local[2 * c] = Double(n * plane)
+    let x = ConstPointer(input)
+    local.withUnsafeMutableBufferPointer { buffer in
+      let moments = SendablePointer(buffer.baseAddress!)
+      forEachRange(c, minimumPerThread: Swift.max(1, 32_768 / Swift.max(n * plane, 1))) { channels in
+        for ch in channels {
+          let (mean, variance) = channelMoments(x.base + ch * plane, rows: n, rowStride: c * plane, length: plane)
+          moments[ch] = mean
+          moments[c + ch] = variance * Double(n * plane)
+        }
+      }
+    }
+    let all = synchronizer.allGather(local)
+    let stride = 2 * c + 1
+    var means = [Float](repeating: 0, count: c)
+    var variances = [Float](repeating: 0, count: c)
+    var total = 0.0
+    for ch in 0..<c {
+      var (count, mean, squares) = (0.0, 0.0, 0.0)
+      for process in 0..<(all.count / stride) {
+        let part = all[process * stride + 2 * c]
+        let delta = all[process * stride + ch] - mean
+        let merged = count + part
+        mean += delta * part / merged
+        squares += all[process * stride + c + ch] + delta * delta * count * part / merged
+        count = merged
+      }
+      means[ch] = Float(mean)
+      variances[ch] = Float(squares / count)
+      total = count
+    }
+    return (means, variances, Int(total))
   }
 
   /// Batch normalisation with fixed statistics (evaluation mode):
@@ -243,7 +307,7 @@ extension Tensor {
 /// d(residual) = dz.
 private func batchNormTrainingBackward(
   _ input: Tensor, weight: Tensor?, bias: Tensor?, residual: Tensor?, output: Tensor?, statistics: BatchStatistics,
-  eps: Float, dy g: Tensor
+  eps: Float, synchronizer: (any BatchNormSynchronizer)?, dy g: Tensor
 ) -> [Tensor?] {
   let (n, c) = (input.shape[0], input.shape[1])
   let plane = input.shape[2...].reduce(1, *)
@@ -261,6 +325,29 @@ private func batchNormTrainingBackward(
   // where the second pass reads it back instead of dy and the mask.
   let dzStore = dzOut ?? dx
   let gamma = weight.map { ConstPointer($0) }
+  let synchronized = synchronizer != nil
+  /// dx of one channel from the (global) sums Σdz and Σdz·x̂ over m values.
+  @Sendable func inputGradient(
+    channel ch: Int, dx: SendablePointer<Float>, dz: SendablePointer<Float>, sumDz: Float, sumDzXhat: Float
+  ) {
+    let mean = statistics.mean[ch]
+    let invStd = 1 / (statistics.variance[ch] + eps).squareRoot()
+    let scale = (gamma?.base[ch] ?? 1) * invStd
+    let meanDz = sumDz / m
+    let meanDzXhat = sumDzXhat / m
+    // dx = scale·dz − scale·meanDz − scale·invStd·meanDzXhat·(x − mean), as a·dz + b·x + k.
+    let b = -scale * invStd * meanDzXhat
+    let k = -scale * meanDz - b * mean
+    for r in 0..<n {
+      let offset = (r * c + ch) * plane
+      // Separate loops for in place and not, so that neither needs an overlap check.
+      if dz.base == dx.base {
+        for i in offset..<(offset + plane) { dx.base[i] = scale * dx.base[i] + b * x.base[i] + k }
+      } else {
+        for i in offset..<(offset + plane) { dx.base[i] = scale * dz.base[i] + b * x.base[i] + k }
+      }
+    }
+  }
   sums.withUnsafeMutableBufferPointer { sumBuffer in
     products.withUnsafeMutableBufferPointer { productBuffer in
       let sp = SendablePointer(sumBuffer.baseAddress!)
@@ -305,22 +392,18 @@ private func batchNormTrainingBackward(
           let sumDzXhat = Float(product) * invStd
           sp[ch] = sumDz
           pp[ch] = sumDzXhat
-          guard let dx, let dz = dzStore else { continue }
-          let scale = (gamma?.base[ch] ?? 1) * invStd
-          let meanDz = sumDz / m
-          let meanDzXhat = sumDzXhat / m
-          // dx = scale·dz − scale·meanDz − scale·invStd·meanDzXhat·(x − mean), as a·dz + b·x + k.
-          let b = -scale * invStd * meanDzXhat
-          let k = -scale * meanDz - b * mean
-          for r in 0..<n {
-            let offset = (r * c + ch) * plane
-            // Separate loops for in place and not, so that neither needs an overlap check.
-            if dz.base == dx.base {
-              for i in offset..<(offset + plane) { dx.base[i] = scale * dx.base[i] + b * x.base[i] + k }
-            } else {
-              for i in offset..<(offset + plane) { dx.base[i] = scale * dz.base[i] + b * x.base[i] + k }
-            }
-          }
+          // Synchronized: dx needs every process's sums, so it waits for the second pass.
+          guard !synchronized, let dx, let dz = dzStore else { continue }
+          inputGradient(channel: ch, dx: dx, dz: dz, sumDz: sumDz, sumDzXhat: sumDzXhat)
+        }
+      }
+      guard let synchronizer, let dx, let dz = dzStore else { return }
+      var global = (0..<c).map { Double(sp[$0]) } + (0..<c).map { Double(pp[$0]) }
+      synchronizer.allReduceSum(&global)
+      let reduced = global
+      forEachRange(c, minimumPerThread: Swift.max(1, 16_384 / Swift.max(n * plane, 1))) { channels in
+        for ch in channels {
+          inputGradient(channel: ch, dx: dx, dz: dz, sumDz: Float(reduced[ch]), sumDzXhat: Float(reduced[c + ch]))
         }
       }
     }

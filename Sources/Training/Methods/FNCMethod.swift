@@ -14,6 +14,9 @@ import RunFormat
 /// Logs, per step, how many false negatives were found and, against the labels the
 /// method otherwise never uses, their precision (the share of the anchor's class) and
 /// recall (the share of same-class candidate rows found).
+///
+/// In data-parallel training each rank embeds its shard; online and EMA embeddings and
+/// labels are gathered, so detection, memory and loss span the global batch.
 public final class FNCMethod: TrainingMethod {
   public let name = "fnc"
   public let views: Int
@@ -29,13 +32,15 @@ public final class FNCMethod: TrainingMethod {
   public private(set) var memoryLabels: [Int]
   private var pending: (rows: [Float], labels: [Int])?
   private let dimension: Int
+  private let group: any ProcessGroup
 
   /// FNC without a memory when `memorySize` is 0; otherwise with a memory of that many
   /// rows and an EMA model of `emaDecay`.
   public init(
     architecture: ModelArchitecture, views: Int, cancellation: FalseNegativeCancellation, memorySize: Int = 0,
-    emaDecay: Float = 0.999, histogramBins: Int = 40
+    emaDecay: Float = 0.999, histogramBins: Int = 40, group: any ProcessGroup = SingleProcess()
   ) {
+    self.group = group
     precondition(views >= 2, "FNCMethod: at least two views")
     precondition(memorySize >= 0, "FNCMethod: memory size must not be negative")
     self.views = views
@@ -49,15 +54,16 @@ public final class FNCMethod: TrainingMethod {
   }
 
   public func step(model: Network, batch: Batch, rng: inout RandomGenerator) -> MethodStep {
-    let b = batch.count
-    let anchors = model.forward(batch.tensor).embeddings
+    let batchLabels = group.gatherLabels(batch.labels)
+    let b = batchLabels.count
+    let anchors = group.gatherViews(model.forward(batch.tensor).embeddings, views: views)
     let n = anchors.shape[0]
     var contrast = anchors
     var detectors = anchors
-    var labels = (0..<n).map { batch.labels[$0 % b] }
+    var labels = (0..<n).map { batchLabels[$0 % b] }
     if let emaModel {
       precondition(memorySize >= n, "FNCMethod: a memory of \(memorySize) rows cannot hold the batch's \(n) views")
-      let current = emaModel.embeddings(batch.tensor, following: model)
+      let current = group.gatherViews(emaModel.embeddings(batch.tensor, following: model), views: views)
       let kept = (memorySize - n) * dimension
       let rows = current.scalars + memory[0..<kept]
       labels += memoryLabels[0..<(memorySize - n)]
@@ -72,7 +78,8 @@ public final class FNCMethod: TrainingMethod {
     }
     return MethodStep(
       loss: loss, accuracy: scores.accuracy, scores: scores,
-      values: Self.detectionStatistics(detected, candidateLabels: labels, batchLabels: batch.labels, ownRows: n))
+      values: Self.detectionStatistics(detected, candidateLabels: labels, batchLabels: batchLabels, ownRows: n),
+      reduction: .sum)
   }
 
   public func didUpdate(model: Network) {

@@ -12,6 +12,13 @@ import RunFormat
 /// BatchNorm statistics, restored), queries of view 0, logits [q·k, q·Q]/τ with the
 /// positive at index 0, cross-entropy; after the update the key encoder moves and the
 /// batch's original keys are enqueued.
+///
+/// In data-parallel training shuffle-BN is MoCo's own: the key images of every rank are
+/// gathered, permuted by the step's permutation (the same on every rank), each rank
+/// encodes its part of the shuffled batch with its own statistics (in `shuffleGroups / P`
+/// groups, at least one), the keys are gathered and restored to their order; each rank's
+/// queries meet their own keys, and the whole batch's keys enter the queue. With P ranks
+/// and `shuffleGroups = P` on one process, the keys are the same.
 public final class MoCoMethod: TrainingMethod {
   public let name: String
   public let views = 2
@@ -34,14 +41,16 @@ public final class MoCoMethod: TrainingMethod {
   /// Whether this epoch transforms: set by `willStart(epoch:)`.
   private var transforms = true
   private let dimension: Int
+  private let group: any ProcessGroup
 
   /// A MoCo method for models of `architecture` whose queue starts as K unit rows of
   /// Gaussian noise drawn from `rng`.
   public init(
     architecture: ModelArchitecture, queueSize: Int, momentum: Float, temperature: Float, shuffleGroups: Int = 2,
     transformation: FeatureTransformation?, transformationStartEpoch: Int = 0, histogramBins: Int = 40,
-    rng: inout RandomGenerator
+    group: any ProcessGroup = SingleProcess(), rng: inout RandomGenerator
   ) {
+    self.group = group
     let dimension = architecture.embeddingDimension
     precondition(queueSize >= 1 && shuffleGroups >= 1, "MoCoMethod: positive sizes")
     name = transformation == nil ? "moco" : "moco-ft"
@@ -72,13 +81,19 @@ public final class MoCoMethod: TrainingMethod {
     let b = batch.count
     let images = batch.tensor
     let queries = model.forward(images.slice(alongAxis: 0, 0..<b)).embeddings
-    let keys = encodeKeys(images.slice(alongAxis: 0, b..<(2 * b)), model: model, rng: &rng)
-    pendingKeys = keys.scalars
+    let allKeys = encodeKeys(images.slice(alongAxis: 0, b..<(2 * b)), model: model, rng: &rng)
+    pendingKeys = allKeys.scalars
+    let own = (group.rank * b)..<((group.rank + 1) * b)
+    let keys = group.size == 1 ? allKeys : allKeys.slice(alongAxis: 0, own)
     let negatives = Tensor(shape: [queueSize, dimension], scalars: queue)
     var (q, k, n) = (queries, keys, negatives)
     let transformation = transforms ? self.transformation : nil
     if let transformation {
-      let draws = transformation.draw(batch: b, dimension: dimension, queueSize: queueSize, using: &rng)
+      // Drawn for the global batch (the same on every rank); each rank keeps its rows.
+      var draws = transformation.draw(batch: b * group.size, dimension: dimension, queueSize: queueSize, using: &rng)
+      if draws.lambda.count > 1 && group.size > 1 {
+        draws.lambda = Array(draws.lambda[(own.lowerBound * dimension)..<(own.upperBound * dimension)])
+      }
       (q, k, n) = transformation.apply(query: queries, key: keys, queue: negatives, draws: draws)
     }
     let (loss, logits) = QueueInfoNCE(temperature: temperature)(query: q, key: k, queue: n)
@@ -99,16 +114,27 @@ public final class MoCoMethod: TrainingMethod {
     pendingKeys = []
   }
 
-  /// Keys of `images` by the key encoder, with shuffle-BN emulated.
-  private func encodeKeys(_ images: Tensor, model: Network, rng: inout RandomGenerator) -> Tensor {
+  /// Keys of every rank's key images (this rank's `local` ones among them) by the key
+  /// encoder with shuffle-BN, in the global batch's order.
+  private func encodeKeys(_ local: Tensor, model: Network, rng: inout RandomGenerator) -> Tensor {
+    let b = local.shape[0]
+    let images =
+      group.size == 1
+      ? local
+      : Tensor(shape: [b * group.size] + local.shape.dropFirst(), scalars: group.allGather(local.scalars, "the key-image all-gather"))
     let n = images.shape[0]
     let order = rng.permutation(n)
-    let shuffled = images.indexSelect(alongAxis: 0, order)
+    let part = group.size == 1 ? 0..<n : (group.rank * b)..<((group.rank + 1) * b)
+    let shuffled = images.indexSelect(alongAxis: 0, Array(order[part]))
+    let groups = max(1, shuffleGroups / group.size)
     let encoded = keyEncoder.embeddings(
-      shuffled, following: model, groups: evenRanges(n, parts: min(shuffleGroups, n)))
+      shuffled, following: model, groups: evenRanges(part.count, parts: min(groups, part.count)))
+    let gathered =
+      group.size == 1
+      ? encoded : Tensor(shape: [n, dimension], scalars: group.allGather(encoded.scalars, "the key all-gather"))
     var inverse = [Int](repeating: 0, count: n)
     for (position, index) in order.enumerated() { inverse[index] = position }
-    return encoded.indexSelect(alongAxis: 0, inverse)
+    return gathered.indexSelect(alongAxis: 0, inverse)
   }
 
   private func scores(

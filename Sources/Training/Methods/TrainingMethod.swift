@@ -46,17 +46,32 @@ public struct MethodStep {
   public var scores: PairScores?
   /// Other numbers the run logs with the step (FNC's detection statistics).
   public var values: [String: Double]
+  /// How the ranks' gradients of `loss` combine in data-parallel training.
+  public var reduction: GradientReduction
 
   public init(
     loss: Tensor, lossParts: [String: Double] = [:], accuracy: Double, scores: PairScores? = nil,
-    values: [String: Double] = [:]
+    values: [String: Double] = [:], reduction: GradientReduction = .mean
   ) {
     self.loss = loss
+    self.reduction = reduction
     self.lossParts = lossParts
     self.accuracy = accuracy
     self.scores = scores
     self.values = values
   }
+}
+
+/// How the ranks' gradients combine in data-parallel training (one process: either is
+/// the plain gradient).
+public enum GradientReduction: Sendable {
+  /// Each rank's loss is a mean over its own shard, and so are its numbers: gradients
+  /// and logged numbers are averaged over the ranks (DistributedDataParallel's rule).
+  case mean
+  /// Every rank computes the loss of the whole gathered batch, with gradients through
+  /// its own rows only (`ProcessGroup.gatherViews`): gradients are summed, and every
+  /// rank already holds the global numbers.
+  case sum
 }
 
 extension Batch {

@@ -52,17 +52,26 @@ public final class RunWriter {
   public static func resume(at path: String) throws(FileError) -> (
     writer: RunWriter, configuration: RunConfiguration, checkpoint: Checkpoint?
   ) {
+    let (run, configuration, checkpoint) = try resumePoint(at: path)
+    let step = checkpoint?.metadata.step ?? 0
+    try truncate(run.metricsFile, after: step) { $0.step }
+    try truncate(run.scoresFile, after: step) { $0.step }
+    removeTemporaryFiles(in: run)
+    return (try RunWriter(run: run), configuration, checkpoint)
+  }
+
+  /// Where the run at `path` would resume, read without changing anything (the ranks of a
+  /// data-parallel run other than 0 read it while rank 0 reopens the run).
+  public static func resumePoint(at path: String) throws(FileError) -> (
+    run: RunDirectory, configuration: RunConfiguration, checkpoint: Checkpoint?
+  ) {
     let run = try RunDirectory(path)
     guard let configuration = try run.configuration() else {
       throw FileError(path, "has no config.json: not a training run to resume")
     }
     let checkpoint =
       FileManager.default.fileExists(atPath: run.lastCheckpoint) ? try Checkpoint.read(run.lastCheckpoint) : nil
-    let step = checkpoint?.metadata.step ?? 0
-    try truncate(run.metricsFile, after: step) { $0.step }
-    try truncate(run.scoresFile, after: step) { $0.step }
-    removeTemporaryFiles(in: run)
-    return (try RunWriter(run: run), configuration, checkpoint)
+    return (run, configuration, checkpoint)
   }
 
   /// Appends one step's metrics and, for methods with pair scores, its scores.

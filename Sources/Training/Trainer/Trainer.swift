@@ -12,6 +12,12 @@ import RunFormat
 /// `(seed, .initialization)`), so a run resumed from a checkpoint reaches bit-identical
 /// weights to one never interrupted, for the same thread count.
 ///
+/// Data-parallel (`group` of P processes): every rank takes its shard of each global
+/// batch (`BatchLoader.Shard`), the ranks' gradients are combined in one all-reduce per
+/// step (`GradientReduction`), the logged numbers are those of the global batch, and
+/// rank 0 alone evaluates, snapshots and writes (pass the writer and observers there).
+/// Parameters are compared across ranks at every logged step.
+///
 /// ```swift
 /// let trainer = try Trainer(configuration: config, data: data, threads: ThreadCount(2))
 /// let summary = try trainer.train(writer: try RunWriter.create(at: "runs/simclr", configuration: config))
@@ -33,15 +39,25 @@ public final class Trainer {
   private let accumulation: Int
   private let adversary: AdversarialTraining?
   private var lastCheckpointStep: Int?
+  /// The processes training together; a `SingleProcess` outside `mpirun`.
+  public let group: any ProcessGroup
 
-  /// A fresh run of `configuration` on `data`.
-  public init(configuration: RunConfiguration, data: TrainingData.Splits, threads: ThreadCount)
-    throws(TrainingSetup.InvalidConfiguration)
-  {
+  /// A fresh run of `configuration` on `data`, by this process alone or as one rank of
+  /// `group` (with `synchronizedBatchNorm`, batch statistics span every rank's shard).
+  public init(
+    configuration: RunConfiguration, data: TrainingData.Splits, threads: ThreadCount,
+    group: any ProcessGroup = SingleProcess(), synchronizedBatchNorm: Bool = false
+  ) throws(TrainingSetup.InvalidConfiguration) {
     self.configuration = configuration
+    self.group = group
+    guard configuration.optimization.batchSize % group.size == 0 else {
+      throw TrainingSetup.InvalidConfiguration(
+        description: "the batch of \(configuration.optimization.batchSize) does not split into \(group.size) equal parts, one per rank")
+    }
     model = TrainingSetup.model(configuration)
+    if synchronizedBatchNorm && group.size > 1 { model.synchronizeBatchNorm(SynchronizedBatchNorm(group)) }
     optimizer = try TrainingSetup.optimizer(configuration, model: model)
-    method = try TrainingSetup.method(configuration)
+    method = try TrainingSetup.method(configuration, group: group)
     recipe = try TrainingSetup.recipe(configuration)
     schedule = try TrainingSetup.schedule(configuration)
     accumulation = configuration.fineTuning?.accumulationSteps ?? 1
@@ -57,7 +73,8 @@ public final class Trainer {
     loader = BatchLoader(
       images: train, batchSize: configuration.optimization.batchSize, views: method.views,
       transform: recipe.transform(height: train.height, width: train.width, normalization: nil), shuffle: true,
-      dropLast: true, seed: configuration.seed, threads: ThreadCount(1))
+      dropLast: true, seed: configuration.seed, threads: ThreadCount(1),
+      shard: BatchLoader.Shard(index: group.rank, count: group.size))
     guard loader.batchesPerEpoch / accumulation == configuration.optimization.stepsPerEpoch else {
       throw TrainingSetup.InvalidConfiguration(
         description:
@@ -119,6 +136,7 @@ public final class Trainer {
           var parts = [String: Double]()
           var stepValues = [String: Double]()
           var scores: PairScores?
+          var reduction = GradientReduction.mean
           for micro in 0..<accumulation {
             guard let batch = batches.next() else {
               preconditionFailure("Trainer: the epoch ran out of batches")
@@ -139,14 +157,25 @@ public final class Trainer {
             for (name, value) in output.lossParts { parts[name, default: 0] += value / Double(accumulation) }
             for (name, value) in output.values { stepValues[name, default: 0] += value / Double(accumulation) }
             scores = output.scores ?? scores
-            clock.images += batch.count
+            reduction = output.reduction
+            clock.images += batch.count * group.size
           }
+          group.reduceGradients(of: model.parameters(), scale: reduction == .sum ? 1 : 1 / Float(group.size))
           optimizer.step()
           optimizer.clearGradients()
           method.didUpdate(model: model)
           step += 1
-          let loss = losses.reduce(0, +) / Double(accumulation)
-          let accuracy = accuracies.reduce(0, +) / Double(accumulation)
+          let endOfEpoch = step % o.stepsPerEpoch == 0
+          let logDue = step % configuration.logging.logEvery == 0 || endOfEpoch
+          var numbers = StepNumbers(
+            loss: losses.reduce(0, +) / Double(accumulation), accuracy: accuracies.reduce(0, +) / Double(accumulation),
+            parts: parts, values: stepValues,
+            scores: logDue ? scores.map { scoreRecord($0, step: step) } : nil)
+          if reduction == .mean { numbers = group.combine(numbers) }
+          if logDue, case let diverging = group.ranksDiverging(from: model.parameters()), !diverging.isEmpty {
+            throw TrainingError.ranksDiverged(ranks: diverging, step: step)
+          }
+          let (loss, accuracy) = (numbers.loss, numbers.accuracy)
           last = (loss, accuracy)
           let now = DispatchTime.now()
           let report = StepReport(
@@ -155,13 +184,12 @@ public final class Trainer {
             imagesPerSecond: Double((step - firstStep) * o.batchSize * accumulation) / seconds(from: started, to: now))
           for observer in observers { try observer.stepFinished(report) }
 
-          let endOfEpoch = step % o.stepsPerEpoch == 0
-          var evaluation = stepValues
+          var evaluation = numbers.values
           var improved = false
           let completedEpochs = step / o.stepsPerEpoch
           let snapshotDue =
             endOfEpoch && (completedEpochs % configuration.logging.snapshotEvery == 0 || step == o.totalSteps)
-          if endOfEpoch, let validation = data.validation, model.classifier != nil {
+          if endOfEpoch, group.rank == 0, let validation = data.validation, model.classifier != nil {
             try requireFiniteParameters()
             let result = ClassifierEvaluation(model: model, images: validation, batchSize: max(o.batchSize, 256))
             evaluation["val_accuracy"] = result.accuracy
@@ -171,7 +199,7 @@ public final class Trainer {
               improved = true
             }
           }
-          if snapshotDue, let heldOut = data.heldOut {
+          if snapshotDue, group.rank == 0, let heldOut = data.heldOut {
             try requireFiniteParameters()
             let snapshot = FeatureSnapshot(
               model: model, images: heldOut, recipe: recipe, seed: configuration.seed,
@@ -183,18 +211,13 @@ public final class Trainer {
             lastSnapshot = snapshot
             for observer in observers { try observer.snapshotTaken(snapshot, tag: tag) }
           }
-          if step % configuration.logging.logEvery == 0 || endOfEpoch {
+          if logDue {
             let elapsed = seconds(from: clock.time, to: now)
             let metrics = MetricsRecord(
               step: step, epoch: epoch, loss: loss, learningRate: Double(learningRate), accuracy: accuracy,
-              imagesPerSecond: elapsed > 0 ? Double(clock.images) / elapsed : nil, lossParts: parts,
+              imagesPerSecond: elapsed > 0 ? Double(clock.images) / elapsed : nil, lossParts: numbers.parts,
               values: evaluation)
-            let scoreRecord = scores.map {
-              ScoreRecord(
-                step: step, epoch: epoch, positive: $0.positive, negative: $0.negative,
-                positiveUntransformed: $0.untransformed?.positive, negativeUntransformed: $0.untransformed?.negative,
-                expPositiveMean: $0.expMeans?.positive, expNegativeMean: $0.expMeans?.negative, exits: $0.exits)
-            }
+            let scoreRecord = numbers.scores
             try writer?.log(metrics, scoreRecord)
             for observer in observers { try observer.logged(metrics, scoreRecord) }
             clock = (now, 0)
@@ -219,6 +242,15 @@ public final class Trainer {
       knnAccuracy: lastSnapshot?.knnAccuracy, testAccuracy: lastSnapshot?.accuracy,
       bestValidationAccuracy: bestValidation?.accuracy, bestValidationStep: bestValidation?.step, seconds: elapsed,
       imagesPerSecond: elapsed > 0 ? Double((step - firstStep) * o.batchSize * accumulation) / elapsed : 0)
+  }
+
+  /// The line of `scores.jsonl` for `scores` at `step`.
+  private func scoreRecord(_ scores: PairScores, step: Int) -> ScoreRecord {
+    ScoreRecord(
+      step: step, epoch: Double(step) / Double(configuration.optimization.stepsPerEpoch), positive: scores.positive,
+      negative: scores.negative, positiveUntransformed: scores.untransformed?.positive,
+      negativeUntransformed: scores.untransformed?.negative, expPositiveMean: scores.expMeans?.positive,
+      expNegativeMean: scores.expMeans?.negative, exits: scores.exits)
   }
 
   /// What a checkpoint of the current state says about itself.

@@ -3,6 +3,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
   /// The loss (or, before a checkpoint, a parameter) became NaN or infinite; nothing of
   /// that step was saved.
   case nonFinite(what: String, step: Int, epoch: Double, lastCheckpointStep: Int?)
+  /// In data-parallel training, these ranks' parameters differ from rank 0's.
+  case ranksDiverged(ranks: [Int], step: Int)
 
   public var description: String {
     switch self {
@@ -11,6 +13,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         ?? "no checkpoint had been written yet"
       return "\(what) became NaN or infinite at step \(step) (epoch \(String(format: "%.2f", epoch))); \(saved); "
         + "try a lower --lr or a higher --temperature"
+    case .ranksDiverged(let ranks, let step):
+      return "the parameters of rank\(ranks.count > 1 ? "s" : "") \(ranks.map(String.init).joined(separator: ", ")) "
+        + "differ from rank 0's at step \(step) (they must stay identical); the run stops"
     }
   }
 }

@@ -44,7 +44,10 @@ public enum TrainingSetup {
   }
 
   /// The method the configuration names.
-  public static func method(_ configuration: RunConfiguration) throws(InvalidConfiguration) -> any TrainingMethod {
+  /// `group` is the processes training together (their shards make each batch).
+  public static func method(_ configuration: RunConfiguration, group: any ProcessGroup = SingleProcess())
+    throws(InvalidConfiguration) -> any TrainingMethod
+  {
     switch configuration.method {
     case "simclr", "supcon":
       guard let loss = configuration.loss, let mode = SupConLoss.ContrastMode(rawValue: loss.contrastMode) else {
@@ -58,7 +61,7 @@ public enum TrainingSetup {
         usesLabels: usesLabels, views: configuration.data.views,
         loss: SupConLoss(
           temperature: Float(loss.temperature), baseTemperature: Float(loss.baseTemperature), contrastMode: mode),
-        histogramBins: configuration.logging.histogramBins)
+        histogramBins: configuration.logging.histogramBins, group: group)
     case "selfcon":
       guard let loss = configuration.loss, configuration.model.exit != nil, !configuration.model.headWidths.isEmpty,
         let mode = SupConLoss.ContrastMode(rawValue: loss.contrastMode)
@@ -89,7 +92,7 @@ public enum TrainingSetup {
         architecture: configuration.model, queueSize: moco.queueSize, momentum: Float(moco.momentum),
         temperature: Float(loss.temperature), shuffleGroups: moco.shuffleGroups, transformation: transformation,
         transformationStartEpoch: moco.featureTransform?.startEpoch ?? 0, histogramBins: configuration.logging.histogramBins,
-        rng: &rng)
+        group: group, rng: &rng)
     case "fnc":
       guard let loss = configuration.loss, let fnc = configuration.fnc, !configuration.model.headWidths.isEmpty else {
         throw InvalidConfiguration(description: "fnc needs loss and fnc settings and a projection head")
@@ -109,7 +112,8 @@ public enum TrainingSetup {
         cancellation: FalseNegativeCancellation(
           temperature: Float(loss.temperature), topK: fnc.topK, threshold: Float(fnc.threshold), strategy: strategy,
           aggregation: aggregation),
-        memorySize: memorySize, emaDecay: Float(fnc.emaDecay), histogramBins: configuration.logging.histogramBins)
+        memorySize: memorySize, emaDecay: Float(fnc.emaDecay), histogramBins: configuration.logging.histogramBins,
+        group: group)
     case "ce":
       guard configuration.model.classifier != nil else { throw InvalidConfiguration(description: "ce needs a classifier") }
       return CrossEntropyTuning()

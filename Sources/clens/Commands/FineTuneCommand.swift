@@ -96,6 +96,8 @@ struct FineTuneCommand: ParsableCommand {
   @Option(help: "Adversarial: step size in pixel units. (default: 2.5·ε/steps)")
   var advStepSize: Double?
 
+  @OptionGroup(title: "Several processes (mpirun)") var distributed: DistributedOptions
+
   @OptionGroup var common: CommonOptions
 
   func validate() throws {
@@ -139,36 +141,45 @@ struct FineTuneCommand: ParsableCommand {
   }
 
   func run() throws {
-    let writer: RunWriter
+    let processes = try TrainingProcesses(distributed)
+    try processes.run { try train(as: processes) }
+  }
+
+  /// Fine-tunes as this process (alone, or one rank of an mpirun job).
+  private func train(as processes: TrainingProcesses) throws {
+    let writer: RunWriter?
     let trainer: Trainer
     if let resume {
-      let (reopened, configuration, checkpoint) = try RunWriter.resume(at: resume)
+      let (reopened, configuration, checkpoint) = try processes.resume(resume)
       let threads = common.threadsOption.threads.map(ThreadCount.init) ?? ThreadCount(configuration.threads)
-      trainer = try makeTrainer(configuration, data: try TrainingData.splits(configuration, threads: threads), threads: threads, origin: reopened.run.configurationFile)
+      trainer = try processes.trainer(
+        configuration, data: try TrainingData.splits(configuration, threads: threads), threads: threads,
+        origin: RunDirectory(unchecked: resume).configurationFile)
       guard let checkpoint else {
-        throw FileError(reopened.run.path, "has no checkpoint yet; start it again with --out")
+        throw FileError(resume, "has no checkpoint yet; start it again with --out")
       }
       try trainer.restore(from: checkpoint)
       writer = reopened
     } else {
-      let threads = common.threadCount
+      let threads = processes.threads(common.threadsOption)
       let source = try backbone.load()
       let dataset = try data.source(for: source)
       let allTrain = try dataset.load(.train, threads: threads)
       let allTest = try dataset.load(.test, threads: threads)
       let configuration = try resolve(
         backbone: source, dataset: dataset, train: allTrain, test: allTest, threads: threads)
-      trainer = try makeTrainer(
+      trainer = try processes.trainer(
         configuration, data: try TrainingData.splits(configuration, train: allTrain, test: allTest), threads: threads,
         origin: "--out \(out!)")
       try trainer.load(source)
-      writer = try RunWriter.create(at: out!, configuration: configuration)
+      writer = processes.isPrimary ? try RunWriter.create(at: out!, configuration: configuration) : nil
     }
     let configuration = trainer.configuration
     let progress = TrainingProgress(
       label: configuration.method, initial: trainer.step, total: configuration.optimization.totalSteps,
       quiet: !common.showsProgress)
-    let summary = try trainer.train(writer: writer, observers: [progress])
+    let summary = try trainer.train(writer: writer, observers: processes.isPrimary ? [progress] : [])
+    guard let writer else { return }
     if common.json {
       try common.printJSON(summary)
     } else {

@@ -145,6 +145,8 @@ struct PretrainCommand: ParsableCommand {
 
   @OptionGroup(title: "Optimization and logging") var training: TrainingOptions
 
+  @OptionGroup(title: "Several processes (mpirun)") var distributed: DistributedOptions
+
   @OptionGroup var common: CommonOptions
 
   func validate() throws {
@@ -242,36 +244,43 @@ struct PretrainCommand: ParsableCommand {
   }
 
   func run() throws {
-    let writer: RunWriter
+    let processes = try TrainingProcesses(distributed)
+    try processes.run { try train(as: processes) }
+  }
+
+  /// Trains as this process (alone, or one rank of an mpirun job).
+  private func train(as processes: TrainingProcesses) throws {
+    let writer: RunWriter?
     let trainer: Trainer
     if let resume {
-      let (reopened, configuration, checkpoint) = try RunWriter.resume(at: resume)
+      let (reopened, configuration, checkpoint) = try processes.resume(resume)
       let threads = common.threadsOption.threads.map(ThreadCount.init) ?? ThreadCount(configuration.threads)
-      if threads.value != configuration.threads {
+      if threads.value != configuration.threads && processes.isPrimary {
         printWarning(
           "the run used \(configuration.threads) thread(s), this resumption \(threads.value): the result will differ in the last bits from an uninterrupted run"
         )
       }
-      trainer = try makeTrainer(
+      trainer = try processes.trainer(
         configuration, data: try TrainingData.splits(configuration, threads: threads), threads: threads,
-        origin: reopened.run.configurationFile)
+        origin: RunDirectory(unchecked: resume).configurationFile)
       if let checkpoint { try trainer.restore(from: checkpoint) }
       writer = reopened
     } else {
-      let threads = common.threadCount
+      let threads = processes.threads(common.threadsOption)
       let allTrain = try data.source.load(.train, threads: threads)
       let allHeldOut = try data.source.load(.test, threads: threads)
       let configuration = try resolve(train: allTrain, heldOut: allHeldOut, threads: threads)
-      trainer = try makeTrainer(
+      trainer = try processes.trainer(
         configuration, data: try TrainingData.splits(configuration, train: allTrain, test: allHeldOut), threads: threads,
         origin: "--out \(out!)")
-      writer = try RunWriter.create(at: out!, configuration: configuration)
+      writer = processes.isPrimary ? try RunWriter.create(at: out!, configuration: configuration) : nil
     }
     let configuration = trainer.configuration
     let progress = TrainingProgress(
       label: configuration.method, initial: trainer.step, total: configuration.optimization.totalSteps,
       quiet: !common.showsProgress)
-    let summary = try trainer.train(writer: writer, observers: [progress])
+    let summary = try trainer.train(writer: writer, observers: processes.isPrimary ? [progress] : [])
+    guard let writer else { return }
     if common.json {
       try common.printJSON(summary)
     } else {

@@ -18,15 +18,3 @@ final class TrainingProgress: TrainingObserver {
         + "\(ProgressBar.format(rate: report.imagesPerSecond)) img/s")
   }
 }
-
-/// The trainer of `configuration` on `data`; a configuration it cannot build is an error
-/// about `origin` (the run's config.json, or the --out of a new run).
-func makeTrainer(_ configuration: RunConfiguration, data: TrainingData.Splits, threads: ThreadCount, origin: String)
-  throws -> Trainer
-{
-  do {
-    return try Trainer(configuration: configuration, data: data, threads: threads)
-  } catch {
-    throw FileError(origin, error.description)
-  }
-}

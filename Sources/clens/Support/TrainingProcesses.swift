@@ -1,0 +1,96 @@
+import ArgumentParser
+import Engine
+import Foundation
+import RunFormat
+import Training
+
+#if MPI
+  import MPIProcessGroup
+#endif
+
+/// The processes a training command runs as: MPI's world when `mpirun` started several
+/// (clens built with `--traits MPI`), else this process alone. Rank 0 writes the run
+/// directory and prints; an error on any rank ends every rank of the job.
+struct TrainingProcesses {
+  let group: any ProcessGroup
+  let options: DistributedOptions
+
+  /// Whether this process writes the run and prints (rank 0, or the only process).
+  var isPrimary: Bool { group.rank == 0 }
+
+  /// Joins the job `mpirun` started, or stands alone outside one.
+  init(_ options: DistributedOptions) throws {
+    self.options = options
+    guard Self.launchedWithSeveralRanks else {
+      group = SingleProcess()
+      return
+    }
+    #if MPI
+      group = MPIProcessGroup(timeout: options.collectiveTimeout)
+    #else
+      throw ValidationError(
+        "mpirun started several clens processes, but this clens was built without MPI: rebuild with `swift build -c release --traits MPI` (needs libopenmpi-dev), or run one process"
+      )
+    #endif
+  }
+
+  /// Whether an MPI launcher (Open MPI, MPICH/Hydra, PMIx) started this process as one
+  /// of several ranks: read from the launcher's environment, before MPI is initialised.
+  static var launchedWithSeveralRanks: Bool {
+    let environment = ProcessInfo.processInfo.environment
+    let sizes = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"].compactMap { environment[$0].flatMap(Int.init) }
+    return sizes.contains { $0 > 1 }
+  }
+
+  /// `--threads`, or this node's cores shared equally among the ranks running on it.
+  func threads(_ option: ThreadsOption) -> ThreadCount {
+    if let threads = option.threads { return ThreadCount(threads) }
+    guard group.size > 1 else { return .available }
+    let environment = ProcessInfo.processInfo.environment
+    let local = ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"].compactMap { environment[$0].flatMap(Int.init) }.first
+    return ThreadCount(max(1, ThreadCount.available.value / max(local ?? group.size, 1)))
+  }
+
+  /// The trainer of `configuration` as this process's rank; a configuration it cannot
+  /// build is an error about `origin` (the run's config.json, or the --out of a new run).
+  func trainer(_ configuration: RunConfiguration, data: TrainingData.Splits, threads: ThreadCount, origin: String)
+    throws -> Trainer
+  {
+    do {
+      return try Trainer(
+        configuration: configuration, data: data, threads: threads, group: group,
+        synchronizedBatchNorm: options.synchronizedBatchNorm)
+    } catch {
+      throw FileError(origin, error.description)
+    }
+  }
+
+  /// The run at `path` to resume: rank 0 reopens it for writing (dropping records past
+  /// its checkpoint); the other ranks only read where it stands.
+  func resume(_ path: String) throws -> (writer: RunWriter?, configuration: RunConfiguration, checkpoint: Checkpoint?) {
+    if isPrimary {
+      let (writer, configuration, checkpoint) = try RunWriter.resume(at: path)
+      return (writer, configuration, checkpoint)
+    }
+    let (_, configuration, checkpoint) = try RunWriter.resumePoint(at: path)
+    return (nil, configuration, checkpoint)
+  }
+
+  /// Runs `body` as this rank. Alone, errors propagate as usual; in a job, an error on
+  /// this rank is printed with the rank and ends every rank (MPI_Abort), and success
+  /// ends MPI cleanly on every rank.
+  func run(_ body: () throws -> Void) throws {
+    #if MPI
+      if let world = group as? MPIProcessGroup {
+        do {
+          try body()
+        } catch {
+          world.abort("Error: rank \(world.rank) of \(world.size): \(CLens.message(for: error))")
+        }
+        world.finish()
+        return
+      }
+    #endif
+    try body()
+  }
+}
