@@ -1,5 +1,6 @@
 #if MPI
   import CMPI
+  import Dispatch
   import Foundation
   import Training
 
@@ -9,17 +10,18 @@
   /// or hangs cannot hang the others: after `timeout` seconds without completion the
   /// waiting rank asks every other rank whether it is alive (ranks answer while they
   /// wait in a collective), prints one error line naming the ranks that did not answer,
-  /// and aborts the job (`MPI_Abort`), which ends every rank.
+  /// and aborts the job (`MPI_Abort`), which ends every rank. When the launcher ends the
+  /// job because a rank died, each surviving rank says so before it exits.
   public final class MPIProcessGroup: ProcessGroup {
     public let rank: Int
     public let size: Int
     /// Seconds a collective may wait for the other ranks.
     public let timeout: Double
-    /// Where the run is (e.g. "step 12"), for the timeout's error line.
-    public var context = ""
     private let world = clens_mpi_comm_world()
     /// One byte each for pings and their answers, alive as long as sends may read them.
     private let signal = UnsafeMutablePointer<UInt8>.allocate(capacity: 2)
+    /// Says why this rank ends when the launcher terminates the job.
+    private let termination: any DispatchSourceSignal
 
     /// Initialises MPI (serialized threading: collectives come from one thread at a
     /// time) and reads the rank and size of the world.
@@ -34,6 +36,14 @@
       self.size = Int(size)
       self.timeout = timeout
       signal.initialize(repeating: 1, count: 2)
+      Foundation.signal(SIGTERM, SIG_IGN)
+      termination = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+      let message = "Error: rank \(rank) of \(size): stopped by the MPI launcher, which ends the job when another rank fails (its message names that rank)\n"
+      termination.setEventHandler {
+        FileHandle.standardError.write(Data(message.utf8))
+        exit(1)
+      }
+      termination.resume()
     }
 
     deinit { signal.deallocate() }
@@ -105,7 +115,7 @@
           let lost = unresponsiveRanks()
           let who = lost.isEmpty ? "no rank could be named" : "rank\(lost.count > 1 ? "s" : "") \(lost.map(String.init).joined(separator: ", ")) did not answer"
           abort(
-            "clens: rank \(rank) of \(size): \(purpose)\(context.isEmpty ? "" : " at \(context)") did not complete in \(Int(timeout)) s (\(who)); stopping the job"
+            "Error: rank \(rank) of \(size): \(purpose) did not complete in \(Int(timeout)) s (\(who)); stopping the job"
           )
         }
         usleep(pause)
