@@ -121,22 +121,24 @@ extension Tensor {
     let gamma = weight.map { ConstPointer($0) }
     let beta = bias.map { ConstPointer($0) }
     var total = m
+    var global: (mean: [Double], variance: [Double])?
     if let synchronizer {
-      (means, variances, total) = Self.globalMoments(self, channels: c, plane: plane, synchronizer: synchronizer)
+      let moments = Self.globalMoments(self, channels: c, plane: plane, synchronizer: synchronizer)
+      global = (moments.mean, moments.variance)
+      total = moments.count
     }
-    let synchronized = synchronizer != nil
+    let synchronized = global
     means.withUnsafeMutableBufferPointer { meanBuffer in
       variances.withUnsafeMutableBufferPointer { varianceBuffer in
         let mp = SendablePointer(meanBuffer.baseAddress!)
         let vp = SendablePointer(varianceBuffer.baseAddress!)
         forEachRange(c, minimumPerThread: Swift.max(1, 32_768 / m)) { channels in
           for ch in channels {
-            var (mean, variance) = (Double(mp[ch]), Double(vp[ch]))
-            if !synchronized {
-              (mean, variance) = channelMoments(x.base + ch * plane, rows: n, rowStride: c * plane, length: plane)
-              mp[ch] = Float(mean)
-              vp[ch] = Float(variance)
-            }
+            let (mean, variance) =
+              synchronized.map { ($0.mean[ch], $0.variance[ch]) }
+              ?? channelMoments(x.base + ch * plane, rows: n, rowStride: c * plane, length: plane)
+            mp[ch] = Float(mean)
+            vp[ch] = Float(variance)
             let invStd = Float(1 / (variance + Double(eps)).squareRoot())
             let scale = invStd * (gamma?.base[ch] ?? 1)
             let shift = (beta?.base[ch] ?? 0) - Float(mean) * scale
@@ -161,10 +163,11 @@ extension Tensor {
 
   /// Per-channel mean and biased variance of every process's batch together: each
   /// process's own moments, gathered, merged in process order with Chan's update (so
-  /// every process gets the same numbers), and the total count.
+  /// every process gets the same numbers; one process keeps its own exactly), and the
+  /// total count.
   private static func globalMoments(
     _ input: Tensor, channels c: Int, plane: Int, synchronizer: any BatchNormSynchronizer
-  ) -> (mean: [Float], variance: [Float], count: Int) {
+  ) -> (mean: [Double], variance: [Double], count: Int) {
     let n = input.shape[0]
     var local = [Double](repeating: 0, count: 2 * c + 1)
     local[2 * c] = Double(n * plane)
@@ -175,28 +178,29 @@ extension Tensor {
         for ch in channels {
           let (mean, variance) = channelMoments(x.base + ch * plane, rows: n, rowStride: c * plane, length: plane)
           moments[ch] = mean
-          moments[c + ch] = variance * Double(n * plane)
+          moments[c + ch] = variance
         }
       }
     }
     let all = synchronizer.allGather(local)
     let stride = 2 * c + 1
-    var means = [Float](repeating: 0, count: c)
-    var variances = [Float](repeating: 0, count: c)
+    let processes = all.count / stride
+    var means = [Double](repeating: 0, count: c)
+    var variances = [Double](repeating: 0, count: c)
     var total = 0.0
     for ch in 0..<c {
-      var (count, mean, squares) = (0.0, 0.0, 0.0)
-      for process in 0..<(all.count / stride) {
-        let part = all[process * stride + 2 * c]
-        let delta = all[process * stride + ch] - mean
-        let merged = count + part
+      var (count, mean, variance): (Double, Double, Double) = (all[2 * c], all[ch], all[c + ch])
+      for process in 1..<Swift.max(processes, 1) {
+        let part: Double = all[process * stride + 2 * c]
+        let delta: Double = all[process * stride + ch] - mean
+        let merged: Double = count + part
+        let between: Double = delta * delta * count * part / merged
+        let squares: Double = variance * count + all[process * stride + c + ch] * part + between
         mean += delta * part / merged
-        squares += all[process * stride + c + ch] + delta * delta * count * part / merged
+        variance = squares / merged
         count = merged
       }
-      means[ch] = Float(mean)
-      variances[ch] = Float(squares / count)
-      total = count
+      (means[ch], variances[ch], total) = (mean, variance, count)
     }
     return (means, variances, Int(total))
   }

@@ -66,4 +66,10 @@ extension Module {
       (module as? BatchNorm)?.synchronizer = synchronizer
     }
   }
+
+  /// The synchronizer of the module's batch norm layers (nil when each process
+  /// normalises its own batch).
+  public var batchNormSynchronizer: (any BatchNormSynchronizer)? {
+    namedModules().lazy.compactMap { ($0.module as? BatchNorm)?.synchronizer }.first
+  }
 }

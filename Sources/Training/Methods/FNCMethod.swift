@@ -48,7 +48,7 @@ public final class FNCMethod: TrainingMethod {
     self.histogramBins = histogramBins
     self.memorySize = memorySize
     dimension = architecture.embeddingDimension
-    emaModel = memorySize > 0 ? MomentumEncoder(architecture: architecture, momentum: emaDecay) : nil
+    emaModel = memorySize > 0 ? MomentumEncoder(architecture: architecture, momentum: emaDecay, followsSynchronization: true) : nil
     memory = Array(repeating: 0, count: memorySize * dimension)
     memoryLabels = Array(repeating: -1, count: memorySize)
   }

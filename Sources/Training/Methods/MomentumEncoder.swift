@@ -5,17 +5,22 @@ import RunFormat
 /// parameters (MoCo's key encoder, FNC's EMA model): an exact copy of the online model
 /// at the first step, then θ_m ← m·θ_m + (1 − m)·θ after every update. Its BatchNorm
 /// buffers are its own, and it encodes in training mode (batch statistics) without a
-/// tape, as the reference code does.
+/// tape, as the reference code does. In data-parallel training its batch statistics are
+/// each rank's own (MoCo's shuffle-BN needs them so) unless it `followsSynchronization`,
+/// then they are synchronized exactly when the online model's are (FNC's EMA model).
 public final class MomentumEncoder {
   /// m of the moving average.
   public let momentum: Float
+  /// Whether the copy's batch norm is synchronized across ranks whenever the model's is.
+  public let followsSynchronization: Bool
   /// The copy; nil until the first step makes it.
   public private(set) var network: Network?
   private let architecture: ModelArchitecture
 
-  public init(architecture: ModelArchitecture, momentum: Float) {
+  public init(architecture: ModelArchitecture, momentum: Float, followsSynchronization: Bool = false) {
     self.architecture = architecture
     self.momentum = momentum
+    self.followsSynchronization = followsSynchronization
   }
 
   /// The copy, made from `model` the first time.
@@ -31,6 +36,7 @@ public final class MomentumEncoder {
   public func embeddings(_ images: Tensor, following model: Network, groups: [Range<Int>]? = nil) -> Tensor {
     let encoder = network(following: model)
     encoder.setTraining(true)
+    if followsSynchronization { encoder.synchronizeBatchNorm(model.batchNormSynchronizer) }
     return withoutGradients {
       let ranges = groups ?? [0..<images.shape[0]]
       return Tensor.concatenate(ranges.map { encoder.forward(images.slice(alongAxis: 0, $0)).embeddings }, alongAxis: 0)
