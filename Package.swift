@@ -67,7 +67,7 @@ let package = Package(
     ),
     .executableTarget(
       name: "clens-bench",
-      dependencies: ["Engine", "Datasets", "Analysis", "Plotting", "RunFormat", "Training"],
+      dependencies: ["Engine", "Datasets", "Analysis", "Plotting", "RunFormat", "Training", "MPIProcessGroup"],
       path: "Benchmarks/clens-bench",
       swiftSettings: fastMath
     ),

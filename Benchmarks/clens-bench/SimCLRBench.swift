@@ -1,6 +1,7 @@
 import Datasets
 import Engine
 import Foundation
+import MPIProcessGroup
 import RunFormat
 import Training
 
@@ -11,6 +12,11 @@ import Training
 /// N(0, 1) views, as Benchmarks/peers/bench_simclr.py step measures PyTorch:
 /// w16 = ResNet-18 width 16, 1x28x28, 2 views x 256; w64 = width 64, 3x32x32, 2 views x 64.
 /// Images per second count views (2·B per step), as the peer does.
+///
+/// Under `mpirun -n P` (a build with the MPI trait) the step is data-parallel, as
+/// `clens pretrain` runs it there: each rank takes B/P images of each view, the
+/// embeddings are gathered, and the gradients summed in one all-reduce; rank 0 prints the
+/// global batch's rate (Benchmarks/peers/bench_simclr.py ddp-step is the PyTorch peer).
 enum SimCLRBench {
   static func run(_ arguments: [String]) throws {
     let options = BenchOptions(arguments)
@@ -19,7 +25,9 @@ enum SimCLRBench {
     let threads = options["threads", default: 2]
     let warmup = options["warmup", default: 2]
     let steps = options["steps", default: 10]
-    print("# OpenBLAS kernels: \(BLASKernels.current)")
+    let group = MPILaunch.world(timeout: 600) ?? SingleProcess()
+    defer { group.finish() }
+    if group.rank == 0 { print("# OpenBLAS kernels: \(BLASKernels.current); \(group.size) process(es)") }
     for config in configs {
       let (width, channels, side, batch) =
         switch config {
@@ -34,11 +42,13 @@ enum SimCLRBench {
       let optimizer = SGD(model.parameters(), learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4)
       let trainer = SupConMethod(
         usesLabels: method == "supcon", views: 2,
-        loss: SupConLoss(temperature: method == "supcon" ? 0.1 : 0.5, baseTemperature: 0.07))
+        loss: SupConLoss(temperature: method == "supcon" ? 0.1 : 0.5, baseTemperature: 0.07), group: group)
+      let local = batch / group.size
+      var data = RandomGenerator(seed: 1 + UInt64(group.rank))
       let pool = (0..<2).map { _ in
         Batch(
-          pixels: Tensor(randomNormal: [2 * batch, channels, side, side], using: &rng).scalars,
-          labels: (0..<batch).map { _ in rng.int(below: 10) }, indices: Array(0..<batch), views: 2,
+          pixels: Tensor(randomNormal: [2 * local, channels, side, side], using: &data).scalars,
+          labels: (0..<local).map { _ in data.int(below: 10) }, indices: Array(0..<local), views: 2,
           channels: channels, height: side, width: side)
       }
       func step(_ i: Int) throws {
@@ -46,6 +56,7 @@ enum SimCLRBench {
         let output = trainer.step(model: model, batch: pool[i % pool.count], rng: &rng)
         guard output.loss.scalar.isFinite else { throw NumericError("loss at step \(i)") }
         output.loss.backward()
+        group.reduceGradients(of: model.parameters(), scale: output.reduction == .sum ? 1 : 1 / Float(group.size))
         optimizer.step()
         optimizer.clearGradients()
       }
@@ -58,6 +69,7 @@ enum SimCLRBench {
           times.append(Date().timeIntervalSince(start))
         }
       }
+      guard group.rank == 0 else { continue }
       let name = "\(method)_\(config)_b\(batch)"
       var usage = rusage()
       getrusage(RUSAGE_SELF.rawValue, &usage)

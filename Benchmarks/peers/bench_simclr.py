@@ -34,6 +34,13 @@ Modes
          --moco-k queue, tau 0.2, SGD, the moving-average update and the enqueue), with
          --feature-transform the FT transform first; configs as step mode (w16: 2 x 256).
          Prints moco[-ft]_<config>_b<B>_images_per_s_best (images = 2B per step).
+  ddp-step
+         step mode's SimCLR/SupCon step data-parallel under `torchrun --nproc_per_node P`
+         (DistributedDataParallel, gloo backend): each rank forwards its B/P images of each
+         view, the embeddings are all-gathered (the local rows stay on the graph, the others
+         are constants, as SimCLR's multi-device code), every rank computes the loss of the
+         global batch, and DDP all-reduces the gradients (the loss is scaled by P, since DDP
+         averages). Rank 0 prints the step mode's lines for the global batch (views = 2B).
   train  real pre-training on Fashion-MNIST (IDX .gz files read from
          /usr/share/datasets/fashion-mnist with gzip + numpy), ResNet-18 width 16, 1 input
          channel, inputs normalised inside the model (mean 0.2860, std 0.3530; images stay
@@ -77,7 +84,8 @@ MEAN, STD = 0.2860, 0.3530
 
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=["step", "train", "finetune-step", "moco-step"], help="what to run (see above)")
+    ap.add_argument("mode", choices=["step", "train", "finetune-step", "moco-step", "ddp-step"],
+                    help="what to run (see above)")
     ap.add_argument("--threads", type=int, default=2,
                     help="compute threads: OMP/MKL/OpenBLAS pools and torch.set_num_threads (default 2)")
     ap.add_argument("--method", choices=["simclr", "supcon"], default="simclr",
@@ -711,8 +719,65 @@ def train_mode(args):
     emit("peak_rss", peak_rss_mib(), "MiB")
 
 
+def ddp_step_mode(args):
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+
+    dist.init_process_group("gloo")
+    rank, world = dist.get_rank(), dist.get_world_size()
+    name = args.configs.split(",")[0]
+    width, channels, size, batch = CONFIGS[name]
+    local = batch // world
+    torch.manual_seed(args.seed)
+    model = DistributedDataParallel(ContrastiveModel(width, channels))
+    model.train()
+    optimizer = sgd(model, args.step_lr)
+    generator = torch.Generator().manual_seed(args.seed + rank)
+    pool = [(torch.randn(local, channels, size, size, generator=generator),
+             torch.randn(local, channels, size, size, generator=generator),
+             torch.randint(0, 10, (local,), generator=generator)) for _ in range(2)]
+
+    def gather(tensor):
+        parts = [torch.empty_like(tensor) for _ in range(world)]
+        dist.all_gather(parts, tensor.detach().contiguous())
+        parts[rank] = tensor
+        return torch.cat(parts, dim=0)
+
+    def step(i):
+        view1, view2, labels = pool[i % len(pool)]
+        z = model(torch.cat([view1, view2], dim=0))
+        z1, z2 = torch.split(z, [local, local], dim=0)
+        features = torch.stack([gather(z1), gather(z2)], dim=1)
+        loss = supcon_loss(features, labels=gather(labels) if args.method == "supcon" else None,
+                           temperature=args.temperature, base_temperature=args.base_temperature)
+        optimizer.zero_grad(set_to_none=True)
+        (loss * world).backward()
+        optimizer.step()
+
+    for i in range(args.warmup):
+        step(i)
+    times = []
+    for i in range(args.steps):
+        dist.barrier()
+        start = time.perf_counter()
+        step(args.warmup + i)
+        times.append(time.perf_counter() - start)
+    if rank == 0:
+        key = f"{args.method}_{name}_b{batch}"
+        print(f"# {key}: DistributedDataParallel (gloo), {world} ranks x {args.threads} thread(s), "
+              f"{local} images per view per rank", flush=True)
+        emit(f"{key}_step_best", min(times), "s")
+        emit(f"{key}_step_median", statistics.median(times), "s")
+        emit(f"{key}_images_per_s_best", 2 * batch / min(times), "img/s")
+        emit(f"{key}_images_per_s_median", 2 * batch / statistics.median(times), "img/s")
+        emit(f"{key}_peak_rss", peak_rss_mib(), "MiB")
+    dist.destroy_process_group()
+
+
 if __name__ == "__main__":
-    if ARGS.mode in ("step", "finetune-step", "moco-step"):
+    if ARGS.mode == "ddp-step":
+        ddp_step_mode(ARGS)
+    elif ARGS.mode in ("step", "finetune-step", "moco-step"):
         step_mode(ARGS)
     else:
         train_mode(ARGS)

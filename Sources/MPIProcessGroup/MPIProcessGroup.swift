@@ -54,10 +54,10 @@
     }
 
     /// Ends every rank of the job after `message` (printed by this rank) with `code`.
-    public func abort(_ message: String, code: Int32 = 1) -> Never {
+    public func abort(_ message: String) -> Never {
       FileHandle.standardError.write(Data("\(message)\n".utf8))
-      MPI_Abort(world, code)
-      exit(code)
+      MPI_Abort(world, 1)
+      exit(1)
     }
 
     public func allReduceSum<Scalar: CollectiveScalar>(_ values: inout [Scalar], _ purpose: String) {

@@ -44,6 +44,10 @@ final class ThreadedProcessGroup: ProcessGroup, @unchecked Sendable {
     rendezvous.exchange(rank, values).flatMap { $0 as! [Scalar] }
   }
 
+  func abort(_ message: String) -> Never { preconditionFailure("rank \(rank): \(message)") }
+
+  func finish() {}
+
   private func add<Scalar: CollectiveScalar>(_ a: Scalar, _ b: Scalar) -> Scalar {
     switch (a, b) {
     case let (a as Float, b as Float): a + b as! Scalar

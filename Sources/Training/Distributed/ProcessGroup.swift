@@ -1,3 +1,5 @@
+import Foundation
+
 /// The processes that train one model together (data parallelism): each holds the same
 /// parameters, takes its shard of every global batch, and meets the others in the
 /// collectives below. `SingleProcess` is the group of one; under `mpirun` it is MPI's
@@ -15,6 +17,10 @@ public protocol ProcessGroup: AnyObject {
   func allReduceSum<Scalar: CollectiveScalar>(_ values: inout [Scalar], _ purpose: String)
   /// Every rank's `values` (the same length on every rank), concatenated in rank order.
   func allGather<Scalar: CollectiveScalar>(_ values: [Scalar], _ purpose: String) -> [Scalar]
+  /// Ends every rank of the job after this rank prints `message` (its error).
+  func abort(_ message: String) -> Never
+  /// Ends the group's communication after a successful run; every rank calls it.
+  func finish()
 }
 
 /// The element types collectives carry.
@@ -48,6 +54,11 @@ public final class SingleProcess: ProcessGroup {
   public var size: Int { 1 }
   public func allReduceSum<Scalar: CollectiveScalar>(_ values: inout [Scalar], _ purpose: String) {}
   public func allGather<Scalar: CollectiveScalar>(_ values: [Scalar], _ purpose: String) -> [Scalar] { values }
+  public func abort(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("\(message)\n".utf8))
+    exit(1)
+  }
+  public func finish() {}
 }
 
 extension ProcessGroup {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import MPIProcessGroup
 import RunFormat
 
 extension StudyConfiguration.Budget: ExpressibleByArgument {}
@@ -44,6 +45,9 @@ struct StudyCommand: ParsableCommand {
   }
 
   func run() throws {
+    guard !MPILaunch.startedSeveralRanks else {
+      throw ValidationError("clens study runs as one process; start pretrain or finetune under mpirun instead")
+    }
     let layout = StudyLayout(root: out)
     let configuration = try resolveConfiguration(layout)
     if let problem = configuration.problem { throw FileError(config ?? layout.configurationFile, problem) }

@@ -1,12 +1,9 @@
 import ArgumentParser
 import Engine
 import Foundation
+import MPIProcessGroup
 import RunFormat
 import Training
-
-#if MPI
-  import MPIProcessGroup
-#endif
 
 /// The processes a training command runs as: MPI's world when `mpirun` started several
 /// (clens built with `--traits MPI`), else this process alone. Rank 0 writes the run
@@ -21,34 +18,23 @@ struct TrainingProcesses {
   /// Joins the job `mpirun` started, or stands alone outside one.
   init(_ options: DistributedOptions) throws {
     self.options = options
-    guard Self.launchedWithSeveralRanks else {
+    guard MPILaunch.startedSeveralRanks else {
       group = SingleProcess()
       return
     }
-    #if MPI
-      group = MPIProcessGroup(timeout: options.collectiveTimeout)
-    #else
+    guard let world = MPILaunch.world(timeout: options.collectiveTimeout) else {
       throw ValidationError(
         "mpirun started several clens processes, but this clens was built without MPI: rebuild with `swift build -c release --traits MPI` (needs libopenmpi-dev), or run one process"
       )
-    #endif
-  }
-
-  /// Whether an MPI launcher (Open MPI, MPICH/Hydra, PMIx) started this process as one
-  /// of several ranks: read from the launcher's environment, before MPI is initialised.
-  static var launchedWithSeveralRanks: Bool {
-    let environment = ProcessInfo.processInfo.environment
-    let sizes = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"].compactMap { environment[$0].flatMap(Int.init) }
-    return sizes.contains { $0 > 1 }
+    }
+    group = world
   }
 
   /// `--threads`, or this node's cores shared equally among the ranks running on it.
   func threads(_ option: ThreadsOption) -> ThreadCount {
     if let threads = option.threads { return ThreadCount(threads) }
     guard group.size > 1 else { return .available }
-    let environment = ProcessInfo.processInfo.environment
-    let local = ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"].compactMap { environment[$0].flatMap(Int.init) }.first
-    return ThreadCount(max(1, ThreadCount.available.value / max(local ?? group.size, 1)))
+    return ThreadCount(max(1, ThreadCount.available.value / max(MPILaunch.localRanks ?? group.size, 1)))
   }
 
   /// The trainer of `configuration` as this process's rank; a configuration it cannot
@@ -77,20 +63,15 @@ struct TrainingProcesses {
   }
 
   /// Runs `body` as this rank. Alone, errors propagate as usual; in a job, an error on
-  /// this rank is printed with the rank and ends every rank (MPI_Abort), and success
-  /// ends MPI cleanly on every rank.
+  /// this rank is printed with the rank and ends every rank, and success ends the
+  /// communication cleanly on every rank.
   func run(_ body: () throws -> Void) throws {
-    #if MPI
-      if let world = group as? MPIProcessGroup {
-        do {
-          try body()
-        } catch {
-          world.abort("Error: rank \(world.rank) of \(world.size): \(CLens.message(for: error))")
-        }
-        world.finish()
-        return
-      }
-    #endif
-    try body()
+    guard group.size > 1 else { return try body() }
+    do {
+      try body()
+    } catch {
+      group.abort("Error: rank \(group.rank) of \(group.size): \(CLens.message(for: error))")
+    }
+    group.finish()
   }
 }
