@@ -31,6 +31,19 @@ import TestSupport
     }
   }
 
+  /// A computed tensor's gradient is what its backward closure says (here x³ and 3x²·g),
+  /// and it reaches the ops before it.
+  @Test func computedTensorsFollowTheirBackward() {
+    expectGradients("computed", [randomTensor([3, 4], seed: 8)]) { inputs in
+      let x = inputs[0] * 2
+      let values = x.scalars
+      let cubed = Tensor.computed(from: x, shape: x.shape, values: values.map { $0 * $0 * $0 }) { g in
+        Tensor(shape: g.shape, scalars: zip(g.scalars, values).map { $0 * 3 * $1 * $1 })
+      }
+      return cubed + x
+    }
+  }
+
   @Test func unaryFunctions() {
     let x = randomTensor([3, 5], seed: 6)
     let positive = awayFromZero([3, 5], low: 0.5, high: 2, seed: 7).abs()

@@ -43,7 +43,10 @@ public func gradientErrors(
       numeric[j] = Float((fPlus - fMinus) / Double(2 * epsilon))
     }
     let scale = numeric.reduce(Float(0)) { max($0, abs($1)) }
-    let worst = zip(analytic[i].scalars, numeric).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+    // A NaN or infinity anywhere is the worst error (Swift's max would drop a NaN).
+    let worst = zip(analytic[i].scalars, numeric).reduce(Float(0)) {
+      $1.0.isFinite && $1.1.isFinite ? max($0, abs($1.0 - $1.1)) : .infinity
+    }
     errors.append(scale > 0 ? worst / scale : worst)
   }
   return errors

@@ -128,6 +128,19 @@ import Training
     #expect(results[1].1 == [3, 4, 7, 8])
   }
 
+  @Test func gatheredRowsSendEachRankTheGradientOfEveryRanksLoss() throws {
+    // Rank r's rows are [10r, 10r + 1]; rank r's loss weighs the 4 gathered rows by
+    // (r + 1)·[1, 2, 3, 4], so each row's gradient is the sum 3·[1, 2, 3, 4] at its place.
+    let results = try ThreadedProcessGroup.run(size: 2) { group -> ([Float], [Float]) in
+      let local = Tensor(shape: [2, 1], scalars: [Float(10 * group.rank), Float(10 * group.rank + 1)]).requiringGradient()
+      let global = group.gatherRows(local)
+      let weights = Tensor(shape: [4, 1], scalars: [1, 2, 3, 4].map { Float(group.rank + 1) * $0 })
+      return (global.scalars, gradients(of: (global * weights).sum(), wrt: [local])[0].scalars)
+    }
+    #expect(results[0].0 == [0, 1, 10, 11] && results[1].0 == results[0].0)
+    #expect(results[0].1 == [3, 6] && results[1].1 == [9, 12])
+  }
+
   @Test func pooledScoresAreTheScoresOfBothParts() {
     var rng = RandomGenerator(seed: 5)
     let positives = (0..<40).map { _ in Float(rng.uniform() * 2 - 1) }

@@ -55,6 +55,17 @@ extension Tensor {
     return Tensor(shape: shape, storage: storage, node: GradientNode(parents: inputs.map(\.node), backward: backward))
   }
 
+  /// A tensor of `values` computed from `input` outside the engine's ops (across the
+  /// processes of data-parallel training, say), on the tape when `input` is: `backward`
+  /// maps the gradient of the result to the gradient of `input` (PyTorch's custom
+  /// `autograd.Function`).
+  public static func computed(
+    from input: Tensor, shape: [Int], values: [Float], backward: @escaping (Tensor) -> Tensor
+  ) -> Tensor {
+    precondition(shape.reduce(1, *) == values.count, "Tensor.computed: shape \(shape) needs \(shape.reduce(1, *)) values")
+    return result(TensorStorage(copying: values), shape: shape, inputs: [input]) { [backward($0)] }
+  }
+
   /// Runs the chain rule from this scalar back to every leaf on its tape, adding each
   /// leaf's gradient to its `gradient` (PyTorch's `loss.backward()`; call it once per
   /// micro-batch for gradient accumulation).

@@ -27,6 +27,23 @@ extension ProcessGroup {
     return Tensor.concatenate(parts, alongAxis: 0)
   }
 
+  /// Every rank's `local` rows [n, d], concatenated in rank order, on the tape: the
+  /// backward pass sums the gradient of the whole result over the ranks and keeps this
+  /// rank's rows (the GatherLayer of SimCLR's multi-device PyTorch ports). A loss over
+  /// this rank's anchors against every rank's rows thus sends each rank exactly the
+  /// gradient its rows get from all the ranks' losses.
+  public func gatherRows(_ local: Tensor) -> Tensor {
+    guard size > 1 else { return local }
+    let (rows, width) = (local.shape[0], local.shape[1])
+    let all = allGather(local.detached().scalars, "the embedding all-gather")
+    return Tensor.computed(from: local, shape: [rows * size, width], values: all) { gradient in
+      var summed = gradient.scalars
+      self.allReduceSum(&summed, "the embedding-gradient all-reduce")
+      let start = self.rank * rows * width
+      return Tensor(shape: [rows, width], scalars: Array(summed[start..<(start + rows * width)]))
+    }
+  }
+
   /// The labels of the global batch, in rank order.
   public func gatherLabels(_ labels: [Int]) -> [Int] {
     guard size > 1 else { return labels }

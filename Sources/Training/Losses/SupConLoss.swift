@@ -55,7 +55,17 @@ public struct SupConLoss: Sendable {
   /// The anchors and positive pairs of a batch.
   public func pairs(batch: Int, views: Int, positives: Positives) -> PairMask {
     let n = batch * views
-    let anchors = contrastMode == .all ? n : batch
+    return pairs(images: (0..<n).map { $0 % batch }, batch: batch, anchorCount: contrastMode == .all ? n : batch,
+      positives: positives)
+  }
+
+  /// The pairs of contrast rows showing images `images[j]` (indices into a batch of
+  /// `batch` images, which `positives` describes), the first `anchorCount` rows anchors:
+  /// how one rank of data-parallel training compares its own rows, put first, with the
+  /// whole gathered batch.
+  public func pairs(images: [Int], batch: Int, anchorCount anchors: Int, positives: Positives) -> PairMask {
+    let n = images.count
+    precondition(anchors <= n && images.allSatisfy { $0 >= 0 && $0 < batch }, "SupConLoss: rows outside the batch")
     var base = [Float](repeating: 0, count: batch * batch)
     switch positives {
     case .instances:
@@ -69,7 +79,7 @@ public struct SupConLoss: Sendable {
     }
     var positive = [Float](repeating: 0, count: anchors * n)
     for a in 0..<anchors {
-      for j in 0..<n where j != a { positive[a * n + j] = base[(a % batch) * batch + j % batch] }
+      for j in 0..<n where j != a { positive[a * n + j] = base[images[a] * batch + images[j]] }
     }
     return PairMask(anchorCount: anchors, contrastCount: n, positive: positive)
   }

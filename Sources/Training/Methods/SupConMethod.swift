@@ -5,7 +5,9 @@ import Engine
 /// sample of the same class), both trained with `SupConLoss` on the views of a batch
 /// passed through the model together (one forward pass, batch statistics shared across
 /// views, as SupContrast's `main_supcon.py` does). In data-parallel training each rank encodes its
-/// shard and the loss runs over the gathered global batch (`ProcessGroup.gatherViews`).
+/// shard, and its anchors (its own rows) contrast with every rank's rows, gathered with
+/// their gradients (`ProcessGroup.gatherRows`): the ranks' mean losses average to the
+/// one-process loss of the global batch, at 1/P of its cost on each rank.
 public final class SupConMethod: TrainingMethod {
   public let name: String
   public let views: Int
@@ -32,11 +34,21 @@ public final class SupConMethod: TrainingMethod {
   }
 
   public func step(model: Network, batch: Batch, rng: inout RandomGenerator) -> MethodStep {
-    let embeddings = group.gatherViews(model.forward(batch.tensor).embeddings, views: views)
+    let local = model.forward(batch.tensor).embeddings
+    let b = batch.count
     let labels = group.gatherLabels(batch.labels)
-    let pairs = loss.pairs(batch: labels.count, views: views, positives: usesLabels ? .labels(labels) : .instances)
-    let scores = PairScores(embeddings: embeddings, pairs: pairs, bins: histogramBins)
-    return MethodStep(
-      loss: loss.loss(embeddings, pairs: pairs), accuracy: scores.accuracy, scores: scores, reduction: .sum)
+    // This rank's rows first (its anchors), then the other ranks' in rank order; rank r's
+    // rows show images r·b ..< (r+1)·b of the gathered labels.
+    let blocks = [group.rank] + (0..<group.size).filter { $0 != group.rank }
+    let contrast =
+      group.size == 1
+      ? local
+      : group.gatherRows(local).indexSelect(
+        alongAxis: 0, blocks.flatMap { ($0 * views * b)..<(($0 + 1) * views * b) })
+    let pairs = loss.pairs(
+      images: blocks.flatMap { r in (0..<(views * b)).map { r * b + $0 % b } }, batch: labels.count,
+      anchorCount: loss.contrastMode == .all ? views * b : b, positives: usesLabels ? .labels(labels) : .instances)
+    let scores = PairScores(embeddings: contrast, pairs: pairs, bins: histogramBins)
+    return MethodStep(loss: loss.loss(contrast, pairs: pairs), accuracy: scores.accuracy, scores: scores)
   }
 }
