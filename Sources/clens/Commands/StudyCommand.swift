@@ -45,9 +45,7 @@ struct StudyCommand: ParsableCommand {
   }
 
   func run() throws {
-    guard !MPILaunch.startedSeveralRanks else {
-      throw ValidationError("clens study runs as one process; start pretrain or finetune under mpirun instead")
-    }
+    guard !MPILaunch.startedSeveralRanks else { throw TrainingProcesses.LaunchError.studyUnderMPI }
     let layout = StudyLayout(root: out)
     let configuration = try resolveConfiguration(layout)
     if let problem = configuration.problem { throw FileError(config ?? layout.configurationFile, problem) }

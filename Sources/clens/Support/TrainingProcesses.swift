@@ -22,12 +22,23 @@ struct TrainingProcesses {
       group = SingleProcess()
       return
     }
-    guard let world = MPILaunch.world(timeout: options.collectiveTimeout) else {
-      throw ValidationError(
-        "mpirun started several clens processes, but this clens was built without MPI: rebuild with `swift build -c release --traits MPI` (needs libopenmpi-dev), or run one process"
-      )
-    }
+    guard let world = MPILaunch.world(timeout: options.collectiveTimeout) else { throw LaunchError.builtWithoutMPI }
     group = world
+  }
+
+  /// Why this process cannot run as launched (one line, no usage text).
+  enum LaunchError: Error, CustomStringConvertible {
+    case builtWithoutMPI
+    case studyUnderMPI
+
+    var description: String {
+      switch self {
+      case .builtWithoutMPI:
+        "mpirun started several clens processes, but this clens was built without MPI: rebuild with `swift build -c release --traits MPI` (needs libopenmpi-dev), or run one process"
+      case .studyUnderMPI:
+        "clens study runs as one process; start pretrain or finetune under mpirun instead"
+      }
+    }
   }
 
   /// `--threads`, or this node's cores shared equally among the ranks running on it.
