@@ -7,6 +7,6 @@ struct CLens: ParsableCommand {
     commandName: "clens",
     abstract: "ContrastLens: train contrastive image encoders and turn what happens inside them into paper figures.",
     version: "0.2.0",
-    subcommands: [StudyCommand.self, PretrainCommand.self, FineTuneCommand.self, LinearEvalCommand.self, KNNEvalCommand.self, DatasetsCommand.self, FeaturesCommand.self, PlotCommand.self, CompareCommand.self, RobustnessCommand.self, TSNECommand.self, AlignUniformCommand.self]
+    subcommands: [StudyCommand.self, PretrainCommand.self, FineTuneCommand.self, LinearEvalCommand.self, KNNEvalCommand.self, DatasetsCommand.self, FeaturesCommand.self, InspectCommand.self, PlotCommand.self, CompareCommand.self, RobustnessCommand.self, TSNECommand.self, AlignUniformCommand.self]
   )
 }

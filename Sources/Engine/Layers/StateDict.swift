@@ -112,13 +112,16 @@ extension Module {
     try SafeTensorsFile(tensors: stateDict(), metadata: metadata).write(to: path)
   }
 
-  /// Loads weights from a safetensors file; any mismatch becomes a `FileError` naming
-  /// the file and listing the offending keys.
+  /// Loads weights from a safetensors file or a PyTorch checkpoint (its state dict at
+  /// `stateDictKey`, or found as `PyTorchCheckpoint.stateDict` finds it); any mismatch
+  /// becomes a `FileError` naming the file and listing the offending keys.
   @discardableResult
-  public func loadWeights(from path: String, strict: Bool = true, stripPrefix: String? = nil) throws(FileError) -> StateDictLoadReport {
-    let file = try SafeTensorsFile.read(path)
+  public func loadWeights(
+    from path: String, strict: Bool = true, stripPrefix: String? = nil, stateDictKey: String? = nil
+  ) throws(FileError) -> StateDictLoadReport {
+    let tensors = try WeightsFile.tensors(path, stateDictKey: stateDictKey)
     do {
-      return try loadStateDict(file.tensors, strict: strict, stripPrefix: stripPrefix)
+      return try loadStateDict(tensors, strict: strict, stripPrefix: stripPrefix)
     } catch {
       throw FileError(path, error.description)
     }

@@ -297,6 +297,9 @@ public struct FineTuningSettings: Sendable, Equatable, Codable {
   public var sourceKind: String
   /// For weights: the key prefix removed before loading (e.g. `module.encoder_q.`).
   public var stripPrefix: String?
+  /// For a PyTorch checkpoint: the entry holding the state dict (nil: found as
+  /// `PyTorchCheckpoint.stateDict` finds it).
+  public var stateDictKey: String?
   /// The labelled subset: "all", a percentage ("10%") or images per class ("100").
   public var labelled: String
   /// Images of the validation split carved (seeded, class-stratified) from the training
@@ -314,9 +317,11 @@ public struct FineTuningSettings: Sendable, Equatable, Codable {
 
   public init(
     source: String, sourceKind: String, stripPrefix: String?, labelled: String, validationCount: Int,
-    accumulationSteps: Int, nesterov: Bool, core: CoreTuningSettings?, adversarial: AdversarialTrainingSettings?
+    accumulationSteps: Int, nesterov: Bool, core: CoreTuningSettings?, adversarial: AdversarialTrainingSettings?,
+    stateDictKey: String? = nil
   ) {
     self.source = source
+    self.stateDictKey = stateDictKey
     self.sourceKind = sourceKind
     self.stripPrefix = stripPrefix
     self.labelled = labelled
@@ -331,6 +336,7 @@ public struct FineTuningSettings: Sendable, Equatable, Codable {
     case source, labelled, nesterov, core, adversarial
     case sourceKind = "source_kind"
     case stripPrefix = "strip_prefix"
+    case stateDictKey = "state_dict_key"
     case validationCount = "validation_count"
     case accumulationSteps = "accumulation_steps"
   }

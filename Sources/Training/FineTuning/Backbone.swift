@@ -3,8 +3,8 @@ import Foundation
 import RunFormat
 
 /// The encoder fine-tuning starts from: a ContrastLens run or checkpoint (which names its
-/// own architecture), or safetensors weights exported from PyTorch with torchvision's
-/// names (whose architecture the user states).
+/// own architecture), or weights from PyTorch with torchvision's names — safetensors or
+/// a `torch.save` checkpoint — whose architecture the user states.
 public struct Backbone: Sendable {
   /// The encoder's tensors under torchvision's names (`conv1.weight`, `layer1.0.bn1.running_mean`).
   public var state: [String: SafeTensor]
@@ -32,11 +32,12 @@ public struct Backbone: Sendable {
   }
 
   /// Reads the backbone at `source`: a run directory (its checkpoint `checkpointName`,
-  /// default `last`), a ContrastLens checkpoint, or plain safetensors weights, with
-  /// `stripPrefix` removed from their keys (e.g. `module.encoder_q.`).
-  public static func load(_ source: String, checkpointName: String? = nil, stripPrefix: String? = nil)
-    throws(FileError) -> Backbone
-  {
+  /// default `last`), a ContrastLens checkpoint, plain safetensors weights, or a PyTorch
+  /// checkpoint (its state dict at `stateDictKey`, or found by default), with
+  /// `stripPrefix` removed from the keys of weights (e.g. `module.encoder_q.`).
+  public static func load(
+    _ source: String, checkpointName: String? = nil, stripPrefix: String? = nil, stateDictKey: String? = nil
+  ) throws(FileError) -> Backbone {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
       throw FileError(source, "no such run directory or weights file")
@@ -51,14 +52,21 @@ public struct Backbone: Sendable {
       backbone.run = run
       return backbone
     }
-    let file = try SafeTensorsFile.read(source)
-    if file.metadata["format"] == CheckpointMetadata.format {
-      return try fromCheckpoint(try Checkpoint.read(source), kind: "checkpoint")
+    let tensors: [String: SafeTensor]
+    if WeightsFile.isPyTorch(source) {
+      tensors = try PyTorchCheckpoint.read(source).stateDict(key: stateDictKey)
+    } else {
+      let file = try SafeTensorsFile.read(source)
+      if file.metadata["format"] == CheckpointMetadata.format {
+        return try fromCheckpoint(try Checkpoint.read(source), kind: "checkpoint")
+      }
+      if let stateDictKey { throw FileError(source, "is a safetensors file, which has no entry '\(stateDictKey)' to choose") }
+      tensors = file.tensors
     }
-    var state = file.tensors
+    var state = tensors
     if let stripPrefix, !stripPrefix.isEmpty {
       state = [:]
-      for (key, value) in file.tensors where key.hasPrefix(stripPrefix) { state[String(key.dropFirst(stripPrefix.count))] = value }
+      for (key, value) in tensors where key.hasPrefix(stripPrefix) { state[String(key.dropFirst(stripPrefix.count))] = value }
       guard !state.isEmpty else { throw FileError(source, "no tensor names start with '\(stripPrefix)' (--strip-prefix)") }
     }
     return Backbone(state: state, configuration: nil, kind: "weights", path: source, run: nil)

@@ -258,10 +258,10 @@ struct FineTuneCommand: ParsableCommand {
         logEvery: training.logEvery ?? 10, snapshotEvery: training.snapshotEvery ?? 1,
         checkpointEvery: training.checkpointEvery ?? 100, histogramBins: 40),
       fineTuning: FineTuningSettings(
-        source: backbone.source!, sourceKind: source.kind, stripPrefix: backbone.prefix.stripPrefix,
+        source: backbone.source!, sourceKind: source.kind, stripPrefix: backbone.entry.stripPrefix,
         labelled: subset.description,
         validationCount: validationCount, accumulationSteps: accumulation, nesterov: nesterov, core: core,
-        adversarial: adversarialSettings))
+        adversarial: adversarialSettings, stateDictKey: backbone.entry.stateDictKey))
   }
 
   /// `8/255` or `0.5` as a number in pixel units.

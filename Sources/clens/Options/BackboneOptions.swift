@@ -8,28 +8,31 @@ import Training
 /// `[--checkpoint NAME] [--strip-prefix P]`, and for weights from PyTorch their shape
 /// (`--arch --width --stem`) and normalisation.
 struct BackboneOptions: ParsableArguments {
-  @Option(name: .customLong("from"), help: "The encoder: a run directory, a ContrastLens checkpoint, or safetensors weights.")
+  @Option(
+    name: .customLong("from"),
+    help: "The encoder: a run directory, a ContrastLens checkpoint, or weights from PyTorch (safetensors, or a .pth/.pt/.pkl checkpoint).")
   var source: String?
 
   @Option(help: "With a run directory as --from: which checkpoint (checkpoints/<name>.safetensors). (default: last)")
   var checkpoint: String?
 
-  @OptionGroup(title: "Weights from PyTorch (--from FILE.safetensors)") var encoder: EncoderOptions
+  @OptionGroup(title: "Weights from PyTorch (--from FILE.safetensors or FILE.pth)") var encoder: EncoderOptions
 
-  @OptionGroup var prefix: StripPrefixOption
+  @OptionGroup var entry: WeightsEntryOptions
 
   @OptionGroup var normalization: NormalizationOptions
 
   /// Whether any option of the group was given.
   var isGiven: Bool {
     source != nil || checkpoint != nil || encoder.arch != nil || encoder.width != nil || encoder.stem != nil
-      || prefix.stripPrefix != nil || normalization.normalizeMean != nil
+      || entry.stripPrefix != nil || entry.stateDictKey != nil || normalization.normalizeMean != nil
   }
 
   /// The backbone's tensors and recorded architecture.
   func load() throws -> Backbone {
     guard let source else { throw ValidationError("--from is needed: a run directory, a checkpoint or safetensors weights") }
-    return try Backbone.load(source, checkpointName: checkpoint, stripPrefix: prefix.stripPrefix)
+    return try Backbone.load(
+      source, checkpointName: checkpoint, stripPrefix: entry.stripPrefix, stateDictKey: entry.stateDictKey)
   }
 
   /// The encoder `backbone` loads into, for images like `images`: the architecture the

@@ -57,8 +57,15 @@ struct NormalizationOptions: ParsableArguments {
   }
 }
 
-/// `--strip-prefix`, for weights saved with a wrapper's prefix.
-struct StripPrefixOption: ParsableArguments {
+/// Which tensors of a weights file to load: `--state-dict-key` (a PyTorch checkpoint's
+/// entry) and `--strip-prefix` (a wrapper's prefix). `clens inspect FILE` shows both.
+struct WeightsEntryOptions: ParsableArguments {
+  @Option(
+    help:
+      "A PyTorch checkpoint's entry holding the state dict (e.g. state_dict, model; a dotted path for nested dicts). (default: the top level if it holds tensors, else the first of state_dict, model, net, encoder_q, model_state_dict, module)"
+  )
+  var stateDictKey: String?
+
   @Option(help: "Use only weights whose names start with this prefix, with it removed (e.g. module.encoder_q.).")
   var stripPrefix: String?
 }
@@ -91,7 +98,10 @@ struct EncoderOptions: ParsableArguments {
 /// let resnet = try model.loadModel()          // strict load, eval mode
 /// ```
 struct ModelOptions: ParsableArguments {
-  @Option(help: "Weights: a safetensors state dict with torchvision names (e.g. from safetensors.torch.save_file).")
+  @Option(
+    help:
+      "Weights with torchvision names: a safetensors state dict, or a PyTorch checkpoint (.pth, .pth.tar, .pt, .pkl from torch.save; read without executing it)."
+  )
   var weights: String?
 
   @OptionGroup var encoder: EncoderOptions
@@ -104,7 +114,7 @@ struct ModelOptions: ParsableArguments {
 
   @OptionGroup var normalization: NormalizationOptions
 
-  @OptionGroup var prefix: StripPrefixOption
+  @OptionGroup var entry: WeightsEntryOptions
 
   func validate() throws {
     if inChannels < 1 { throw ValidationError("--in-channels must be at least 1") }
@@ -121,10 +131,10 @@ struct ModelOptions: ParsableArguments {
 
   /// Builds the model and loads `--weights` strictly; the model is in evaluation mode.
   func loadModel() throws -> ResNet {
-    guard let weights else { throw ValidationError("--weights is needed (the model's safetensors file)") }
+    guard let weights else { throw ValidationError("--weights is needed (the model's safetensors file or PyTorch checkpoint)") }
     var rng = RandomGenerator(seed: 0)
     let model = ResNet(configuration, rng: &rng)
-    try model.loadWeights(from: weights, strict: true, stripPrefix: prefix.stripPrefix)
+    try model.loadWeights(from: weights, strict: true, stripPrefix: entry.stripPrefix, stateDictKey: entry.stateDictKey)
     model.setTraining(false)
     return model
   }
