@@ -12,5 +12,7 @@ case "moco": try MoCoBench.run(Array(arguments.dropFirst()))
 case "pgd": try PGDBench.run(Array(arguments.dropFirst()))
 case "tsne": try TSNEBench.run(Array(arguments.dropFirst()))
 case "align-uniform": try AlignUniformBench.run(Array(arguments.dropFirst()))
-default: print("usage: clens-bench <area> [options]\nareas: align-uniform, augment, conv, finetune, moco, pgd, plot, simclr, train, tsne")
+case "weights-load": try WeightsLoadBench.run(Array(arguments.dropFirst()))
+default:
+  print("usage: clens-bench <area> [options]\nareas: align-uniform, augment, conv, finetune, moco, pgd, plot, simclr, train, tsne, weights-load")
 }

@@ -57,6 +57,10 @@ import TestSupport
     let wrongShape = String(decoding: good, as: UTF8.self).replacingOccurrences(of: "[4,4]", with: "[4,5]")
     #expect(problem(Array(wrongShape.utf8))?.contains("tensor 'w': shape [4, 5]") == true)
     #expect(throws: FileError("/no/such.safetensors", "no such file")) { try SafeTensorsFile.read("/no/such.safetensors") }
+    // 2^62 elements fit an Int, their 2^64 bytes do not: an error, not a trap.
+    let header = Array(#"{"w":{"dtype":"F32","shape":[2147483648,2147483648],"data_offsets":[0,0]}}"#.utf8)
+    let huge = (0..<8).map { UInt8(truncatingIfNeeded: header.count >> (8 * $0)) } + header
+    #expect(problem(huge)?.contains("needs more than an Int of bytes") == true)
   }
 }
 

@@ -99,7 +99,7 @@ public struct SafeTensorsFile: Sendable, Equatable {
 
   /// Reads and validates a safetensors file.
   public static func read(_ path: String) throws(FileError) -> SafeTensorsFile {
-    try decode(Array(AtomicFile.read(path)), path: path)
+    try decode(AtomicFile.bytes(path), path: path)
   }
 
   /// Decodes the bytes of a safetensors file; `path` only names it in errors.
@@ -148,8 +148,10 @@ public struct SafeTensorsFile: Sendable, Equatable {
         let (p, o) = partial.0.multipliedReportingOverflow(by: d)
         return (p, partial.1 || o)
       }
-      guard !overflow, elements * type.size == offsets[1] - offsets[0] else {
-        throw FileError(path, "tensor '\(name)': shape \(shape) of \(typeName) needs \(overflow ? -1 : elements * type.size) bytes, data_offsets span \(offsets[1] - offsets[0])")
+      let bytes = elements.multipliedReportingOverflow(by: type.size)
+      guard !overflow, !bytes.overflow, bytes.partialValue == offsets[1] - offsets[0] else {
+        let needed = overflow || bytes.overflow ? "more than an Int of" : "\(bytes.partialValue)"
+        throw FileError(path, "tensor '\(name)': shape \(shape) of \(typeName) needs \(needed) bytes, data_offsets span \(offsets[1] - offsets[0])")
       }
       covered += offsets[1] - offsets[0]
       tensors[name] = SafeTensor(shape: shape, type: type, bytes: Array(file[(dataStart + offsets[0])..<(dataStart + offsets[1])]))

@@ -93,13 +93,18 @@ struct PickleDict {
   }
 }
 
-/// A storage of a checkpoint: its element type and the bytes that hold its elements.
+/// A storage of a checkpoint: its element type and the bytes that hold its elements,
+/// `buffer[start ..< start + byteCount]` (the whole buffer when read for it alone).
 struct PickleStorage {
   let type: SafeTensorsType
   /// Bytes per element as stored (int8 and int16 storages widen when read).
   let elementSize: Int
   let kind: StorageKind
-  let bytes: ArraySlice<UInt8>
+  let buffer: [UInt8]
+  let start: Int
+  let byteCount: Int
+
+  var bytes: ArraySlice<UInt8> { buffer[start..<(start + byteCount)] }
   /// Elements: those the bytes hold, or (in a first pass over a legacy checkpoint, before
   /// the bytes are found) those the storage declares.
   let count: Int

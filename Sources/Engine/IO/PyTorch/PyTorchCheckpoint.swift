@@ -15,9 +15,10 @@ public struct PyTorchCheckpoint {
   /// The lists and dicts `root` names.
   let arena: PickleArena
 
-  /// Reads the checkpoint at `path`.
+  /// Reads the checkpoint at `path`: a zip checkpoint's directory and pickle first, then
+  /// each storage it names straight from the file into its tensor.
   public static func read(_ path: String) throws(FileError) -> PyTorchCheckpoint {
-    try decode(Array(AtomicFile.read(path)), path: path)
+    try decode(RandomAccessFile(path))
   }
 
   /// Whether `prefix` (a file's first bytes) starts a PyTorch checkpoint: a zip archive
@@ -31,15 +32,23 @@ public struct PyTorchCheckpoint {
 
   /// Decodes the bytes of a checkpoint; `path` only names it in errors.
   public static func decode(_ file: [UInt8], path: String) throws(FileError) -> PyTorchCheckpoint {
+    try decode(MemoryBytes(path: path, all: file))
+  }
+
+  private static func decode(_ source: any ByteSource) throws(FileError) -> PyTorchCheckpoint {
+    let path = source.path
     // Rebuilt tensors may repeat storage bytes (views), but not without bound.
-    let budget = 4 * file.count + (1 << 24)
-    if file.starts(with: [0x50, 0x4b, 0x03, 0x04]) {
-      let (root, arena) = try zipRoot(file, path: path, budget: budget)
+    let budget = 4 * source.size + (1 << 24)
+    let prefix = try source.bytes(at: 0, count: min(source.size, signatureLength))
+    if prefix.starts(with: [0x50, 0x4b, 0x03, 0x04]) {
+      let (root, arena) = try zipRoot(source, budget: budget)
       return PyTorchCheckpoint(path: path, format: "zip", root: root, arena: arena)
     }
-    guard file.starts(with: legacyMagic) else {
+    guard prefix.starts(with: legacyMagic) else {
       throw FileError(path, "not a PyTorch checkpoint (neither the zip format of torch.save nor its legacy format)")
     }
+    let file: [UInt8]
+    if let memory = source as? MemoryBytes { file = memory.all } else { file = try source.bytes(at: 0, count: source.size) }
     let (root, arena) = try legacyRoot(file, path: path, budget: budget)
     return PyTorchCheckpoint(path: path, format: "legacy", root: root, arena: arena)
   }
@@ -61,7 +70,12 @@ public struct PyTorchCheckpoint {
     return (kind, key, count)
   }
 
-  private static func storage(_ kind: StorageKind, _ bytes: ArraySlice<UInt8>, declared: Int? = nil) -> PickleStorage {
+  /// A storage of `byteCount` bytes at `start` of `buffer` (`declared` elements when the
+  /// bytes are not read yet).
+  private static func storage(
+    _ kind: StorageKind, _ buffer: [UInt8], start: Int = 0, byteCount: Int? = nil, declared: Int? = nil
+  ) -> PickleStorage {
+    let byteCount = byteCount ?? buffer.count
     let type: SafeTensorsType =
       switch kind {
       case .float, .half, .bfloat16, .double: .float32
@@ -70,22 +84,30 @@ public struct PyTorchCheckpoint {
       case .byte: .uint8
       case .bool: .bool
       }
-    return PickleStorage(type: type, elementSize: kind.size, kind: kind, bytes: bytes, count: declared ?? bytes.count / kind.size)
+    return PickleStorage(
+      type: type, elementSize: kind.size, kind: kind, buffer: buffer, start: start, byteCount: byteCount,
+      count: declared ?? byteCount / kind.size)
   }
 
-  private static func zipRoot(_ file: [UInt8], path: String, budget: Int) throws(FileError) -> (PickleValue, PickleArena) {
-    let archive = try ZipArchive(file, path: path)
+  private static func zipRoot(_ file: any ByteSource, budget: Int) throws(FileError) -> (PickleValue, PickleArena) {
+    let path = file.path
+    let archive = try ZipArchive(file)
     let pickles = archive.entries.keys.filter { $0 == "data.pkl" || $0.hasSuffix("/data.pkl") }
     guard pickles.count == 1, let pickle = pickles.first, let entry = archive.entries[pickle] else {
       throw FileError(path, "a zip archive without exactly one data.pkl: not a checkpoint written by torch.save")
     }
     let folder = String(pickle.dropLast("data.pkl".count))
-    if let order = archive.entries[folder + "byteorder"], file[order.range].starts(with: Array("big".utf8)) {
+    if let order = archive.entries[folder + "byteorder"],
+      try file.bytes(at: order.range.lowerBound, count: min(order.range.count, 3)) == Array("big".utf8)
+    {
       throw FileError(path, "a big-endian checkpoint (only little-endian ones are read)")
     }
-    let pickleBytes = Array(file[entry.range])
+    let pickleBytes = try file.bytes(at: entry.range.lowerBound, count: entry.range.count)
+    // Each storage is read once, the first time the pickle names it.
+    var storages = [String: PickleStorage]()
     var unpickler = RestrictedUnpickler(pickleBytes, at: 0, path: path, tensorBudget: budget) { id throws(FileError) in
       let (kind, key, count) = try storageID(id, path: path)
+      if let known = storages[key] { return .storage(known) }
       guard let data = archive.entries[folder + "data/" + key] else {
         throw FileError(path, "storage '\(key)' is named but the archive has no entry \(folder)data/\(key)")
       }
@@ -93,7 +115,9 @@ public struct PyTorchCheckpoint {
       guard !overflow, bytes <= data.range.count else {
         throw FileError(path, "truncated: storage '\(key)' holds \(data.range.count) bytes, its \(count) elements need more")
       }
-      return .storage(storage(kind, file[data.range.lowerBound..<(data.range.lowerBound + bytes)]))
+      let read = storage(kind, try file.bytes(at: data.range.lowerBound, count: bytes))
+      storages[key] = read
+      return .storage(read)
     }
     return (try unpickler.load(), unpickler.arena)
   }
@@ -134,7 +158,7 @@ public struct PyTorchCheckpoint {
       guard !overflow else { throw FileError(path, "storage '\(key)' of \(count) elements") }
       let start = reader.position
       _ = try reader.bytes(bytes)
-      storages[key] = storage(kind, file[start..<(start + bytes)])
+      storages[key] = storage(kind, file, start: start, byteCount: bytes)
     }
     var unpickler = RestrictedUnpickler(file, at: main, path: path, tensorBudget: budget) { id throws(FileError) in
       let (_, key, count) = try storageID(id, path: path)

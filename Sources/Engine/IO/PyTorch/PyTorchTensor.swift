@@ -5,11 +5,21 @@ enum PyTorchTensor {
   /// bytes and booleans as they are.
   static func gather(_ storage: PickleStorage, offset: Int, size: [Int], stride: [Int]) -> SafeTensor {
     let count = size.reduce(1, *)
-    var indices = [Int]()
-    indices.reserveCapacity(count)
     let contiguous = zip(size, stride).reversed().reduce((true, 1)) { state, pair in
       (state.0 && (pair.0 <= 1 || pair.1 == state.1), state.1 * pair.0)
     }.0
+    let element = storage.elementSize
+    let base = storage.bytes.startIndex
+    if contiguous && (storage.kind == .float || storage.kind == .long) {
+      let type: SafeTensorsType = storage.kind == .float ? .float32 : .int64
+      // A view of a whole storage read for itself takes its array as it is: no copy.
+      if offset == 0, storage.start == 0, count * element == storage.buffer.count {
+        return SafeTensor(shape: size, type: type, bytes: storage.buffer)
+      }
+      return SafeTensor(shape: size, type: type, bytes: Array(storage.bytes[(base + offset * element)..<(base + (offset + count) * element)]))
+    }
+    var indices = [Int]()
+    indices.reserveCapacity(count)
     if contiguous {
       indices = Array(offset..<(offset + count))
     } else if count > 0 {
@@ -25,15 +35,10 @@ enum PyTorchTensor {
         }
       }
     }
-    let element = storage.elementSize
-    let base = storage.bytes.startIndex
-    if contiguous && (storage.kind == .float || storage.kind == .long) {
-      let bytes = Array(storage.bytes[(base + offset * element)..<(base + (offset + count) * element)])
-      return SafeTensor(shape: size, type: storage.kind == .float ? .float32 : .int64, bytes: bytes)
-    }
+    let bytes = storage.bytes
     func raw(_ index: Int) -> UInt64 {
       var value: UInt64 = 0
-      for byte in 0..<element { value |= UInt64(storage.bytes[base + index * element + byte]) << (8 * UInt64(byte)) }
+      for byte in 0..<element { value |= UInt64(bytes[base + index * element + byte]) << (8 * UInt64(byte)) }
       return value
     }
     switch storage.kind {

@@ -1,7 +1,8 @@
 /// The entries of a zip archive as PyTorch writes its checkpoints (`torch.save` since
 /// 1.6): every entry stored uncompressed, located through the central directory (with
 /// zip64 records for large archives). Compressed or encrypted entries are refused, so
-/// nothing is ever inflated.
+/// nothing is ever inflated. Only the directory and headers are read here; entries are
+/// read when they are needed.
 struct ZipArchive {
   /// Where one entry's bytes lie in the archive.
   struct Entry {
@@ -12,74 +13,78 @@ struct ZipArchive {
   /// The entries by name.
   let entries: [String: Entry]
 
-  init(_ file: [UInt8], path: String) throws(FileError) {
-    var reader = ByteReader(file, path: path)
-    let end = try Self.endOfCentralDirectory(file, path: path)
-    reader.position = end
-    try reader.expect(0x0605_4b50, "the end-of-directory record")
-    reader.position = end + 10
-    var count = Int(try reader.u16())
-    var directorySize = Int(try reader.u32())
-    var directoryOffset = Int(try reader.u32())
+  init(_ file: any ByteSource) throws(FileError) {
+    let path = file.path
+    guard file.size >= 22 else { throw FileError(path, "not a zip archive: \(file.size) bytes") }
+    let tailStart = max(0, file.size - 22 - 65_535)
+    let tail = try file.bytes(at: tailStart, count: file.size - tailStart)
+    let endInTail = try Self.endOfCentralDirectory(tail, path: path)
+    let end = tailStart + endInTail
+    var record = ByteReader(tail, path: path)
+    record.position = endInTail + 10
+    var count = Int(try record.u16())
+    var directorySize = Int(try record.u32())
+    var directoryOffset = Int(try record.u32())
+    func fits(_ value: UInt64) throws(FileError) -> Int {
+      guard value <= UInt64(file.size) else {
+        throw FileError(path, "corrupt zip archive: offset or size \(value) beyond the file's \(file.size) bytes")
+      }
+      return Int(value)
+    }
     if count == 0xFFFF || directorySize == 0xFFFF_FFFF || directoryOffset == 0xFFFF_FFFF {
       // zip64: the locator sits just before the end record and points at the zip64 record.
       guard end >= 20 else { throw FileError(path, "corrupt zip archive: no zip64 locator") }
-      reader.position = end - 20
-      try reader.expect(0x0706_4b50, "the zip64 locator")
-      reader.position = end - 12
-      reader.position = try reader.offset(try reader.u64())
-      try reader.expect(0x0606_4b50, "the zip64 end-of-directory record")
-      reader.position += 28
-      count = try reader.offset(try reader.u64())
-      directorySize = try reader.offset(try reader.u64())
-      directoryOffset = try reader.offset(try reader.u64())
+      var locator = try file.reader(at: end - 20, count: 20)
+      try locator.expect(0x0706_4b50, "the zip64 locator")
+      locator.position = 8
+      var zip64 = try file.reader(at: try fits(try locator.u64()), count: 56)
+      try zip64.expect(0x0606_4b50, "the zip64 end-of-directory record")
+      zip64.position = 32
+      count = try fits(try zip64.u64())
+      directorySize = try fits(try zip64.u64())
+      directoryOffset = try fits(try zip64.u64())
     }
-    guard directoryOffset <= file.count, directorySize <= file.count - directoryOffset, count <= directorySize / 46 else {
-      throw FileError(path, "corrupt zip archive: its directory lies outside the file")
-    }
+    guard count <= directorySize / 46 else { throw FileError(path, "corrupt zip archive: \(count) entries in a directory of \(directorySize) bytes") }
+    var directory = try file.reader(at: directoryOffset, count: directorySize)
     var entries = [String: Entry]()
-    reader.position = directoryOffset
     for _ in 0..<count {
-      try reader.expect(0x0201_4b50, "a directory entry")
-      reader.position += 4
-      let flags = try reader.u16()
-      let method = try reader.u16()
-      reader.position += 8
-      var compressed = Int(try reader.u32())
-      var size = Int(try reader.u32())
-      let nameLength = Int(try reader.u16())
-      let extraLength = Int(try reader.u16())
-      let commentLength = Int(try reader.u16())
-      reader.position += 8
-      var headerOffset = Int(try reader.u32())
-      let name = String(decoding: try reader.bytes(nameLength), as: UTF8.self)
-      let extraEnd = reader.position + extraLength
+      try directory.expect(0x0201_4b50, "a directory entry")
+      directory.position += 4
+      let flags = try directory.u16()
+      let method = try directory.u16()
+      directory.position += 8
+      var compressed = Int(try directory.u32())
+      var size = Int(try directory.u32())
+      let nameLength = Int(try directory.u16())
+      let extraLength = Int(try directory.u16())
+      let commentLength = Int(try directory.u16())
+      directory.position += 8
+      var headerOffset = Int(try directory.u32())
+      let name = String(decoding: try directory.bytes(nameLength), as: UTF8.self)
+      let extraEnd = directory.position + extraLength
       // zip64 extra field: the 64-bit sizes and offset for the fields saturated above.
-      while reader.position + 4 <= extraEnd {
-        let tag = try reader.u16()
-        let length = Int(try reader.u16())
-        let next = reader.position + length
+      while directory.position + 4 <= extraEnd {
+        let tag = try directory.u16()
+        let length = Int(try directory.u16())
+        let next = directory.position + length
         if tag == 1 {
-          if size == 0xFFFF_FFFF { size = try reader.offset(try reader.u64()) }
-          if compressed == 0xFFFF_FFFF { compressed = try reader.offset(try reader.u64()) }
-          if headerOffset == 0xFFFF_FFFF { headerOffset = try reader.offset(try reader.u64()) }
+          if size == 0xFFFF_FFFF { size = try fits(try directory.u64()) }
+          if compressed == 0xFFFF_FFFF { compressed = try fits(try directory.u64()) }
+          if headerOffset == 0xFFFF_FFFF { headerOffset = try fits(try directory.u64()) }
         }
-        reader.position = next
+        directory.position = next
       }
-      reader.position = extraEnd + commentLength
+      directory.position = extraEnd + commentLength
       guard flags & 1 == 0 else { throw FileError(path, "zip entry '\(name)' is encrypted") }
       guard method == 0, compressed == size else {
         throw FileError(path, "zip entry '\(name)' is compressed (method \(method)); PyTorch stores its entries uncompressed, so this is not a checkpoint written by torch.save")
       }
       // The local header repeats the name and has its own extra field; the data follows.
-      var local = ByteReader(file, path: path)
-      local.position = headerOffset
+      var local = try file.reader(at: headerOffset, count: 30)
       try local.expect(0x0403_4b50, "the local header of '\(name)'")
-      local.position = headerOffset + 26
-      let localName = Int(try local.u16())
-      let localExtra = Int(try local.u16())
-      let start = headerOffset + 30 + localName + localExtra
-      guard start <= file.count, size <= file.count - start else {
+      local.position = 26
+      let start = headerOffset + 30 + Int(try local.u16()) + Int(try local.u16())
+      guard start <= file.size, size <= file.size - start else {
         throw FileError(path, "truncated zip archive: entry '\(name)' (\(size) bytes) runs past the end of the file")
       }
       entries[name] = Entry(name: name, range: start..<(start + size))
