@@ -53,7 +53,7 @@
       MPI_Finalize()
     }
 
-    /// Ends every rank of the job after `message` (printed by this rank) with `code`.
+    /// Ends every rank of the job after this rank prints `message` (its error).
     public func abort(_ message: String) -> Never {
       FileHandle.standardError.write(Data("\(message)\n".utf8))
       MPI_Abort(world, 1)
