@@ -59,11 +59,24 @@ final class RandomAccessFile: ByteSource {
 
   deinit { close(descriptor) }
 
+  /// Asks for transparent huge pages under a large fresh buffer: a storage of megabytes
+  /// then costs a few page faults instead of one per 4 KiB, most of the time of a read
+  /// from the page cache.
+  private static func adviseHugePages(_ buffer: UnsafeMutableBufferPointer<UInt8>) {
+    let huge = 2 << 20
+    guard buffer.count >= 2 * huge, let base = buffer.baseAddress else { return }
+    let start = (Int(bitPattern: base) + huge - 1) / huge * huge
+    let end = (Int(bitPattern: base) + buffer.count) / huge * huge
+    guard end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
+    _ = madvise(pointer, end - start, 14)  // MADV_HUGEPAGE
+  }
+
   /// The bytes at `offset ..< offset + count`, which must lie in the file.
   func bytes(at offset: Int, count: Int) throws(FileError) -> [UInt8] {
     try check(offset, count)
     var complete = true
     let result = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+      Self.adviseHugePages(buffer)
       var done = 0
       while done < count {
         let read = pread(descriptor, buffer.baseAddress! + done, count - done, off_t(offset + done))
