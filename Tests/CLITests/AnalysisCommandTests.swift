@@ -212,6 +212,14 @@ import Testing
     #expect(throws: (any Error).self) {
       try AlignUniformCommand.parse(["--features", "a.npy", "--run", "r"])
     }
+    // Infinite settings are refused before anything runs or is written.
+    for option in ["--learning-rate", "--exaggeration", "--early-exaggeration"] {
+      let result = try CommandLineTool.run([
+        "tsne", "--features", dir.file("ok.npy"), "--out", dir.file("inf.npy"), option, "inf", "--quiet",
+      ])
+      #expect(result.status != 0 && result.stderr.contains("must be a positive number"), "\(option): \(result.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: dir.file("inf.npy")))
+    }
   }
 
   @Test func runNeedsATagWhenThereAreSeveral() throws {

@@ -91,11 +91,11 @@ public struct TSNEOptions: Sendable {
     guard earlyExaggerationIterations >= 0, iterations >= 0 else {
       throw AnalysisInputError("iterations must not be negative")
     }
-    guard earlyExaggeration > 0, exaggeration > 0 else {
-      throw AnalysisInputError("exaggeration must be positive")
+    guard earlyExaggeration > 0, earlyExaggeration.isFinite, exaggeration > 0, exaggeration.isFinite else {
+      throw AnalysisInputError("exaggeration must be a positive number")
     }
     if let learningRate {
-      guard learningRate > 0 else { throw AnalysisInputError("learning rate must be positive") }
+      guard learningRate > 0, learningRate.isFinite else { throw AnalysisInputError("learning rate must be a positive number") }
     }
     guard momentum >= 0, momentum < 1 else {
       throw AnalysisInputError("momentum must be in [0, 1)")
@@ -103,11 +103,11 @@ public struct TSNEOptions: Sendable {
     guard degreesOfFreedom > 0, degreesOfFreedom.isFinite else {
       throw AnalysisInputError("degrees of freedom must be positive")
     }
-    guard theta >= 0 else { throw AnalysisInputError("theta must not be negative") }
+    guard theta >= 0, theta.isFinite else { throw AnalysisInputError("theta must be a number ≥ 0") }
     guard (1...6).contains(interpolationPoints) else {
       throw AnalysisInputError("interpolation points must be 1...6")
     }
-    guard minimumBoxes >= 1, boxWidth > 0 else {
+    guard minimumBoxes >= 1, boxWidth > 0, boxWidth.isFinite else {
       throw AnalysisInputError("interpolation grid settings must be positive")
     }
     guard klEvery >= 1 else { throw AnalysisInputError("KL interval must be at least 1") }
