@@ -1,6 +1,7 @@
 import Analysis
 import Engine
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct AffinityTests {
@@ -40,8 +41,7 @@ import Testing
     for e in vals.indices { expected[rows[e] * 200 + cols[e]] += vals[e] }
     let dense = p.dense()
     #expect(p.nonZeros == vals.count)
-    var worst = 0.0
-    for e in dense.indices { worst = max(worst, abs(dense[e] - expected[e])) }
+    let worst = maxAbsoluteDifference(dense, expected)
     // Both searches stop within 1e-8 of the target entropy, which moves p by ~1e-7 relative.
     #expect(worst < 1e-6 * (expected.max() ?? 1))
     // Symmetric, non-negative, sums to one.

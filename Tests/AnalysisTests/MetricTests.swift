@@ -1,6 +1,7 @@
 import Analysis
 import Engine
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct MetricTests {
@@ -59,15 +60,10 @@ import Testing
     #expect(abs(probe.objective - (try Fixture.value("probe_objective"))) < 1e-8)
     let coef = try Fixture.doubles("digits200.probe.coef.npy")
     let c = probe.classes.count
-    var worst = 0.0
-    var largest = 0.0
-    for k in 0..<c {
-      for j in 0..<64 {
-        worst = max(worst, abs(probe.weights[j * c + k] - coef[k * 64 + j]))
-        largest = max(largest, abs(coef[k * 64 + j]))
-      }
-    }
-    #expect(worst < 1e-4 * largest)
+    let ours = (0..<c).flatMap { k in (0..<64).map { probe.weights[$0 * c + k] } }
+    let reference = (0..<c).flatMap { k in (0..<64).map { coef[k * 64 + $0] } }
+    let largest = reference.map(abs).max() ?? 0
+    #expect(maxAbsoluteDifference(ours, reference) < 1e-4 * largest)
     let test = x.selecting(rows: Array(150..<200))
     // Logits are the standardised features times the weights, plus the bias.
     let logits = probe.logits(test)

@@ -177,6 +177,10 @@ import Testing
       to: dir.file("cube.npy"))
     try NPYArray(shape: [10, 6], floats: x.map { $0.isNaN ? 0 : $0 }).write(to: dir.file("ok.npy"))
     try NPYArray(shape: [9], int64s: Array(repeating: 1, count: 9)).write(to: dir.file("nine.npy"))
+    // Finite values whose squares overflow float32 (the kNN heap once stayed empty on them).
+    var huge = x.map { $0.isNaN ? 0 : $0 }
+    for j in 0..<6 { huge[2 * 6 + j] = 2e19 }
+    try NPYArray(shape: [10, 6], floats: huge).write(to: dir.file("huge.npy"))
     func error(_ args: [String]) -> String? {
       do {
         let command = try TSNECommand.parse(args + ["--out", dir.file("e.npy"), "--quiet"])
@@ -191,6 +195,9 @@ import Testing
     #expect(
       error(["--features", dir.file("nan.npy")])
         == "\(dir.file("nan.npy")): row 3 contains NaN or infinity")
+    #expect(error(["--features", dir.file("huge.npy")])?.contains("row 2 is too large for float32 distances") == true)
+    let knn = try CommandLineTool.run(["align-uniform", "--features", dir.file("huge.npy"), "--quiet"])
+    #expect(knn.status != 0 && knn.stderr.contains("row 2 is too large"), "\(knn.stderr)")
     #expect(
       error(["--features", dir.file("cube.npy")])
         == "\(dir.file("cube.npy")): features must be a 2-D array [N, D], found shape [10, 3, 2]")

@@ -1,6 +1,7 @@
 import Datasets
 import Engine
 import Foundation
+import TestSupport
 
 /// The path of a committed fixture (Tests/DatasetsTests/Fixtures/<relative>).
 func fixturePath(_ relative: String) -> String {
@@ -16,10 +17,10 @@ func fixtureImage(_ relative: String) throws -> Image {
 }
 
 /// The largest absolute difference between two equally shaped images (infinity when
-/// the shapes differ).
+/// the shapes differ or a pixel is not finite).
 func maxDifference(_ a: Image, _ b: Image) -> Float {
   guard a.channels == b.channels, a.height == b.height, a.width == b.width else { return .infinity }
-  return zip(a.pixels, b.pixels).reduce(0) { max($0, abs($1.0 - $1.1)) }
+  return maxAbsoluteDifference(a.pixels, b.pixels)
 }
 
 /// Runs `body` and returns the `FileError` it throws, or nil when it succeeds.

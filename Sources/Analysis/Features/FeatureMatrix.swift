@@ -35,14 +35,26 @@ public struct FeatureMatrix: Sendable, Equatable {
     return matrix
   }
 
-  /// Throws naming the first row that holds NaN or infinity (rows count from 0).
+  /// Throws naming the first row that holds NaN or infinity, or whose squared norm
+  /// (which distances and similarities compute in float32, after centring) would overflow
+  /// (rows count from 0).
   public func requireFinite() throws(AnalysisInputError) {
     let d = columns
     try values.withUnsafeBufferPointer { v throws(AnalysisInputError) in
       for i in 0..<rows {
         var bad = false
-        for j in 0..<d where !v[i * d + j].isFinite { bad = true }
+        var squares: Float = 0
+        for j in 0..<d {
+          let x = v[i * d + j]
+          if !x.isFinite { bad = true }
+          squares += x * x
+        }
         if bad { throw AnalysisInputError("row \(i) contains NaN or infinity") }
+        guard (4 * squares).isFinite else {
+          let largest = (0..<d).map { abs(v[i * d + $0]) }.max() ?? 0
+          throw AnalysisInputError(
+            "row \(i) is too large for float32 distances (values up to \(largest), squared norm past 3.4e38); rescale the features")
+        }
       }
     }
   }

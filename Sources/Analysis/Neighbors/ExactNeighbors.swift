@@ -99,6 +99,8 @@ public enum ExactNeighbors {
                       let idx = Int(heapIdx[row * k + j])
                       heapDist[row * k + j] = exactSquaredDistance(qi, rp.baseAddress! + idx * d, d)
                     }
+                    // Finite features always fill the heap; never copy slots it did not fill.
+                    precondition(heaps[row].count == k, "ExactNeighbors: row \(r0 + row) found \(heaps[row].count) of \(k) neighbours (non-finite distances)")
                     heaps[row].sortAscending()
                     for j in 0..<k {
                       outIdx[(r0 + row) * k + j] = heapIdx[row * k + j]

@@ -63,7 +63,7 @@ extension Module {
   /// Nothing changes unless every check passes. With `stripPrefix` (e.g.
   /// `"module.encoder_q."`) only keys starting with it are used, with it removed.
   /// Strict loading (PyTorch's `strict=True`) fails on missing or unexpected keys;
-  /// mis-shaped and non-finite entries always fail.
+  /// mis-shaped and non-finite entries, and negative BatchNorm variances, always fail.
   @discardableResult
   public func loadStateDict(
     _ state: [String: SafeTensor], strict: Bool = true, stripPrefix: String? = nil
@@ -91,6 +91,11 @@ extension Module {
       let tensor = entry.tensor
       guard tensor.isFinite else {
         error.nonFinite.append(target.name)
+        continue
+      }
+      // A negative variance would make every normalised value NaN.
+      guard !target.name.hasSuffix("running_var") || tensor.scalars.allSatisfy({ $0 >= 0 }) else {
+        error.mismatched.append("\(target.name) (negative variance)")
         continue
       }
       ready.append((tensor, target.assign))
