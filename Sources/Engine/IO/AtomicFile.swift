@@ -26,30 +26,8 @@ public enum AtomicFile {
   /// Reads a whole file into one byte array, straight from the file into the array's
   /// storage (no intermediate copy: weights files are hundreds of megabytes).
   public static func bytes(_ path: String) throws(FileError) -> [UInt8] {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw FileError(path, "no such file")
-    }
-    if isDirectory.boolValue { throw FileError(path, "is a directory, expected a file") }
-    let descriptor = open(path, O_RDONLY)
-    guard descriptor >= 0 else { throw FileError(path, "cannot read file (permissions?)") }
-    defer { close(descriptor) }
-    var status = stat()
-    guard fstat(descriptor, &status) == 0 else { throw FileError(path, "cannot read file (permissions?)") }
-    let size = Int(status.st_size)
-    var complete = true
-    let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-      var done = 0
-      while done < size {
-        let count = Foundation.read(descriptor, buffer.baseAddress! + done, size - done)
-        guard count > 0 else { break }
-        done += count
-      }
-      complete = done == size
-      initialized = done
-    }
-    guard complete else { throw FileError(path, "cannot read the whole file (it changed or the disk failed)") }
-    return bytes
+    let file = try RandomAccessFile(path)
+    return try file.bytes(at: 0, count: file.size)
   }
 
   /// Reads a whole file, with a `FileError` naming it when it is missing or unreadable.
