@@ -4,8 +4,9 @@ extension ProcessGroup {
   /// The embeddings of the global batch, view-major as one process holding the whole
   /// batch would have them, from this rank's view-major `local` [V·b, d]: view v of
   /// rank r's image i is row v·B + r·b + i. Other ranks' rows are constants and this
-  /// rank's stay on the tape (SimCLR's and SupContrast's gather on several devices), so
-  /// a loss over the whole batch sends each rank exactly the gradient of its own rows.
+  /// rank's stay on the tape, so a loss over the whole batch, computed by every rank,
+  /// sends each rank exactly the gradient of its own rows (FNC, whose detection needs
+  /// every view against the whole batch; `gatherRows` splits the loss instead).
   public func gatherViews(_ local: Tensor, views: Int) -> Tensor {
     guard size > 1 else { return local }
     let (rows, width) = (local.shape[0], local.shape[1])
