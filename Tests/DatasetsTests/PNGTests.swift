@@ -110,6 +110,12 @@ struct PNGTests {
       fileError { () throws(FileError) in try ImageFolder.read(directory.path) }?.problem
         == "is a link to a folder that was already read (a loop or a duplicate)")
     try FileManager.default.removeItem(atPath: directory.file("ant/deeper"))
+    // An empty class folder is an error naming it, not a class with no images.
+    try FileManager.default.createDirectory(atPath: directory.file("bee"), withIntermediateDirectories: true)
+    #expect(
+      fileError { () throws(FileError) in try ImageFolder.read(directory.path) }
+        == FileError(directory.file("bee"), "a class folder without .png images (remove it, or add its images)"))
+    try FileManager.default.removeItem(atPath: directory.file("bee"))
 
     let exported = TemporaryDirectory()
     try ImageFolder.write(set, to: exported.path)

@@ -17,9 +17,13 @@ public enum ImageFolder {
     }
     var files = [(path: String, label: Int)]()
     for (label, name) in classNames.enumerated() {
-      for path in try imageFiles(below: root + "/" + name) { files.append((path, label)) }
+      let images = try imageFiles(below: root + "/" + name)
+      // torchvision refuses an empty class too: counted, it would shift every later label.
+      guard !images.isEmpty else {
+        throw FileError(root + "/" + name, "a class folder without .png images (remove it, or add its images)")
+      }
+      for path in images { files.append((path, label)) }
     }
-    guard !files.isEmpty else { throw FileError(root, "the class folders hold no .png images") }
 
     let results = Results(count: files.count)
     let paths = files.map(\.path)
