@@ -36,6 +36,18 @@ struct IDXTests {
     #expect(try Zlib.gunzip(twoMembers, path: "x") == bytes)
   }
 
+  /// A small gzip file whose header promises one 28x28 image but whose stream inflates
+  /// to 64 MiB stops at the promise, not after inflating everything.
+  @Test func aDecompressionBombStopsAtItsHeadersPromise() throws {
+    let directory = TemporaryDirectory()
+    let header = IDXArray(dimensions: [1, 28, 28], bytes: Array(repeating: 0, count: 784)).encoded()
+    let bomb = Zlib.gzip(header + [UInt8](repeating: 0, count: 64 << 20))
+    #expect(bomb.count < 100_000)
+    try Data(bomb).write(to: URL(fileURLWithPath: directory.file("bomb-idx3-ubyte.gz")))
+    let error = fileError { () throws(FileError) in try IDXArray.read(directory.file("bomb-idx3-ubyte.gz")) }
+    #expect(error?.problem == "inflates past the 800 bytes its header describes (corrupt, or a decompression bomb)")
+  }
+
   func problem(_ file: [UInt8]) -> String? {
     fileError { () throws(FileError) in try IDXArray.decode(file, path: "f.idx") }?.problem
   }

@@ -20,9 +20,28 @@ public struct IDXArray: Sendable, Equatable {
   public static func read(_ path: String) throws(FileError) -> IDXArray {
     var file = Array(try AtomicFile.read(path))
     if file.count >= 2, file[0] == 0x1F, file[1] == 0x8B {
-      file = try Zlib.gunzip(file, path: path)
+      file = try Zlib.gunzip(file, path: path, limit: promisedSize)
     }
     return try decode(file, path: path)
+  }
+
+  /// The file size an IDX header promises (header plus the product of its dimensions),
+  /// once the header's bytes are there; `Int.max` when the product overflows (`decode`
+  /// then names the problem).
+  static func promisedSize(_ header: [UInt8]) -> Int? {
+    guard header.count >= 4 else { return nil }
+    let rank = Int(header[3])
+    guard header.count >= 4 + 4 * rank else { return nil }
+    var size = 1
+    for d in 0..<rank {
+      let o = 4 + 4 * d
+      let dimension = Int(header[o]) << 24 | Int(header[o + 1]) << 16 | Int(header[o + 2]) << 8 | Int(header[o + 3])
+      let (product, overflow) = size.multipliedReportingOverflow(by: dimension)
+      guard !overflow else { return Int.max }
+      size = product
+    }
+    let (total, overflow) = size.addingReportingOverflow(4 + 4 * rank)
+    return overflow ? Int.max : total
   }
 
   /// Decodes the (uncompressed) bytes of an IDX file; `path` only names it in errors.

@@ -5,8 +5,13 @@ import Engine
 /// reported as a `FileError` naming the file.
 public enum Zlib {
   /// Decompresses gzip data (also several concatenated gzip members, as `cat a.gz b.gz`
-  /// makes) or zlib data; the format is detected from the header.
-  public static func gunzip(_ compressed: [UInt8], path: String) throws(FileError) -> [UInt8] {
+  /// makes) or zlib data; the format is detected from the header. `limit` reads the
+  /// size the data's own header promises from what is inflated so far (nil until it can
+  /// tell); inflating past it stops with an error, so a small file cannot expand into
+  /// gigabytes before its header is checked.
+  public static func gunzip(_ compressed: [UInt8], path: String, limit: (([UInt8]) -> Int?)? = nil)
+    throws(FileError) -> [UInt8]
+  {
     // A gzip file ends with the uncompressed size modulo 2^32: a good first guess.
     var sizeHint = compressed.count * 4
     if compressed.count >= 18 {
@@ -17,7 +22,7 @@ public enum Zlib {
     }
     sizeHint = min(sizeHint, largestInflatedSize(compressed.count))
     return try inflate(
-      compressed[...], windowBits: 15 + 32, sizeHint: sizeHint, multiMember: true, path: path)
+      compressed[...], windowBits: 15 + 32, sizeHint: sizeHint, multiMember: true, limit: limit, path: path)
   }
 
   /// Decompresses raw deflate data (a zip member) whose size is known.
@@ -29,7 +34,7 @@ public enum Zlib {
         path, "recorded size \(size) bytes is impossible for \(compressed.count) compressed bytes")
     }
     let output = try inflate(
-      compressed, windowBits: -15, sizeHint: size, multiMember: false, path: path)
+      compressed, windowBits: -15, sizeHint: size, multiMember: false, limit: { _ in size }, path: path)
     guard output.count == size else {
       throw FileError(
         path, "decompressed size \(output.count) differs from the recorded \(size) bytes")
@@ -44,7 +49,8 @@ public enum Zlib {
   }
 
   private static func inflate(
-    _ input: ArraySlice<UInt8>, windowBits: Int32, sizeHint: Int, multiMember: Bool, path: String
+    _ input: ArraySlice<UInt8>, windowBits: Int32, sizeHint: Int, multiMember: Bool, limit: (([UInt8]) -> Int?)?,
+    path: String
   ) throws(FileError) -> [UInt8] {
     var stream = z_stream()
     guard
@@ -57,6 +63,7 @@ public enum Zlib {
     output.reserveCapacity(max(0, min(sizeHint, 1 << 31)))
     var scratch = [UInt8](repeating: 0, count: 1 << 18)
     var failure: FileError?
+    var cap: Int?
     input.withUnsafeBufferPointer { source in
       guard let base = source.baseAddress, !source.isEmpty else {
         failure = FileError(path, "empty compressed data")
@@ -74,6 +81,13 @@ public enum Zlib {
           stream.avail_out = UInt32(buffer.count)
           let status = CZlib.inflate(&stream, Z_NO_FLUSH)
           output.append(contentsOf: buffer[0..<(buffer.count - Int(stream.avail_out))])
+          if let limit {
+            cap = cap ?? limit(output)
+            if let cap, output.count > cap {
+              failure = FileError(path, "inflates past the \(cap) bytes its header describes (corrupt, or a decompression bomb)")
+              return
+            }
+          }
           switch status {
           case Z_OK:
             continue
