@@ -132,6 +132,7 @@ def parse_args():
 
 
 ARGS = parse_args()
+from common import emit, peak_rss_mib  # noqa: E402  (no numeric library: safe before the thread setup)
 # Thread pools are sized before torch / numpy load.
 for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[_var] = str(ARGS.threads)
@@ -154,17 +155,6 @@ torch.set_num_threads(ARGS.threads)
 
 # ---------------------------------------------------------------- output
 
-def emit(name, value, unit=""):
-    if isinstance(value, float):
-        if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
-            text = f"{value:.4g}"
-        else:
-            text = f"{value:.4f}".rstrip("0").rstrip(".") if abs(value) < 10 else f"{value:.2f}"
-    else:
-        text = str(value)
-    print(f"{name}: {text} {unit}".rstrip(), flush=True)
-
-
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -181,10 +171,6 @@ def header():
     print(f"# torch {torch.__version__}, numpy {np.__version__}, python {platform.python_version()}", flush=True)
     print(f"# threads {torch.get_num_threads()} (OMP/MKL/OPENBLAS_NUM_THREADS={ARGS.threads}), "
           f"cpu: {cpu_model()} x{os.cpu_count()}", flush=True)
-
-
-def peak_rss_mib():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def cpu_snapshot(pids=()):

@@ -127,7 +127,7 @@ extension Tensor {
       global = (moments.mean, moments.variance)
       total = moments.count
     }
-    let synchronized = global
+    let merged = global
     means.withUnsafeMutableBufferPointer { meanBuffer in
       variances.withUnsafeMutableBufferPointer { varianceBuffer in
         let mp = SendablePointer(meanBuffer.baseAddress!)
@@ -135,7 +135,7 @@ extension Tensor {
         forEachRange(c, minimumPerThread: Swift.max(1, 32_768 / m)) { channels in
           for ch in channels {
             let (mean, variance) =
-              synchronized.map { ($0.mean[ch], $0.variance[ch]) }
+              merged.map { ($0.mean[ch], $0.variance[ch]) }
               ?? channelMoments(x.base + ch * plane, rows: n, rowStride: c * plane, length: plane)
             mp[ch] = Float(mean)
             vp[ch] = Float(variance)

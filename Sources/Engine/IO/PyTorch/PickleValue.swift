@@ -96,9 +96,7 @@ struct PickleDict {
 /// A storage of a checkpoint: its element type and the bytes that hold its elements,
 /// `buffer[start ..< start + byteCount]` (the whole buffer when read for it alone).
 struct PickleStorage {
-  let type: SafeTensorsType
-  /// Bytes per element as stored (int8 and int16 storages widen when read).
-  let elementSize: Int
+  /// The element type as stored (`kind.size` bytes each; `kind.readType` when read).
   let kind: StorageKind
   let buffer: [UInt8]
   let start: Int
@@ -115,6 +113,18 @@ enum StorageKind: String {
   case float = "FloatStorage", half = "HalfStorage", bfloat16 = "BFloat16Storage", double = "DoubleStorage"
   case long = "LongStorage", int = "IntStorage", short = "ShortStorage", char = "CharStorage", byte = "ByteStorage"
   case bool = "BoolStorage"
+
+  /// The type its tensors are read as: floating types as float32 (the engine's type),
+  /// 8-, 16- and 32-bit integers as int32, 64-bit as int64, bytes and booleans as they are.
+  var readType: SafeTensorsType {
+    switch self {
+    case .float, .half, .bfloat16, .double: .float32
+    case .long: .int64
+    case .int, .short, .char: .int32
+    case .byte: .uint8
+    case .bool: .bool
+    }
+  }
 
   /// PyTorch's name of the element type.
   var dtype: String {

@@ -76,17 +76,8 @@ public struct PyTorchCheckpoint {
     _ kind: StorageKind, _ buffer: [UInt8], start: Int = 0, byteCount: Int? = nil, declared: Int? = nil
   ) -> PickleStorage {
     let byteCount = byteCount ?? buffer.count
-    let type: SafeTensorsType =
-      switch kind {
-      case .float, .half, .bfloat16, .double: .float32
-      case .long: .int64
-      case .int, .short, .char: .int32
-      case .byte: .uint8
-      case .bool: .bool
-      }
     return PickleStorage(
-      type: type, elementSize: kind.size, kind: kind, buffer: buffer, start: start, byteCount: byteCount,
-      count: declared ?? byteCount / kind.size)
+      kind: kind, buffer: buffer, start: start, byteCount: byteCount, count: declared ?? byteCount / kind.size)
   }
 
   private static func zipRoot(_ file: any ByteSource, budget: Int) throws(FileError) -> (PickleValue, PickleArena) {

@@ -1,17 +1,16 @@
 /// Tensors as PyTorch stores them: views (offset, size, stride) into typed storages.
 enum PyTorchTensor {
-  /// The elements of the view, row-major, as a safetensors entry: floating types as
-  /// float32 (the engine's type), 8-, 16- and 32-bit integers as int32, 64-bit as int64,
-  /// bytes and booleans as they are.
+  /// The elements of the view, row-major, as a safetensors entry of the storage's
+  /// `StorageKind.readType`.
   static func gather(_ storage: PickleStorage, offset: Int, size: [Int], stride: [Int]) -> SafeTensor {
     let count = size.reduce(1, *)
     let contiguous = zip(size, stride).reversed().reduce((true, 1)) { state, pair in
       (state.0 && (pair.0 <= 1 || pair.1 == state.1), state.1 * pair.0)
     }.0
-    let element = storage.elementSize
+    let element = storage.kind.size
     let base = storage.bytes.startIndex
     if contiguous && (storage.kind == .float || storage.kind == .long) {
-      let type: SafeTensorsType = storage.kind == .float ? .float32 : .int64
+      let type = storage.kind.readType
       // A view of a whole storage read for itself takes its array as it is: no copy.
       if offset == 0, storage.start == 0, count * element == storage.buffer.count {
         return SafeTensor(shape: size, type: type, bytes: storage.buffer)
@@ -52,7 +51,7 @@ enum PyTorchTensor {
         default: return Float(bitPattern: UInt32(bits))
         }
       }
-      return SafeTensor(shape: size, type: .float32, bytes: values.withUnsafeBytes { Array($0) })
+      return SafeTensor(shape: size, type: storage.kind.readType, bytes: values.withUnsafeBytes { Array($0) })
     case .long:
       return SafeTensor(shape: size, int64s: indices.map { Int64(bitPattern: raw($0)) })
     case .int, .short, .char:
@@ -64,9 +63,9 @@ enum PyTorchTensor {
         default: return Int32(bitPattern: UInt32(bits))
         }
       }
-      return SafeTensor(shape: size, type: .int32, bytes: values.withUnsafeBytes { Array($0) })
+      return SafeTensor(shape: size, type: storage.kind.readType, bytes: values.withUnsafeBytes { Array($0) })
     case .byte, .bool:
-      return SafeTensor(shape: size, type: storage.kind == .bool ? .bool : .uint8, bytes: indices.map { UInt8(raw($0)) })
+      return SafeTensor(shape: size, type: storage.kind.readType, bytes: indices.map { UInt8(raw($0)) })
     }
   }
 }

@@ -361,7 +361,7 @@ struct RestrictedUnpickler {
     guard elements == 0 || last < storage.count else {
       throw fail("a tensor view (offset \(offset), size \(size), stride \(stride)) past its storage of \(storage.count) elements")
     }
-    let bytes = elements.multipliedReportingOverflow(by: storage.type.size)
+    let bytes = elements.multipliedReportingOverflow(by: storage.kind.readType.size)
     guard !bytes.overflow, bytes.partialValue <= tensorBudget else {
       throw fail("tensors of more bytes than the file could describe (a view of size \(size) repeats its storage)")
     }
