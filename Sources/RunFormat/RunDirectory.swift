@@ -8,7 +8,7 @@ import Foundation
 /// config.json  metrics.jsonl  scores.jsonl
 /// features/<tag>.npy (.labels.npy, .positives.npy)
 /// checkpoints/last.safetensors, epoch-<k>.safetensors, index.json
-/// analysis/tsne-<tag>.npy/.json, align-uniform-<tag>.json, robustness-<norm>.json
+/// analysis/tsne-<tag>.npy/.json, align-uniform-<tag>.json, robustness-<norm>[-<attack>].json
 /// figures/
 /// ```
 public struct RunDirectory: Sendable {
@@ -64,8 +64,12 @@ public struct RunDirectory: Sendable {
   public func tsneReportFile(_ tag: String) -> String { file("analysis/tsne-\(tag).json") }
   /// `analysis/align-uniform-<tag>.json`.
   public func alignUniformReportFile(_ tag: String) -> String { file("analysis/align-uniform-\(tag).json") }
-  /// `analysis/robustness-<norm>.json`.
-  public func robustnessReportFile(_ norm: PerturbationNorm) -> String { file("analysis/robustness-\(norm.rawValue).json") }
+  /// `analysis/robustness-<norm>.json` for PGD (nil), `analysis/robustness-<norm>-<attack>.json`
+  /// for any other attack (`autoattack`, `autoattack-rand`, `apgd`, …), so curves of
+  /// several attacks on one model live side by side.
+  public func robustnessReportFile(_ norm: PerturbationNorm, attack: String? = nil) -> String {
+    file("analysis/robustness-\(norm.rawValue)\(attack.map { "-" + $0 } ?? "").json")
+  }
   /// `analysis/linear-eval.json`.
   public var linearEvalReportFile: String { file("analysis/linear-eval.json") }
   /// `analysis/knn-eval.json`.
@@ -109,9 +113,14 @@ public struct RunDirectory: Sendable {
   /// Tags with an alignment/uniformity result (`analysis/align-uniform-<tag>.json`).
   public var alignUniformTags: [String] { tags(in: "analysis", prefix: "align-uniform-", suffix: ".json") }
 
-  /// The robustness results present, l-infinity first.
+  /// The robustness results present, l-infinity first, PGD's before other attacks'.
   public var robustnessFiles: [String] {
-    PerturbationNorm.allCases.map(robustnessReportFile).filter { FileManager.default.fileExists(atPath: $0) }
+    PerturbationNorm.allCases.flatMap { norm in
+      [robustnessReportFile(norm)].filter { FileManager.default.fileExists(atPath: $0) }
+        + tags(in: "analysis", prefix: "robustness-\(norm.rawValue)-", suffix: ".json").map {
+          robustnessReportFile(norm, attack: $0)
+        }
+    }
   }
 
   /// `requested`, or the only tag there is, or the newest snapshot (`epoch-<k>` with the

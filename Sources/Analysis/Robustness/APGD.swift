@@ -1,8 +1,8 @@
 import Engine
 import RunFormat
 
-/// APGD-CE (Croce & Hein 2020), the step-size-free PGD of AutoAttack, as torchattacks
-/// 3.5.1 `APGD(loss="ce")` runs one restart of it.
+/// APGD (Croce & Hein 2020), the step-size-free PGD of AutoAttack, as torchattacks 3.5.1
+/// `APGD` (cross-entropy or DLR loss) and `APGDT` (one target class) run one restart of it.
 ///
 /// - Start: ε·t/‖t‖∞ with t ~ U(−1, 1)ⁿ (l-inf) or ε·t/‖t‖₂ with t Gaussian (l2), clipped.
 /// - Step size η = 2ε per example; the update mixes the projected gradient step z with the
@@ -13,23 +13,63 @@ import RunFormat
 ///   goes back to its best point when its loss rose in at most ρ = 0.75 of the steps since
 ///   the last checkpoint, or when η was not halved last time and the best loss did not
 ///   improve.
+/// - With `eotSamples` > 1 (AutoAttack's `rand` version, for randomised models) each
+///   gradient is the mean over that many forward/backward passes (expectation over
+///   transformation); losses and predictions are the last pass's.
 ///
 /// An example counts as fooled when any iterate (the start included) is misclassified;
 /// that iterate is returned. Otherwise the highest-loss point is returned.
 public struct APGD: AdversarialAttack {
+  /// The objective APGD maximises.
+  public enum Loss: Sendable, Equatable {
+    /// Cross-entropy (APGD-CE).
+    case crossEntropy
+    /// The untargeted difference-of-logits ratio (APGD-DLR; at least 3 classes).
+    case dlr
+    /// The targeted DLR towards the class with the `rank`-th largest clean logit (rank 2
+    /// is the runner-up; APGD-T runs ranks 2, 3, …; at least 4 classes).
+    case targetedDLR(rank: Int)
+  }
+
   public var norm: PerturbationNorm
   public var epsilon: Float
   public var steps: Int
+  public var loss: Loss
+  /// Gradient samples averaged per iteration (1 for a deterministic model).
+  public var eotSamples: Int
   /// ρ, the fraction of loss increases below which the step size is halved.
   public var rho: Double
 
-  /// APGD-CE with `steps` iterations (AutoAttack uses 100; torchattacks' default is 10).
-  public init(norm: PerturbationNorm, epsilon: Float, steps: Int, rho: Double = 0.75) {
-    precondition(epsilon >= 0 && steps >= 1, "APGD: negative epsilon or no steps")
+  /// APGD with `steps` iterations (AutoAttack uses 100; torchattacks' default is 10).
+  public init(
+    norm: PerturbationNorm, epsilon: Float, steps: Int, loss: Loss = .crossEntropy,
+    eotSamples: Int = 1, rho: Double = 0.75
+  ) {
+    precondition(epsilon >= 0 && steps >= 1 && eotSamples >= 1, "APGD: negative epsilon or no steps")
+    if case .targetedDLR(let rank) = loss { precondition(rank >= 2, "APGD: target rank below 2") }
     self.norm = norm
     self.epsilon = epsilon
     self.steps = steps
+    self.loss = loss
+    self.eotSamples = eotSamples
     self.rho = rho
+  }
+
+  /// The per-example losses and their logit gradient for logits `z`.
+  private func objective(
+    _ z: [Float], labels: [Int], targets: [Int], classCount: Int
+  ) -> (losses: [Double], gradient: [Float]) {
+    switch loss {
+    case .crossEntropy:
+      let ce = CrossEntropy(logits: z, labels: labels, classCount: classCount)
+      return (ce.losses, ce.logitGradient)
+    case .dlr:
+      let dlr = DLRLoss(logits: z, labels: labels, classCount: classCount)
+      return (dlr.losses, dlr.logitGradient)
+    case .targetedDLR:
+      let dlr = DLRLoss(logits: z, labels: labels, targets: targets, classCount: classCount)
+      return (dlr.losses, dlr.logitGradient)
+    }
   }
 
   public func run<Classifier: AttackableClassifier>(
@@ -43,21 +83,40 @@ public struct APGD: AdversarialAttack {
     let shortestInterval = max(Int(0.06 * Double(steps)), 1)
     let intervalDecrease = max(Int(0.03 * Double(steps)), 1)
 
+    var targets = [Int]()
+    if case .targetedDLR(let rank) = loss {
+      precondition(rank < classes, "APGD: target rank beyond the classes")
+      targets = AttackMath.rankedClasses(classifier.logits(x, count: count), classCount: classes, rank: rank)
+    }
     var current = x
     start(&current, randomness: randomness, inputSize: n)
     var zeroEntries = 0
     var entries = 0
     func evaluate(_ points: [Float]) -> (losses: [Double], gradient: [Float], correct: [Bool]) {
       var losses = [Double]()
-      let result = classifier.inputGradient(points, count: count) { z in
-        let ce = CrossEntropy(logits: z, labels: labels, classCount: classes)
-        losses = ce.losses
-        return ce.logitGradient
+      var gradient = [Float]()
+      var logits = [Float]()
+      for sample in 0..<eotSamples {
+        let result = classifier.inputGradient(points, count: count) { z in
+          let value = objective(z, labels: labels, targets: targets, classCount: classes)
+          losses = value.losses
+          return value.gradient
+        }
+        logits = result.logits
+        if sample == 0 {
+          gradient = result.gradient
+        } else {
+          for j in gradient.indices { gradient[j] += result.gradient[j] }
+        }
       }
-      for g in result.gradient where g == 0 { zeroEntries += 1 }
-      entries += result.gradient.count
-      let predicted = AttackMath.predictions(result.logits, classCount: classes)
-      return (losses, result.gradient, (0..<count).map { predicted[$0] == labels[$0] })
+      if eotSamples > 1 {
+        let scale = 1 / Float(eotSamples)
+        for j in gradient.indices { gradient[j] *= scale }
+      }
+      for g in gradient where g == 0 { zeroEntries += 1 }
+      entries += gradient.count
+      let predicted = AttackMath.predictions(logits, classCount: classes)
+      return (losses, gradient, (0..<count).map { predicted[$0] == labels[$0] })
     }
 
     var (loss, gradient, correct) = evaluate(current)

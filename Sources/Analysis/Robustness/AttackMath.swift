@@ -17,6 +17,23 @@ enum AttackMath {
     }
   }
 
+  /// Row `row`'s classes by descending logit, ties broken as reading torch's ascending
+  /// sort from the end (the higher index first).
+  static func descendingClasses(_ logits: [Float], row: Int, classCount: Int) -> [Int] {
+    let base = row * classCount
+    return (0..<classCount).sorted {
+      logits[base + $0] > logits[base + $1] || (logits[base + $0] == logits[base + $1] && $0 > $1)
+    }
+  }
+
+  /// The class with the `rank`-th largest logit of each row (rank 1 is the prediction).
+  static func rankedClasses(_ logits: [Float], classCount: Int, rank: Int) -> [Int] {
+    precondition(rank >= 1 && rank <= classCount, "rankedClasses: rank out of range")
+    return (0..<logits.count / classCount).map {
+      descendingClasses(logits, row: $0, classCount: classCount)[rank - 1]
+    }
+  }
+
   /// Copies rows `indices` of a `[_, width]` array into a new contiguous array.
   static func gatherRows(_ source: [Float], _ indices: [Int], width: Int) -> [Float] {
     var result = [Float](repeating: 0, count: indices.count * width)
@@ -49,5 +66,13 @@ enum AttackMath {
   @inline(__always)
   static func clamp(_ value: Float, _ low: Float, _ high: Float) -> Float {
     value < low ? low : (value > high ? high : value)
+  }
+}
+
+extension AttackMath {
+  /// Copies row `source` of `from` into row `target` of `to` (both `[_, width]`).
+  @inline(__always)
+  static func copyRow(_ source: Int, from: [Float], toRow target: Int, of to: inout [Float], width: Int) {
+    for j in 0..<width { to[target * width + j] = from[source * width + j] }
   }
 }

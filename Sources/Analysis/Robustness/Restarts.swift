@@ -13,6 +13,10 @@ struct RestartOutcome {
   var traceExamples = 0
   var zeroGradientEntries = 0
   var gradientEntries = 0
+  /// A staged attack's stages, summed over the restarts (empty for a single attack).
+  var stages: [StageAccount] = []
+  /// Per batch row, the stage that fooled it (nil: not fooled, or a single attack).
+  var brokenBy: [Int?]
 }
 
 /// Runs `attack` up to `restarts` times on batch rows `targets`, each restart only on the
@@ -25,13 +29,14 @@ func attackWithRestarts<Classifier: AttackableClassifier>(
 ) -> RestartOutcome {
   let n = classifier.inputSize
   var outcome = RestartOutcome(
-    fooled: [Bool](repeating: false, count: labels.count), adversarial: images)
+    fooled: [Bool](repeating: false, count: labels.count), adversarial: images,
+    brokenBy: [Int?](repeating: nil, count: labels.count))
   var bestLoss = [Double](repeating: -.infinity, count: labels.count)
   var remaining = targets
   for restart in 0..<restarts where !remaining.isEmpty {
     let restartStream = stream.stream(UInt64(restart))
     let randomness = remaining.map { restartStream.stream(UInt64(examples[$0])) }
-    let run = attack.run(
+    let run = attack.forRestart(restart).run(
       on: classifier, images: AttackMath.gatherRows(images, remaining, width: n),
       labels: remaining.map { labels[$0] },
       randomness: randomness)
@@ -42,13 +47,23 @@ func attackWithRestarts<Classifier: AttackableClassifier>(
     }
     outcome.zeroGradientEntries += run.zeroGradientEntries
     outcome.gradientEntries += run.gradientEntries
+    if outcome.stages.isEmpty {
+      outcome.stages = run.stages
+    } else {
+      for s in run.stages.indices { outcome.stages[s].add(run.stages[s]) }
+    }
     var survivors = [Int]()
     for (k, row) in remaining.enumerated() {
       if run.fooled[k] || run.losses[k] > bestLoss[row] {
-        for j in 0..<n { outcome.adversarial[row * n + j] = run.adversarial[k * n + j] }
+        AttackMath.copyRow(k, from: run.adversarial, toRow: row, of: &outcome.adversarial, width: n)
         bestLoss[row] = run.losses[k]
       }
-      if run.fooled[k] { outcome.fooled[row] = true } else { survivors.append(row) }
+      if run.fooled[k] {
+        outcome.fooled[row] = true
+        if !run.brokenBy.isEmpty { outcome.brokenBy[row] = run.brokenBy[k] }
+      } else {
+        survivors.append(row)
+      }
     }
     remaining = survivors
   }

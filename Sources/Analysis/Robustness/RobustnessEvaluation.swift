@@ -85,6 +85,7 @@ public struct RobustnessEvaluation: Sendable {
     let classes = classifier.classCount
     try settings.validate(inputSize: n)
     try Self.validate(labels: labels, classCount: classes)
+    try settings.validate(classCount: classes)
     func fetch(_ range: Range<Int>) throws(RobustnessInputError) -> [Float] {
       let batch = images(range)
       precondition(
@@ -125,6 +126,9 @@ public struct RobustnessEvaluation: Sendable {
     var traceExamples = 0
     var zeroEntries = 0
     var gradientEntries = 0
+    var stages = [[StageAccount]](repeating: [], count: epsilons.count)
+    // Per ε and example: the stage that fooled it, −1 robust, −2 wrong without attack.
+    var brokenBy = [[Int]](repeating: [Int](repeating: -2, count: count), count: epsilons.count)
     for range in batches {
       let x = try fetch(range)
       let y = Array(labels[range])
@@ -133,11 +137,38 @@ public struct RobustnessEvaluation: Sendable {
       let targets = y.indices.filter { predicted[$0] == y[$0] }
       for row in targets { cleanCorrect[range.lowerBound + row] = true }
       for (e, epsilon) in epsilons.enumerated() {
+        let counter = PassCounter()
+        let clock = ContinuousClock()
+        let started = clock.now
         let outcome = attackWithRestarts(
-          settings.makeAttack(epsilon: epsilon, steps: settings.steps), restarts: settings.restarts,
-          classifier: classifier, images: x, labels: y, targets: targets,
-          examples: Array(range), stream: attackStream)
-        for row in targets where !outcome.fooled[row] { robust[e][range.lowerBound + row] = true }
+          settings.makeAttack(epsilon: epsilon, steps: settings.steps, classCount: classes),
+          restarts: settings.restarts, classifier: CountingClassifier(base: classifier, counter: counter),
+          images: x, labels: y, targets: targets, examples: Array(range), stream: attackStream)
+        var accounts = outcome.stages
+        if accounts.isEmpty {
+          // A single attack is one stage.
+          var account = StageAccount(name: settings.attack.rawValue)
+          account.attacked = targets.count
+          account.fooled = targets.filter { outcome.fooled[$0] }.count
+          account.forwardPasses = counter.forward
+          account.gradientPasses = counter.gradient
+          account.seconds = seconds(since: started, clock: clock)
+          accounts = [account]
+        }
+        if stages[e].isEmpty {
+          stages[e] = accounts
+        } else {
+          for s in accounts.indices { stages[e][s].add(accounts[s]) }
+        }
+        for row in targets {
+          let example = range.lowerBound + row
+          if outcome.fooled[row] {
+            brokenBy[e][example] = outcome.brokenBy[row] ?? 0
+          } else {
+            robust[e][example] = true
+            brokenBy[e][example] = -1
+          }
+        }
         feasibility.record(
           adversarial: outcome.adversarial, original: x, epsilon: epsilon, norm: settings.norm,
           inputSize: n)
@@ -173,9 +204,32 @@ public struct RobustnessEvaluation: Sendable {
       .zeroGradients(
         fraction: gradientEntries == 0 ? 0 : Double(zeroEntries) / Double(gradientEntries)))
     checks.insert(.feasibility(feasibility), at: 0)
+    if settings.attack == .autoattack {
+      let attack = AutoAttack(
+        norm: settings.norm, epsilon: 0, version: settings.version, imageShape: settings.imageShape)
+      checks.append(.autoAttackComplete(version: settings.version, ran: attack.stageNames(classCount: classes)))
+      if let square = stages.first?.firstIndex(where: { $0.name == "square" }) {
+        checks.append(
+          .squareAfterWhiteBox(
+            epsilons: positive.map { epsilons[$0] },
+            fooled: positive.map { Double(stages[$0][square].fooled) / Double(count) }, examples: count))
+      }
+    }
 
-    return curve(
+    var report = curve(
       cleanCorrect: cleanCorrect, robust: robust, labels: labels, classes: classes, checks: checks)
+    report.stages = stages.map { accounts in
+      var survivors = cleanCorrect.filter { $0 }.count
+      return accounts.map { account in
+        survivors -= account.fooled
+        return RobustnessReport.StageRecord(
+          name: account.name, attacked: account.attacked, fooled: account.fooled,
+          robustAccuracy: Double(survivors) / Double(count), forwardPasses: account.forwardPasses,
+          gradientPasses: account.gradientPasses, seconds: account.seconds)
+      }
+    }
+    report.brokenBy = brokenBy
+    return report
   }
 
   /// The checks that need extra model calls, on the seeded subset: determinism, logits,
@@ -198,6 +252,7 @@ public struct RobustnessEvaluation: Sendable {
     largeSettings.stepSize = .relative(2.5)
 
     var firstLogits = [Float]()
+    var zeroGradientExamples = 0
     var secondLogits = [Float]()
     var zeroSurvivors = 0
     var largeSurvivors = 0
@@ -215,6 +270,7 @@ public struct RobustnessEvaluation: Sendable {
       cleanSurvivors += targets.count
       firstLogits += classifier.logits(x, count: y.count)
       secondLogits += classifier.logits(x, count: y.count)
+      zeroGradientExamples += Self.zeroGradientExamples(classifier, images: x, labels: y)
       advance()
 
       // Subset rows keep their example index, so their draws match the main run's.
@@ -232,19 +288,20 @@ public struct RobustnessEvaluation: Sendable {
 
       if !epsilons.contains(0) {
         zeroSurvivors += survivors(
-          settings.makeAttack(epsilon: 0, steps: settings.steps), restarts: 1,
+          settings.makeAttack(epsilon: 0, steps: settings.steps, classCount: classifier.classCount), restarts: 1,
           stream: root.stream(0))
         advance()
       }
       largeSurvivors += survivors(
-        largeSettings.makeAttack(epsilon: largeEpsilon, steps: settings.steps), restarts: 1,
+        largeSettings.makeAttack(epsilon: largeEpsilon, steps: settings.steps, classCount: classifier.classCount),
+        restarts: 1,
         stream: root.stream(2))
       advance()
       for e in positive {
         let epsilon = epsilons[e]
         baseSurvivors[e] += batch.filter { robust[e][$0] }.count
         strongerSurvivors[e] += survivors(
-          settings.makeAttack(epsilon: epsilon, steps: 2 * settings.steps),
+          settings.makeAttack(epsilon: epsilon, steps: 2 * settings.steps, classCount: classifier.classCount),
           restarts: strongerRestarts,
           stream: root.stream(0))
         advance()
@@ -278,6 +335,7 @@ public struct RobustnessEvaluation: Sendable {
           examples: subsetSize))
     }
     checks.append(.deterministic(firstLogits, secondLogits))
+    checks.append(.zeroGradientExamples(zeroGradientExamples, examples: subsetSize))
     checks.append(.logitsNotProbabilities(firstLogits, classCount: classifier.classCount))
     checks.append(
       .largeEpsilon(
@@ -308,6 +366,22 @@ public struct RobustnessEvaluation: Sendable {
       }
     }
     return checks
+  }
+
+  /// Examples whose gradient of the DLR loss (cross-entropy with two classes) at the
+  /// image is exactly zero: gradient-based attacks cannot move them (AutoAttack's
+  /// `check_zero_gradients`).
+  static func zeroGradientExamples<Classifier: AttackableClassifier>(
+    _ classifier: Classifier, images: [Float], labels: [Int]
+  ) -> Int {
+    let n = classifier.inputSize
+    let classes = classifier.classCount
+    let gradient = classifier.inputGradient(images, count: labels.count) { z in
+      classes >= 3
+        ? DLRLoss(logits: z, labels: labels, classCount: classes).logitGradient
+        : CrossEntropy(logits: z, labels: labels, classCount: classes).logitGradient
+    }.gradient
+    return labels.indices.filter { row in gradient[row * n..<(row + 1) * n].allSatisfy { $0 == 0 } }.count
   }
 
   /// Assembles the curve: accuracies, envelope, intervals and per-class numbers.
@@ -341,6 +415,12 @@ public struct RobustnessEvaluation: Sendable {
       perClassRobustAccuracy: robust.map(perClass), perClassCleanAccuracy: perClass(cleanCorrect),
       classCounts: classCounts, sanityChecks: checks)
   }
+}
+
+/// Seconds on `clock` since `start`.
+func seconds(since start: ContinuousClock.Instant, clock: ContinuousClock) -> Double {
+  let elapsed = (clock.now - start).components
+  return Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
 }
 
 /// The fraction of `true` entries.

@@ -5,6 +5,44 @@ public enum AttackKind: String, Sendable, Codable, CaseIterable {
   case pgd
   /// APGD-CE, AutoAttack's step-size-free PGD (stronger; always starts randomly).
   case apgd
+  /// APGD with the untargeted DLR loss (at least 3 classes).
+  case apgdDLR = "apgd-dlr"
+  /// APGD-T: targeted DLR towards each of `targets` runner-up classes (at least 4 classes).
+  case apgdT = "apgd-t"
+  /// FAB, the minimum-norm boundary attack (one gradient per class per iteration).
+  case fab
+  /// FAB-T: targeted FAB towards each of `targets` runner-up classes.
+  case fabT = "fab-t"
+  /// Square Attack, gradient-free (`queries` model calls per image).
+  case square
+  /// AutoAttack: `standard` (APGD-CE, APGD-T, FAB-T, Square) or `rand`.
+  case autoattack
+
+  /// The attack's name in tables and legends.
+  public var title: String {
+    switch self {
+    case .pgd: "PGD"
+    case .apgd: "APGD-CE"
+    case .apgdDLR: "APGD-DLR"
+    case .apgdT: "APGD-T"
+    case .fab: "FAB"
+    case .fabT: "FAB-T"
+    case .square: "Square"
+    case .autoattack: "AutoAttack"
+    }
+  }
+
+  /// Whether the attack follows gradients for a number of iterations (`steps`).
+  public var iterates: Bool { self != .square }
+
+  /// Classes the attack's loss needs: DLR compares the top three logits, targeted DLR four.
+  public var minimumClasses: Int {
+    switch self {
+    case .apgdDLR: 3
+    case .apgdT: 4
+    default: 2
+    }
+  }
 }
 
 /// How long a PGD step is.
@@ -67,13 +105,23 @@ public struct RobustnessSettings: Sendable {
   public var imageShape: ImageShape?
   /// Square Attack's model queries per example in the gradient-free check.
   public var squareQueries: Int
+  /// Target classes of APGD-T and FAB-T (capped at classes − 1).
+  public var targets: Int
+  /// Square Attack's queries per example when it is the attack (or AutoAttack's stage).
+  public var queries: Int
+  /// Which AutoAttack.
+  public var version: AutoAttack.Version
+  /// Gradient samples per iteration of AutoAttack's `rand` version.
+  public var eotSamples: Int
 
-  /// Settings with the toolkit's defaults: PGD-20, α = 2.5·ε/20, one random start.
+  /// Settings with the toolkit's defaults: PGD-20, α = 2.5·ε/20, one random start;
+  /// AutoAttack's own (9 targets, 5,000 Square queries, 20 EOT samples).
   public init(
     norm: PerturbationNorm, epsilons: [Float], attack: AttackKind = .pgd, steps: Int = 20,
     stepSize: StepSize = .relative(2.5), restarts: Int = 1, randomStart: Bool = true,
     earlyExit: Bool = false, seed: UInt64 = 0, batchSize: Int = 100, checkExamples: Int = 200,
-    noiseDraws: Int = 8, imageShape: ImageShape? = nil, squareQueries: Int = 100
+    noiseDraws: Int = 8, imageShape: ImageShape? = nil, squareQueries: Int = 100, targets: Int = 9,
+    queries: Int = 5000, version: AutoAttack.Version = .standard, eotSamples: Int = 20
   ) {
     self.norm = norm
     self.epsilons = epsilons
@@ -89,6 +137,10 @@ public struct RobustnessSettings: Sendable {
     self.noiseDraws = noiseDraws
     self.imageShape = imageShape
     self.squareQueries = squareQueries
+    self.targets = targets
+    self.queries = queries
+    self.version = version
+    self.eotSamples = eotSamples
   }
 
   /// Whether the gradient-free check (Square Attack) can run on these images.
@@ -105,15 +157,46 @@ public struct RobustnessSettings: Sendable {
     }
   }
 
-  /// The attack these settings describe at radius `epsilon`, with `steps` iterations.
-  public func makeAttack(epsilon: Float, steps: Int) -> any AdversarialAttack {
+  /// The attack these settings describe at radius `epsilon`, with `steps` iterations
+  /// (Square: `steps`/`self.steps` times the queries), against a `classCount`-class model.
+  public func makeAttack(epsilon: Float, steps: Int, classCount: Int) -> any AdversarialAttack {
+    let targetCount = min(targets, classCount - 1)
     switch attack {
     case .pgd:
-      PGD(
+      return PGD(
         norm: norm, epsilon: epsilon, stepSize: stepSize.value(epsilon: epsilon, steps: steps),
         steps: steps, randomStart: randomStart, earlyExit: earlyExit)
     case .apgd:
-      APGD(norm: norm, epsilon: epsilon, steps: steps)
+      return APGD(norm: norm, epsilon: epsilon, steps: steps)
+    case .apgdDLR:
+      return APGD(norm: norm, epsilon: epsilon, steps: steps, loss: .dlr)
+    case .apgdT:
+      return APGDTargeted(norm: norm, epsilon: epsilon, steps: steps, targets: targetCount)
+    case .fab:
+      return FAB(norm: norm, epsilon: epsilon, steps: steps)
+    case .fabT:
+      return FABTargeted(norm: norm, epsilon: epsilon, steps: steps, targets: targetCount)
+    case .square:
+      let shape = imageShape!
+      return SquareAttack(
+        norm: norm, epsilon: epsilon, queries: queries * steps / max(self.steps, 1), channels: shape.channels,
+        height: shape.height, width: shape.width)
+    case .autoattack:
+      return AutoAttack(
+        norm: norm, epsilon: epsilon, version: version, steps: steps, targets: targets, queries: queries,
+        eotSamples: eotSamples, imageShape: imageShape)
+    }
+  }
+
+  /// Checks the settings against a `classCount`-class model, when the attack is about
+  /// to run.
+  public func validate(classCount: Int) throws(RobustnessInputError) {
+    if attack == .square && imageShape == nil {
+      throw RobustnessInputError("square needs the images' shape (channels, height, width)")
+    }
+    if classCount < attack.minimumClasses {
+      throw RobustnessInputError(
+        "\(attack.rawValue) needs at least \(attack.minimumClasses) classes; the model has \(classCount)")
     }
   }
 
@@ -143,6 +226,17 @@ public struct RobustnessSettings: Sendable {
       throw RobustnessInputError("step-size factor must be positive")
     }
     if restarts < 1 { throw RobustnessInputError("restarts must be at least 1") }
+    if restarts > 1 && attack == .autoattack {
+      throw RobustnessInputError(
+        "restarts apply to single attacks: AutoAttack's versions fix their own (standard runs each attack once)")
+    }
+    if targets < 1 { throw RobustnessInputError("targets must be at least 1") }
+    if queries < 1 { throw RobustnessInputError("queries must be at least 1") }
+    if eotSamples < 1 { throw RobustnessInputError("EOT samples must be at least 1") }
+    if attack == .square, let shape = imageShape, shape.height < 5 || shape.width < 5 {
+      throw RobustnessInputError(
+        "square needs images of at least 5x5 pixels, found \(shape.height)x\(shape.width)")
+    }
     if restarts > 1 && attack == .pgd && !randomStart {
       throw RobustnessInputError(
         "restarts above 1 need a random start (without one every restart is the same run)")

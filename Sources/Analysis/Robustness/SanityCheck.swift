@@ -138,8 +138,8 @@ extension SanityCheck {
     SanityCheck(
       name: "attack_loss_increases", passed: last >= first, severity: .warning,
       detail: examples == 0
-        ? "no example was attacked at a positive eps"
-        : "mean cross-entropy at the first and last iteration over \(examples) attacked examples: "
+        ? "no loss trace (no example attacked at a positive eps, or an attack without a loss)"
+        : "mean loss at the first and last iteration over \(examples) attacked examples: "
           + "\(format(first)) → \(format(last))")
   }
 
@@ -184,7 +184,47 @@ extension SanityCheck {
       detail: differing == 0
         ? "two clean passes give identical logits"
         : "\(differing) of \(first.count) logits differ between two clean passes (largest difference "
-          + "\(format(largest))): a randomised model needs EOT, which this tool does not do")
+          + "\(format(largest))): a randomised model needs expectation over transformation "
+          + "(--attack autoattack --version rand)")
+  }
+
+  /// No example's gradient of the DLR loss at the image may be exactly zero: gradient
+  /// attacks cannot move such examples, and their robustness is an artefact (AutoAttack's
+  /// `check_zero_gradients`).
+  public static func zeroGradientExamples(_ zero: Int, examples: Int) -> SanityCheck {
+    SanityCheck(
+      name: "gradient_at_every_example", passed: zero == 0, severity: .warning,
+      detail: zero == 0
+        ? "every one of \(examples) examples has a nonzero input gradient of the DLR loss"
+        : "\(zero) of \(examples) examples have an input gradient of exactly zero: gradient-based attacks "
+          + "cannot move them (gradient masking or saturated outputs)")
+  }
+
+  /// AutoAttack must run every attack of its version; APGD-T needs 4 classes (targeted
+  /// DLR), Square needs images of at least 5x5 pixels.
+  public static func autoAttackComplete(version: AutoAttack.Version, ran: [String]) -> SanityCheck {
+    let expected = version == .standard ? ["apgd-ce", "apgd-t", "fab-t", "square"] : ["apgd-ce", "apgd-dlr"]
+    let missing = expected.filter { !ran.contains($0) }
+    return SanityCheck(
+      name: "autoattack_complete", passed: missing.isEmpty, severity: .warning,
+      detail: missing.isEmpty
+        ? "ran \(ran.joined(separator: ", "))"
+        : "left out \(missing.joined(separator: ", ")) (targeted DLR needs at least 4 classes, DLR 3, Square "
+          + "images of at least 5x5 pixels): this is not AutoAttack \(version.rawValue)'s number")
+  }
+
+  /// Square Attack, run after the white-box attacks, must not lower robust accuracy by
+  /// more than 0.2 percentage points (AutoAttack's `check_square_sr`): when a black-box
+  /// attack finds what gradients missed, the gradients are likely masked.
+  public static func squareAfterWhiteBox(epsilons: [Float], fooled: [Double], examples: Int) -> SanityCheck {
+    let worse = zip(epsilons, fooled).filter { $0.1 > 0.002 }
+    return SanityCheck(
+      name: "square_adds_little", passed: worse.isEmpty, severity: .warning,
+      detail: worse.isEmpty
+        ? "Square Attack lowered robust accuracy by at most 0.2 points after the white-box attacks"
+        : "Square Attack lowered robust accuracy after the white-box attacks by "
+          + worse.map { "\(percent($0.1)) at eps \(format($0.0))" }.joined(separator: ", ")
+          + " of \(examples) examples: the gradient-based attacks may be masked")
   }
 }
 

@@ -72,7 +72,8 @@ public struct SquareAttack: AdversarialAttack {
     }
     var margin = Self.margins(
       classifier.logits(best, count: count), labels: labels, classCount: classifier.classCount)
-    var lossTrace = [margin.reduce(0.0) { $0 + Double($1) } / Double(max(count, 1))]
+    // The trace follows the loss the attack climbs, minus the mean margin.
+    var lossTrace = [-margin.reduce(0.0) { $0 + Double($1) } / Double(max(count, 1))]
     for query in 0..<queries {
       let active = (0..<count).filter { margin[$0] > 0 }
       if active.isEmpty { break }
@@ -90,7 +91,7 @@ public struct SquareAttack: AdversarialAttack {
         margin[row] = newMargins[k]
         for j in 0..<n { best[row * n + j] = candidates[k * n + j] }
       }
-      lossTrace.append(margin.reduce(0.0) { $0 + Double($1) } / Double(max(count, 1)))
+      lossTrace.append(-margin.reduce(0.0) { $0 + Double($1) } / Double(max(count, 1)))
     }
     // Like torchattacks, classify the final points by argmax (a margin of exactly 0 is a tie).
     let predicted = AttackMath.predictions(

@@ -66,7 +66,27 @@ extension RobustnessReport {
     RobustnessCurve(
       name: name, norm: norm, eps: eps, robustAccuracy: robustAccuracy, cleanAccuracy: cleanAccuracy,
       interval: robustAccuracyCi95.count == eps.count ? robustAccuracyCi95 : nil,
-      attack: attack.map { "\($0.name == "apgd" ? "APGD" : "PGD")-\($0.steps)" }, images: n)
+      attack: attackLabel, images: n)
+  }
+
+  /// The attack as a title or legend names it: "PGD-20", "APGD-CE-100", "AutoAttack", …
+  public var attackLabel: String? {
+    guard let attack else { return nil }
+    switch attack.name {
+    case "autoattack": return attack.version == "rand" ? "AutoAttack (rand)" : "AutoAttack"
+    case "square": return "Square-\(attack.queries ?? attack.steps)"
+    case "apgd": return "APGD-CE-\(attack.steps)"
+    default: return "\(attack.name.uppercased())-\(attack.steps)"
+    }
+  }
+
+  /// The curves of one model's results: each named `name`, with the attack added when
+  /// the results hold several attacks of one norm (PGD and AutoAttack side by side).
+  public static func curves(_ reports: [RobustnessReport], name: String) -> [RobustnessCurve] {
+    reports.map { report in
+      let shared = reports.filter { $0.norm == report.norm }.count > 1
+      return report.curve(name: shared ? "\(name), \(report.attackLabel ?? "unknown attack")" : name)
+    }
   }
 }
 

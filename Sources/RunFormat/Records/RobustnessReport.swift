@@ -7,7 +7,7 @@ import Engine
 public struct RobustnessReport: Sendable, Codable, Equatable {
   /// The attack behind the curve, as recorded in the JSON.
   public struct AttackRecord: Sendable, Codable, Equatable {
-    /// "pgd" or "apgd".
+    /// "pgd", "apgd", "apgd-dlr", "apgd-t", "fab", "fab-t", "square" or "autoattack".
     public var name: String
     public var loss: String
     public var steps: Int
@@ -24,11 +24,20 @@ public struct RobustnessReport: Sendable, Codable, Equatable {
     public var noiseDraws: Int
     /// Square Attack's queries in the gradient-free check; nil when it did not run.
     public var squareQueries: Int?
+    /// AutoAttack's version ("standard" or "rand"); nil for other attacks.
+    public var version: String?
+    /// Target classes of APGD-T / FAB-T (AutoAttack's or on their own); nil otherwise.
+    public var targets: Int?
+    /// Square Attack's queries per image when it is the attack or a stage; nil otherwise.
+    public var queries: Int?
+    /// Gradient samples per iteration (AutoAttack rand); nil otherwise.
+    public var eotSamples: Int?
 
     public init(
       name: String, loss: String, steps: Int, stepSize: Double?, stepSizeFactor: Double?, restarts: Int,
       randomStart: String, earlyExit: Bool, seed: UInt64, batchSize: Int, checkExamples: Int, noiseDraws: Int,
-      squareQueries: Int?
+      squareQueries: Int?, version: String? = nil, targets: Int? = nil, queries: Int? = nil,
+      eotSamples: Int? = nil
     ) {
       self.name = name
       self.loss = loss
@@ -43,6 +52,10 @@ public struct RobustnessReport: Sendable, Codable, Equatable {
       self.checkExamples = checkExamples
       self.noiseDraws = noiseDraws
       self.squareQueries = squareQueries
+      self.version = version
+      self.targets = targets
+      self.queries = queries
+      self.eotSamples = eotSamples
     }
 
     enum CodingKeys: String, CodingKey {
@@ -55,6 +68,46 @@ public struct RobustnessReport: Sendable, Codable, Equatable {
       case checkExamples = "check_examples"
       case noiseDraws = "noise_draws"
       case squareQueries = "square_queries"
+      case version, targets, queries
+      case eotSamples = "eot_samples"
+    }
+  }
+
+  /// What one attack of a staged evaluation (AutoAttack) did at one ε; a single attack is
+  /// one stage.
+  public struct StageRecord: Sendable, Codable, Equatable {
+    /// "apgd-ce", "apgd-t", "fab-t", "square", … or the single attack's name.
+    public var name: String
+    /// Examples it attacked (correct without attack and not fooled by earlier stages).
+    public var attacked: Int
+    /// Examples it fooled.
+    public var fooled: Int
+    /// Robust accuracy over all examples after this stage.
+    public var robustAccuracy: Double
+    /// Examples passed through the model forward only, and forward and backward.
+    public var forwardPasses: Int
+    public var gradientPasses: Int
+    /// Wall-clock seconds.
+    public var seconds: Double
+
+    public init(
+      name: String, attacked: Int, fooled: Int, robustAccuracy: Double, forwardPasses: Int, gradientPasses: Int,
+      seconds: Double
+    ) {
+      self.name = name
+      self.attacked = attacked
+      self.fooled = fooled
+      self.robustAccuracy = robustAccuracy
+      self.forwardPasses = forwardPasses
+      self.gradientPasses = gradientPasses
+      self.seconds = seconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+      case name, attacked, fooled, seconds
+      case robustAccuracy = "robust_accuracy"
+      case forwardPasses = "forward_passes"
+      case gradientPasses = "gradient_passes"
     }
   }
 
@@ -77,12 +130,17 @@ public struct RobustnessReport: Sendable, Codable, Equatable {
   public var perClassCleanAccuracy: [Double?]
   public var classCounts: [Int]
   public var sanityChecks: [SanityCheck]
+  /// `[eps][stage]`: what each attack did (empty when not recorded).
+  public var stages: [[StageRecord]]
+  /// `[eps][example]`: the index of the stage that fooled the example, −1 when it is
+  /// robust, −2 when it is wrong without attack (empty when not recorded).
+  public var brokenBy: [[Int]]
 
   public init(
     norm: PerturbationNorm, attack: AttackRecord?, n: Int?, cleanAccuracy: Double, eps: [Double],
     robustAccuracy: [Double], robustAccuracyEnvelope: [Double], robustAccuracyCi95: [[Double]],
     perClassRobustAccuracy: [[Double?]], perClassCleanAccuracy: [Double?], classCounts: [Int],
-    sanityChecks: [SanityCheck]
+    sanityChecks: [SanityCheck], stages: [[StageRecord]] = [], brokenBy: [[Int]] = []
   ) {
     self.norm = norm
     self.attack = attack
@@ -96,6 +154,8 @@ public struct RobustnessReport: Sendable, Codable, Equatable {
     self.perClassCleanAccuracy = perClassCleanAccuracy
     self.classCounts = classCounts
     self.sanityChecks = sanityChecks
+    self.stages = stages
+    self.brokenBy = brokenBy
   }
 
   enum CodingKeys: String, CodingKey {
@@ -108,6 +168,8 @@ public struct RobustnessReport: Sendable, Codable, Equatable {
     case perClassCleanAccuracy = "per_class_clean_accuracy"
     case classCounts = "class_counts"
     case sanityChecks = "sanity_checks"
+    case stages
+    case brokenBy = "broken_by"
   }
 
   public init(from decoder: Decoder) throws {
@@ -136,6 +198,12 @@ public struct RobustnessReport: Sendable, Codable, Equatable {
     perClassCleanAccuracy = try c.decodeIfPresent([Double?].self, forKey: .perClassCleanAccuracy) ?? []
     classCounts = try c.decodeIfPresent([Int].self, forKey: .classCounts) ?? []
     sanityChecks = try c.decodeIfPresent([SanityCheck].self, forKey: .sanityChecks) ?? []
+    stages = try c.decodeIfPresent([[StageRecord]].self, forKey: .stages) ?? []
+    brokenBy = try c.decodeIfPresent([[Int]].self, forKey: .brokenBy) ?? []
+    guard stages.isEmpty || stages.count == eps.count else {
+      throw DecodingError.dataCorrupted(
+        .init(codingPath: [CodingKeys.stages], debugDescription: "\(stages.count) stage lists for \(eps.count) eps values"))
+    }
   }
 
   /// The checks that failed with severity `error`: the curve's numbers are wrong.

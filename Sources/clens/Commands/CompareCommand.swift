@@ -94,10 +94,9 @@ struct CompareCommand: ParsableCommand {
     var curves = [RobustnessCurve]()
     var robustnessFiles = [String]()
     for (index, run) in runs.enumerated() {
-      for path in run.robustnessFiles {
-        curves.append(try RunFiles.readRobustness(path).curve(name: titles[index]))
-        robustnessFiles.append(path)
-      }
+      let paths = run.robustnessFiles
+      curves += RobustnessReport.curves(try paths.map(RunFiles.readRobustness), name: titles[index])
+      robustnessFiles += paths
     }
     if !curves.isEmpty { try save(try RobustnessFigure.make(curves, style: style), "robustness", robustnessFiles) }
     guard !written.isEmpty else {

@@ -3,13 +3,13 @@ import Engine
 import Plotting
 import RunFormat
 
-/// `clens plot robustness`: robust accuracy against ε for l2 and l-infinity PGD.
+/// `clens plot robustness`: robust accuracy against ε for l2 and l-infinity attacks.
 struct PlotRobustnessCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "robustness",
     abstract: "Draw robust accuracy against ε (l-infinity and l2), several models on one axes, clean accuracy marked.",
     discussion:
-      "Reads analysis/robustness-linf.json and robustness-l2.json from each run directory, or result files given directly."
+      "Reads every analysis/robustness-<norm>[-<attack>].json of each run directory (PGD and AutoAttack curves of one model are drawn together, each with its 95 % interval), or result files given directly."
   )
 
   @Argument(help: "Run directories or robustness-<norm>.json files.")
@@ -38,7 +38,7 @@ struct PlotRobustnessCommand: ParsableCommand {
         let run = try RunDirectory(input)
         let found = run.robustnessFiles
         guard !found.isEmpty else {
-          throw FileError(input, "no analysis/robustness-linf.json or analysis/robustness-l2.json")
+          throw FileError(input, "no analysis/robustness-<norm>.json or robustness-<norm>-<attack>.json")
         }
         for path in found { results.append((index, try RunFiles.readRobustness(path))) }
         files += found
@@ -50,7 +50,10 @@ struct PlotRobustnessCommand: ParsableCommand {
       }
     }
     let titles = try PlotInputs.names(names, count: all.count, inferred: inferred)
-    let figure = try RobustnessFigure.make(results.map { $0.result.curve(name: titles[$0.input]) }, style: style)
+    let curves = all.indices.flatMap { input in
+      RobustnessReport.curves(results.filter { $0.input == input }.map(\.result), name: titles[input])
+    }
+    let figure = try RobustnessFigure.make(curves, style: style)
     let written = try output.write(
       figure, out: out, defaultStem: PlotInputs.defaultStem(runs: all, name: "robustness"), inputs: files)
     try output.report([("robustness", written)], json: common.json)

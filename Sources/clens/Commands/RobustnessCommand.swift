@@ -8,6 +8,7 @@ import Training
 
 extension PerturbationNorm: ExpressibleByArgument {}
 extension AttackKind: ExpressibleByArgument {}
+extension AutoAttack.Version: ExpressibleByArgument {}
 
 /// The ε grids `--preset` names.
 enum EpsilonPreset: String, CaseIterable, ExpressibleByArgument {
@@ -25,23 +26,31 @@ struct FailedSanityCheck: Error, CustomStringConvertible {
   }
 }
 
-/// `clens robustness`: PGD / APGD robustness curves of a model a user brings, with the
-/// sanity checks that show whether the attack worked.
+/// `clens robustness`: PGD, APGD, FAB, Square and AutoAttack robustness curves of a model
+/// a user brings, with the sanity checks that show whether the attack worked.
 struct RobustnessCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "robustness",
-    abstract: "Robust accuracy under PGD or APGD-CE attacks over an eps grid, with sanity checks.",
+    abstract: "Robust accuracy under PGD, AutoAttack or its attacks over an eps grid, with sanity checks.",
     discussion: """
       Attacks every image in pixel space [0, 1] (normalisation happens inside the model, so eps is \
       in pixel units: l-inf 8/255, l2 0.5) with the model in evaluation mode. PGD follows \
-      torchattacks 3.5.1 (PGD, PGDL2, including its l2 random start); APGD-CE follows AutoAttack. \
-      Each curve comes with sanity checks (eps 0 equals clean accuracy, feasibility, monotonicity, \
-      more steps never help the model, random noise, a single step and Square Attack never beat \
-      the attack, accuracy near 0 at a huge eps, loss trace, zero gradients, logits, determinism) \
-      on a seeded subset of --check-examples images. A failed error check exits with status 1; \
-      failed warnings are printed. Results go to robustness-<norm>.json in --out-dir (or \
-      analysis/ of --run), and with --save-adversarial the adversarial images to \
-      robustness-<norm>-eps<eps>.npy (float32 [N, C, H, W]).
+      torchattacks 3.5.1 (PGD, PGDL2, including its l2 random start). --attack autoattack runs \
+      AutoAttack's standard evaluation, the number reviewers accept: APGD-CE, then APGD-T \
+      (targeted DLR, --targets classes), FAB-T and Square (--queries), each on the images still \
+      correctly classified, with 100 iterations by default (--version rand: APGD-CE and APGD-DLR \
+      with --eot-samples gradient samples, for randomised models); the report gives the robust \
+      accuracy after each attack, its queries and time, and which attack broke each image. The \
+      attacks also run alone (apgd, apgd-dlr, apgd-t, fab, fab-t, square). Each curve comes \
+      with sanity checks (eps 0 equals clean accuracy, feasibility, monotonicity, more steps \
+      never help the model, random noise, a single step and Square Attack never beat the \
+      attack, accuracy near 0 at a huge eps, loss trace, zero gradients, logits, determinism; \
+      with AutoAttack also every attack ran and Square adds at most 0.2 points) on a seeded \
+      subset of --check-examples images. A failed error check exits with status 1; failed \
+      warnings are printed. Results go to robustness-<norm>.json (PGD) or \
+      robustness-<norm>-<attack>.json in --out-dir (or analysis/ of --run), and with \
+      --save-adversarial the adversarial images to the same name with -eps<eps>.npy (float32 \
+      [N, C, H, W]).
       """)
 
   @OptionGroup(title: "Model") var model: ModelOptions
@@ -66,11 +75,27 @@ struct RobustnessCommand: ParsableCommand {
     help: "A named eps grid instead of --eps: paper (l2 0.5,1.5,2.5; linf 2/255,4/255,8/255).")
   var preset: EpsilonPreset?
 
-  @Option(help: "Attack: pgd (torchattacks PGD/PGDL2) or apgd (AutoAttack's APGD-CE).")
+  @Option(
+    help: """
+      Attack: pgd (torchattacks PGD/PGDL2), autoattack, or one of AutoAttack's attacks alone: \
+      apgd (APGD-CE), apgd-dlr, apgd-t, fab, fab-t, square.
+      """)
   var attack: AttackKind = .pgd
 
-  @Option(help: "Iterations per attack run.")
-  var steps: Int = 20
+  @Option(help: "Iterations per attack run. (default: 20 for pgd, 100 for AutoAttack and its attacks)")
+  var steps: Int?
+
+  @Option(help: "AutoAttack's version: standard, or rand for randomised models.")
+  var version: AutoAttack.Version?
+
+  @Option(help: "Target classes of apgd-t and fab-t, alone or in AutoAttack (at most classes - 1). (default: 9)")
+  var targets: Int?
+
+  @Option(help: "Square Attack's queries per image, alone or in AutoAttack. (default: 5000)")
+  var queries: Int?
+
+  @Option(help: "Gradient samples per iteration of AutoAttack rand. (default: 20)")
+  var eotSamples: Int?
 
   @Option(help: "PGD step size in pixel units (default: --step-factor * eps / steps).")
   var stepSize: Float?
@@ -133,19 +158,33 @@ struct RobustnessCommand: ParsableCommand {
     if model.weights != nil && model.numClasses < 2 {
       throw ValidationError("robustness needs a classifier: --num-classes must be at least 2")
     }
-    if attack == .apgd {
-      // APGD picks its step sizes, always starts randomly and keeps any misclassified iterate.
+    if attack != .pgd {
+      // The other attacks pick their own steps and starts and keep any misclassified point.
       if stepSize != nil {
-        throw ValidationError("--step-size applies to --attack pgd (APGD adapts its own)")
+        throw ValidationError("--step-size applies to --attack pgd (\(attack.rawValue) adapts its own)")
       }
       if !randomStart {
-        throw ValidationError(
-          "--no-random-start applies to --attack pgd (APGD always starts randomly)")
+        throw ValidationError("--no-random-start applies to --attack pgd (\(attack.rawValue) has its own start)")
       }
       if earlyExit {
         throw ValidationError(
-          "--early-exit applies to --attack pgd (APGD keeps any misclassified iterate)")
+          "--early-exit applies to --attack pgd (\(attack.rawValue) keeps any misclassified point)")
       }
+    }
+    if attack == .square && steps != nil {
+      throw ValidationError("--steps does not apply to --attack square (its budget is --queries)")
+    }
+    if version != nil && attack != .autoattack {
+      throw ValidationError("--version applies to --attack autoattack")
+    }
+    if eotSamples != nil && !(attack == .autoattack && version == .rand) {
+      throw ValidationError("--eot-samples applies to --attack autoattack --version rand")
+    }
+    if targets != nil && ![.apgdT, .fabT].contains(attack) && !(attack == .autoattack && version != .rand) {
+      throw ValidationError("--targets applies to --attack apgd-t, fab-t and autoattack (standard)")
+    }
+    if queries != nil && attack != .square && !(attack == .autoattack && version != .rand) {
+      throw ValidationError("--queries applies to --attack square and autoattack (standard)")
     }
     do {
       try settings(image: nil).validate(inputSize: nil)
@@ -161,11 +200,21 @@ struct RobustnessCommand: ParsableCommand {
       }
       ?? RobustnessSettings.paperEpsilons(norm)
     return RobustnessSettings(
-      norm: norm, epsilons: epsilons, attack: attack, steps: steps,
+      norm: norm, epsilons: epsilons, attack: attack, steps: steps ?? (attack == .pgd ? 20 : 100),
       stepSize: stepSize.map { .absolute($0) } ?? .relative(stepFactor), restarts: restarts,
       randomStart: randomStart, earlyExit: earlyExit, seed: common.seed, batchSize: batchSize,
       checkExamples: checkExamples, noiseDraws: noiseDraws, imageShape: image,
-      squareQueries: squareQueries)
+      squareQueries: squareQueries, targets: targets ?? 9, queries: queries ?? 5000,
+      version: version ?? .standard, eotSamples: eotSamples ?? 20)
+  }
+
+  /// The report's file-name tag: nil for PGD, else the attack (and AutoAttack's version).
+  var fileTag: String? {
+    switch attack {
+    case .pgd: nil
+    case .autoattack where version == .rand: "autoattack-rand"
+    default: attack.rawValue
+    }
   }
 
   /// The classifier to attack: `--weights` with its architecture, or the fine-tuned model
@@ -241,7 +290,8 @@ struct RobustnessCommand: ParsableCommand {
     let classifier = LayerClassifier(target.model, image: image, classCount: target.classes)
 
     let directory = runDirectory.map { $0 + "/analysis" } ?? outDir
-    let reportPath = directory + "/robustness-\(norm.rawValue).json"
+    let stem = directory + "/robustness-\(norm.rawValue)" + (fileTag.map { "-" + $0 } ?? "")
+    let reportPath = stem + ".json"
     var adversarial = [[Float]](repeating: [], count: saveAdversarial ? settings.epsilons.count : 0)
     let bar = ProgressBar("robustness", unit: "batch", quiet: !common.showsProgress)
     let curve = try withThreads(threadCount) {
@@ -252,7 +302,7 @@ struct RobustnessCommand: ParsableCommand {
     }
     try curve.write(to: reportPath)
     for (e, epsilon) in settings.epsilons.enumerated() where saveAdversarial {
-      let path = directory + "/robustness-\(norm.rawValue)-eps\(epsilon).npy"
+      let path = stem + "-eps\(epsilon).npy"
       try NPYArray(
         shape: [source.count, image.channels, image.height, image.width], floats: adversarial[e]
       )
@@ -280,6 +330,8 @@ struct RobustnessCommand: ParsableCommand {
     var cleanAccuracy: Double
     var eps: [Double]
     var robustAccuracy: [Double]
+    /// `[eps][stage]`: robust accuracy after each attack, its queries and time.
+    var stages: [[RobustnessReport.StageRecord]]
     var failedChecks: [String]
     var report: String
 
@@ -290,16 +342,22 @@ struct RobustnessCommand: ParsableCommand {
       cleanAccuracy = curve.cleanAccuracy
       eps = curve.eps
       robustAccuracy = curve.robustAccuracy
+      stages = curve.stages
       failedChecks = curve.sanityChecks.filter { !$0.passed }.map(\.name)
       self.report = report
     }
 
     enum CodingKeys: String, CodingKey {
-      case norm, attack, n, eps, report
+      case norm, attack, n, eps, report, stages
       case cleanAccuracy = "clean_accuracy"
       case robustAccuracy = "robust_accuracy"
       case failedChecks = "failed_checks"
     }
+  }
+
+  /// ε as the table shows it: l-inf also in units of 1/255.
+  private static func epsilonLabel(_ eps: Double, _ norm: PerturbationNorm) -> String {
+    norm == .linf ? String(format: "%.4f (%.3g/255)", eps, eps * 255) : String(format: "%.4f", eps)
   }
 
   /// The curve as a small table, then the sanity checks.
@@ -307,11 +365,25 @@ struct RobustnessCommand: ParsableCommand {
     func percent(_ x: Double) -> String { String(format: "%6.2f%%", 100 * x) }
     var lines = [String]()
     if let a = curve.attack {
-      let step =
-        a.stepSize.map { "step \($0)" } ?? a.stepSizeFactor.map { "step \($0)·eps/\(a.steps)" } ?? "adaptive step"
-      lines.append(
-        "\(a.name.uppercased())-\(a.steps) \(curve.norm.rawValue) (\(step), \(a.restarts) restart(s), "
-          + "random start \(a.randomStart)) on \(curve.n ?? 0) images")
+      let title = AttackKind(rawValue: a.name)?.title ?? a.name
+      let settings: String
+      switch a.name {
+      case "pgd":
+        let step = a.stepSize.map { "step \($0)" } ?? a.stepSizeFactor.map { "step \($0)·eps/\(a.steps)" } ?? ""
+        settings = "\(title)-\(a.steps) \(curve.norm.rawValue) (\(step), \(a.restarts) restart(s), random start \(a.randomStart))"
+      case "autoattack":
+        let parts =
+          a.version == "rand"
+          ? ["\(a.steps) iterations", "\(a.eotSamples ?? 0) EOT samples"]
+          : ["\(a.steps) iterations", "\(a.targets ?? 0) targets", "\(a.queries ?? 0) Square queries"]
+        settings = "\(title) \(a.version ?? "standard") \(curve.norm.rawValue) (\(parts.joined(separator: ", ")))"
+      case "square":
+        settings = "\(title) \(curve.norm.rawValue) (\(a.queries ?? 0) queries, \(a.restarts) restart(s))"
+      default:
+        let targets = a.targets.map { ", \($0) targets" } ?? ""
+        settings = "\(title)-\(a.steps) \(curve.norm.rawValue) (\(a.restarts) restart(s)\(targets))"
+      }
+      lines.append("\(settings) on \(curve.n ?? 0) images")
     }
     lines += [
       "clean accuracy  \(percent(curve.cleanAccuracy))",
@@ -319,12 +391,23 @@ struct RobustnessCommand: ParsableCommand {
     ]
     for (e, eps) in curve.eps.enumerated() {
       let ci = curve.robustAccuracyCi95[e]
-      let label =
-        curve.norm == .linf
-        ? String(format: "%.4f (%.3g/255)", eps, eps * 255) : String(format: "%.4f", eps)
+      let label = epsilonLabel(eps, curve.norm)
       lines.append(
         label.padding(toLength: 22, withPad: " ", startingAt: 0) + percent(curve.robustAccuracy[e])
           + "   [\(percent(ci[0])), \(percent(ci[1]))]")
+    }
+    if curve.stages.contains(where: { $0.count > 1 }) {
+      for (e, stages) in curve.stages.enumerated() {
+        lines.append("attacks at eps \(epsilonLabel(curve.eps[e], curve.norm))")
+        lines.append("  attack      attacked   fooled   robust after   forward   gradient      time")
+        for stage in stages {
+          lines.append(
+            "  " + stage.name.padding(toLength: 10, withPad: " ", startingAt: 0)
+              + String(format: "%10d %8d", stage.attacked, stage.fooled)
+              + String(format: "%15.2f%%", 100 * stage.robustAccuracy)
+              + String(format: " %9d %10d %8.1f s", stage.forwardPasses, stage.gradientPasses, stage.seconds))
+        }
+      }
     }
     let failed = curve.sanityChecks.filter { !$0.passed }
     lines.append(
