@@ -90,10 +90,10 @@ import Testing
         "--square-queries", "2", "--run", dir.path,
       ])
     #expect(result.status == 0, "\(result.stderr)")
-    #expect(result.stdout.contains("APGD-2 l2") && result.stdout.contains("clean accuracy"))
+    #expect(result.stdout.contains("APGD-CE-2 l2") && result.stdout.contains("clean accuracy"))
     let curve = try #require(
       try JSONSerialization.jsonObject(
-        with: Data(contentsOf: URL(fileURLWithPath: dir.file("analysis/robustness-l2.json"))))
+        with: Data(contentsOf: URL(fileURLWithPath: dir.file("analysis/robustness-l2-apgd.json"))))
         as? [String: Any])
     #expect(curve["eps"] as? [Double] == [0.5, 1.5, 2.5])
     // The report is what `clens plot robustness` reads from a run directory.

@@ -85,7 +85,7 @@ public struct APGD: AdversarialAttack {
 
     var targets = [Int]()
     if case .targetedDLR(let rank) = loss {
-      precondition(rank < classes, "APGD: target rank beyond the classes")
+      precondition(rank <= classes, "APGD: target rank beyond the classes")
       targets = AttackMath.rankedClasses(classifier.logits(x, count: count), classCount: classes, rank: rank)
     }
     var current = x

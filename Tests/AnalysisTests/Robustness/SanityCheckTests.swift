@@ -133,7 +133,7 @@ import Testing
       model, x, y, norm: norm, epsilons: epsilons, steps: 40,
       image: ImageShape(channels: 1, height: 5, width: 5))
     for check in curve.sanityChecks { #expect(check.passed, "\(check.name): \(check.detail)") }
-    #expect(Set(curve.sanityChecks.map(\.name)).count == 13)
+    #expect(Set(curve.sanityChecks.map(\.name)).count == 14)
     #expect(curve.robustAccuracy[0] == curve.cleanAccuracy)
     #expect(curve.robustAccuracy == curve.robustAccuracyEnvelope)
     for (e, epsilon) in epsilons.enumerated() {
@@ -151,8 +151,8 @@ import Testing
     }
   }
 
-  /// A quantised input kills the gradient: the zero-gradient, noise, gradient-free and
-  /// large-ε checks fire.
+  /// A quantised input kills the gradient: the zero-gradient (entries and examples), noise,
+  /// gradient-free and large-ε checks fire.
   @Test func gradientMaskingIsFlagged() throws {
     let (inner, x, y) = OracleData.binary(count: 200, inputSize: 25, seed: 9)
     let model = QuantisedClassifier(inner: inner, levels: 8)
@@ -162,6 +162,7 @@ import Testing
       model, x, labels, epsilons: [0.03, 0.06], image: ImageShape(channels: 1, height: 5, width: 5))
     let failed = Set(curve.failedWarnings.map(\.name))
     #expect(failed.contains("gradients_not_zero"))
+    #expect(failed.contains("gradient_at_every_example"))
     #expect(failed.contains("random_noise_not_stronger"))
     #expect(failed.contains("gradient_free_not_stronger"))
     #expect(failed.contains("large_eps_accuracy_near_zero"))
