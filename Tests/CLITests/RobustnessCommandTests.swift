@@ -104,6 +104,48 @@ import Testing
     #expect(FileManager.default.fileExists(atPath: dir.file("figures/robustness.svg")))
   }
 
+  /// AutoAttack through the command: its report sits beside PGD's in the run directory,
+  /// gives robust accuracy after each attack and the stage that broke each image, prints
+  /// the stage table, and `clens plot robustness` draws both curves.
+  @Test func autoAttackBesidePGD() throws {
+    let dir = TemporaryDirectory()
+    let common =
+      Self.model + (try Self.images(in: dir)) + [
+        "--eps", "1/255,3/255", "--check-examples", "6", "--square-queries", "4", "--batch-size", "100", "--run",
+        dir.path,
+      ]
+    let auto = try CommandLineTool.run(common + ["--attack", "autoattack", "--steps", "4", "--targets", "2", "--queries", "30"])
+    #expect(auto.status == 0, "\(auto.stderr)")
+    #expect(auto.stdout.contains("AutoAttack standard linf (4 iterations, 2 targets, 30 Square queries) on 200 images"))
+    #expect(auto.stdout.contains("attacks at eps 0.0118 (3/255)") && auto.stdout.contains("fab-t"))
+    let pgd = try CommandLineTool.run(common + ["--steps", "4"])
+    #expect(pgd.status == 0, "\(pgd.stderr)")
+    let path = dir.file("analysis/robustness-linf-autoattack.json")
+    let report = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+    let stages = try #require(report["stages"] as? [[[String: Any]]])
+    #expect(stages.count == 2 && stages[1].map { $0["name"] as? String } == ["apgd-ce", "apgd-t", "fab-t", "square"])
+    let robust = try #require(report["robust_accuracy"] as? [Double])
+    #expect(stages[1].last?["robust_accuracy"] as? Double == robust[1])
+    let brokenBy = try #require(report["broken_by"] as? [[Int]])
+    #expect(brokenBy.count == 2 && brokenBy[1].count == 200)
+    #expect(brokenBy[1].filter { $0 == -1 }.count == Int((robust[1] * 200).rounded()))
+    let attack = try #require(report["attack"] as? [String: Any])
+    #expect(attack["name"] as? String == "autoattack" && attack["version"] as? String == "standard")
+
+    let plot = try CommandLineTool.run(["plot", "robustness", dir.path, "--names", "model", "--format", "svg"])
+    #expect(plot.status == 0, "\(plot.stderr)")
+    let sidecar = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.file("figures/robustness.json"))))
+        as? [String: Any])
+    #expect(
+      (sidecar["inputs"] as? [String])?.map { URL(fileURLWithPath: $0).lastPathComponent }
+        == ["robustness-linf.json", "robustness-linf-autoattack.json"])
+
+    let lone = try CommandLineTool.run(common + ["--attack", "apgd-t", "--version", "rand"])
+    #expect(lone.status != 0 && lone.stderr.contains("--version applies to --attack autoattack"))
+  }
+
   @Test func badInputGetsOneClearErrorLine() throws {
     let dir = TemporaryDirectory()
     let data = try Self.images(in: dir)

@@ -104,6 +104,34 @@ import Testing
     }
   }
 
+  /// PGD and AutoAttack curves of one model share the axes, each named by its attack and
+  /// drawn with its own interval band.
+  @Test func pgdAndAutoAttackCurvesOfOneModelAreDrawnTogether() throws {
+    func report(_ name: String, robust: [Double], version: String?) -> RobustnessReport {
+      let attack = RobustnessReport.AttackRecord(
+        name: name, loss: "x", steps: 20, stepSize: nil, stepSizeFactor: 2.5, restarts: 1, randomStart: "x",
+        earlyExit: false, seed: 0, batchSize: 100, checkExamples: 200, noiseDraws: 8, squareQueries: nil,
+        version: version)
+      return RobustnessReport(
+        norm: .linf, attack: attack, n: 200, cleanAccuracy: 0.9, eps: [2 / 255, 8 / 255], robustAccuracy: robust,
+        robustAccuracyEnvelope: robust, robustAccuracyCi95: robust.map { [$0 - 0.05, $0 + 0.05] },
+        perClassRobustAccuracy: [], perClassCleanAccuracy: [], classCounts: [], sanityChecks: [])
+    }
+    let both = [
+      report("pgd", robust: [0.7, 0.4], version: nil), report("autoattack", robust: [0.6, 0.2], version: "standard"),
+    ]
+    #expect(RobustnessReport.curves(both, name: "CE").map(\.name) == ["CE, PGD-20", "CE, AutoAttack"])
+    #expect(RobustnessReport.curves([both[0]], name: "CE").map(\.name) == ["CE"])
+    let curves = RobustnessReport.curves(both, name: "CE-tuning", alone: true)
+    #expect(curves.map(\.name) == ["PGD-20", "AutoAttack"])
+    #expect(curves.allSatisfy { $0.interval?.count == 2 })
+    let figure = try RobustnessFigure.make(curves, style: style)
+    let (png, image) = try RenderChecks.checkAllFormats(figure, texts: ["PGD-20", "AutoAttack", "95 % interval"])
+    // Each curve passes through its own point at 8/255: PGD at 40 %, AutoAttack at 20 %.
+    #expect(image.hasColor(near: png.location(panel: 0, x: 8, y: 40)!, radius: 2, Palette.okabeIto[0]))
+    #expect(image.hasColor(near: png.location(panel: 0, x: 8, y: 20)!, radius: 2, Palette.okabeIto[1]))
+  }
+
   /// A run-directory name longer than the page is shortened in the middle (its start
   /// and its distinguishing end stay) instead of squeezing the panels out.
   @Test func longLegendNamesAreShortenedInTheMiddle() throws {

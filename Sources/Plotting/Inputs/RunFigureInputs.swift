@@ -80,12 +80,14 @@ extension RobustnessReport {
     }
   }
 
-  /// The curves of one model's results: each named `name`, with the attack added when
-  /// the results hold several attacks of one norm (PGD and AutoAttack side by side).
-  public static func curves(_ reports: [RobustnessReport], name: String) -> [RobustnessCurve] {
+  /// The curves of one model's results. When they hold several attacks of one norm (PGD
+  /// and AutoAttack side by side) each is named by its attack, after `name` when the
+  /// figure shows other models too (`alone` false); otherwise each is named `name`.
+  public static func curves(_ reports: [RobustnessReport], name: String, alone: Bool = false) -> [RobustnessCurve] {
     reports.map { report in
-      let shared = reports.filter { $0.norm == report.norm }.count > 1
-      return report.curve(name: shared ? "\(name), \(report.attackLabel ?? "unknown attack")" : name)
+      guard reports.filter({ $0.norm == report.norm }).count > 1 else { return report.curve(name: name) }
+      let attack = report.attackLabel ?? "unknown attack"
+      return report.curve(name: alone ? attack : "\(name), \(attack)")
     }
   }
 }

@@ -51,7 +51,8 @@ struct PlotRobustnessCommand: ParsableCommand {
     }
     let titles = try PlotInputs.names(names, count: all.count, inferred: inferred)
     let curves = all.indices.flatMap { input in
-      RobustnessReport.curves(results.filter { $0.input == input }.map(\.result), name: titles[input])
+      RobustnessReport.curves(
+        results.filter { $0.input == input }.map(\.result), name: titles[input], alone: all.count == 1)
     }
     let figure = try RobustnessFigure.make(curves, style: style)
     let written = try output.write(
