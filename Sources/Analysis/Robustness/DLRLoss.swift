@@ -5,8 +5,9 @@
 /// - untargeted: −(z_y − max_{i≠y} z_i) / (z_π1 − z_π3 + 10⁻¹²);
 /// - targeted at class t: −(z_y − z_t) / (z_π1 − ½(z_π3 + z_π4) + 10⁻¹²).
 /// Both are invariant to shifting and scaling the logits, so, unlike cross-entropy, they do
-/// not saturate on confidently classified points. Computed in `Double`; the gradient is
-/// returned in `Float` for the model's backward pass.
+/// not saturate on confidently classified points. The losses are float32 values computed
+/// as PyTorch computes them; the gradient is computed in `Double` and returned in `Float`
+/// for the model's backward pass.
 public struct DLRLoss {
   /// Loss of each example.
   public let losses: [Double]
@@ -48,7 +49,15 @@ public struct DLRLoss {
       var denominator = 1e-12
       for (c, weight) in scale { denominator += weight * z(c) }
       let numerator = z(label) - z(rival)
-      losses[row] = -numerator / denominator
+      // The loss APGD compares from step to step, in float32 and in PyTorch's order of
+      // operations: near-equal losses then compare as they do in torchattacks, so a
+      // checkpoint halves the same step sizes.
+      let f = { (c: Int) in logits[base + c] }
+      let floatDenominator: Float =
+        targets == nil
+        ? f(order[0]) - f(order[2]) + 1e-12
+        : f(order[0]) - 0.5 * f(order[2]) - 0.5 * f(order[3]) + 1e-12
+      losses[row] = Double(-(f(label) - f(rival)) / floatDenominator)
       var g = [Double](repeating: 0, count: classCount)
       g[label] -= 1 / denominator
       g[rival] += 1 / denominator

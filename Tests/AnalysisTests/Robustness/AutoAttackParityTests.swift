@@ -110,6 +110,10 @@ func autoAttackFixture(_ name: String) throws -> String {
 
   /// Each attack alone on the examples the model gets right: the same verdicts (one
   /// example may part on a knife edge) and the same adversarial images of the first k.
+  /// DLR pushes iterates along the decision boundary, so whether one iterate is
+  /// misclassified can turn on rounding, and the last misclassified iterate (the one
+  /// returned) may then be a neighbouring one: up to two of the k images may differ by a
+  /// few thousandths for APGD-DLR (one for the others).
   @Test(arguments: ["mlp", "resnet"], ["linf", "l2"])
   func attacksMatchTorchattacks(tag: String, normName: String) throws {
     let reference = try Self.reference()
@@ -142,10 +146,13 @@ func autoAttackFixture(_ name: String) throws -> String {
       #expect(disagreements <= 1, "\(name): \(disagreements) examples disagree")
       #expect(expected.contains(true) && expected.contains(false), "\(name): a fixture that cannot fail")
       let expectedImages = try Self.floats("\(tag)_\(name)_\(normName)_adv.npy")
-      let diverged = (0..<reference.k).filter { e in
-        (0..<n).contains { abs(adversarial[e * n + $0] - expectedImages[e * n + $0]) > 1e-3 }
+      let differences = (0..<reference.k).map { e in
+        maxAbsoluteDifference(Array(adversarial[e * n..<(e + 1) * n]), Array(expectedImages[e * n..<(e + 1) * n]))
       }
-      #expect(diverged.count <= 1, "\(name): examples \(diverged) differ by more than 1e-3")
+      let diverged = differences.indices.filter { differences[$0] > 1e-3 }
+      #expect(
+        diverged.count <= (name == "apgd_dlr" ? 2 : 1) && differences.allSatisfy { $0 < 0.01 },
+        "\(name): examples \(diverged) differ by more than 1e-3: \(differences)")
     }
   }
 
