@@ -10,22 +10,24 @@
 # Prints per eps: robust accuracy under PGD-20 and AutoAttack (clens), AutoAttack
 # (torchattacks), the PGD - AutoAttack gap, and the seconds each AutoAttack took (clens:
 # the stages' own times, without its sanity checks) with the speed ratio.
-# Usage: Benchmarks/autoattack-vs-peers.sh [N] [NORMS]   (defaults: 200 linf,l2)
+# Usage: Benchmarks/autoattack-vs-peers.sh [N] [NORMS]   (defaults: 100 linf,l2; OUT=folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-n=${1:-200}
+n=${1:-100}
 norms=${2:-linf,l2}
 out=${OUT:-.build/autoattack-bench}
 peer=Benchmarks/peers/bench_autoattack.py
 swift build -c release --product clens >/dev/null
 clens=.build/release/clens
 mkdir -p "$out"
-if [ ! -f "$out/model.safetensors" ] || [ "$(python3 -c "import numpy; print(len(numpy.load('$out/y.npy')))")" != "$n" ]; then
+if [ ! -f "$out/model.safetensors" ]; then
   python3 "$peer" train --out "$out" --n "$n" | tee "$out/train.txt"
+elif [ "$(python3 -c "import numpy; print(len(numpy.load('$out/y.npy')))")" != "$n" ]; then
+  python3 "$peer" images --out "$out" --n "$n" >/dev/null
 fi
 model=(--weights "$out/model.safetensors" --arch resnet18 --width 16 --stem cifar --in-channels 1
   --num-classes 10 --normalize-mean 0.2860 --normalize-std 0.3530 --images "$out/x.npy" --labels "$out/y.npy"
-  --threads 2 --check-examples 20 --square-queries 100 --out-dir "$out" --quiet)
+  --threads 2 --check-examples 10 --square-queries 100 --out-dir "$out" --quiet)
 for norm in ${norms//,/ }; do
   if [ "$norm" = linf ]; then eps=2/255,4/255,8/255; else eps=0.5,1.5,2.5; fi
   "$clens" robustness "${model[@]}" --norm "$norm" --eps "$eps" --json > "$out/pgd-$norm.json" || true

@@ -6,6 +6,7 @@ model and images ContrastLens attacks in Benchmarks/autoattack-vs-peers.sh.
           inside) on the Fashion-MNIST training split (--epochs, SGD, seed 0) and writes
           OUT/model.safetensors (torchvision's names, normalisation outside), OUT/x.npy
           (uint8 [N, 28, 28], the first --n test images) and OUT/y.npy (int64 [N]).
+  images  writes OUT/x.npy and OUT/y.npy only (another --n for the same model).
   attack  runs fra31/auto-attack's standard version from torchattacks' parts (APGD-CE,
           APGD-T with 9 targets, FAB-T with 9 targets, 100 iterations each, Square with 5000
           queries; each on the points still robust, as torchattacks' MultiAttack does) on
@@ -16,6 +17,7 @@ torchattacks' own AutoAttack class builds these attacks with its defaults (10 it
 weaker than fra31's standard; the parts are used here so both sides run the same attack.
 
 Usage: python3 bench_autoattack.py train --out DIR [--epochs 2] [--n 200]
+       python3 bench_autoattack.py images --out DIR --n 100
        python3 bench_autoattack.py attack --out DIR --norm linf --eps 2/255,4/255,8/255
 """
 from common import setup_threads, torch_threads, emit, header, load_fashion_mnist
@@ -85,6 +87,12 @@ def train(args, torch):
                        for i in range(0, len(test), 500)) / len(test)
     emit("aa_model_test_accuracy", accuracy)
     save_file({k: v.contiguous() for k, v in net.state_dict().items()}, f"{args.out}/model.safetensors")
+    images(args, torch)
+
+
+def images(args, torch):
+    import numpy as np
+    xt, yt = load_fashion_mnist("test")
     np.save(f"{args.out}/x.npy", xt[:args.n])
     np.save(f"{args.out}/y.npy", yt[:args.n].astype(np.int64))
 
@@ -134,7 +142,7 @@ def attack(args, torch):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["train", "attack"])
+    ap.add_argument("command", choices=["train", "images", "attack"])
     ap.add_argument("--out", required=True)
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--n", type=int, default=200)
@@ -144,7 +152,7 @@ def main():
     args = ap.parse_args()
     header("bench_autoattack.py")
     torch = torch_threads(args.threads)
-    train(args, torch) if args.command == "train" else attack(args, torch)
+    {"train": train, "images": images, "attack": attack}[args.command](args, torch)
 
 
 if __name__ == "__main__":
