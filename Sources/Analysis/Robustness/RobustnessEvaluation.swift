@@ -126,7 +126,12 @@ public struct RobustnessEvaluation: Sendable {
     var traceExamples = 0
     var zeroEntries = 0
     var gradientEntries = 0
-    var stages = [[StageAccount]](repeating: [], count: epsilons.count)
+    let stageNames =
+      settings.attack == .autoattack
+      ? AutoAttack(norm: settings.norm, epsilon: 0, version: settings.version, imageShape: settings.imageShape)
+        .stageNames(classCount: classes)
+      : [settings.attack.rawValue]
+    var stages = epsilons.map { _ in stageNames.map { StageAccount(name: $0) } }
     // Per ε and example: the stage that fooled it, −1 robust, −2 wrong without attack.
     var brokenBy = [[Int]](repeating: [Int](repeating: -2, count: count), count: epsilons.count)
     for range in batches {
@@ -145,9 +150,9 @@ public struct RobustnessEvaluation: Sendable {
           restarts: settings.restarts, classifier: CountingClassifier(base: classifier, counter: counter),
           images: x, labels: y, targets: targets, examples: Array(range), stream: attackStream)
         var accounts = outcome.stages
-        if accounts.isEmpty {
+        if accounts.isEmpty && stageNames.count == 1 {
           // A single attack is one stage.
-          var account = StageAccount(name: settings.attack.rawValue)
+          var account = StageAccount(name: stageNames[0])
           account.attacked = targets.count
           account.fooled = targets.filter { outcome.fooled[$0] }.count
           account.forwardPasses = counter.forward
@@ -155,11 +160,7 @@ public struct RobustnessEvaluation: Sendable {
           account.seconds = seconds(since: started, clock: clock)
           accounts = [account]
         }
-        if stages[e].isEmpty {
-          stages[e] = accounts
-        } else {
-          for s in accounts.indices { stages[e][s].add(accounts[s]) }
-        }
+        for s in accounts.indices { stages[e][s].add(accounts[s]) }
         for row in targets {
           let example = range.lowerBound + row
           if outcome.fooled[row] {
@@ -205,10 +206,8 @@ public struct RobustnessEvaluation: Sendable {
         fraction: gradientEntries == 0 ? 0 : Double(zeroEntries) / Double(gradientEntries)))
     checks.insert(.feasibility(feasibility), at: 0)
     if settings.attack == .autoattack {
-      let attack = AutoAttack(
-        norm: settings.norm, epsilon: 0, version: settings.version, imageShape: settings.imageShape)
-      checks.append(.autoAttackComplete(version: settings.version, ran: attack.stageNames(classCount: classes)))
-      if let square = stages.first?.firstIndex(where: { $0.name == "square" }) {
+      checks.append(.autoAttackComplete(version: settings.version, ran: stageNames))
+      if let square = stageNames.firstIndex(of: "square") {
         checks.append(
           .squareAfterWhiteBox(
             epsilons: positive.map { epsilons[$0] },

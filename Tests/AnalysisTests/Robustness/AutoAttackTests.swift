@@ -116,6 +116,27 @@ import Testing
     #expect(correct - run.stages.map(\.fooled).reduce(0, +) == flags.filter { $0 }.count)
   }
 
+  /// The `rand` version: APGD-CE then APGD-DLR, every gradient the mean of `eotSamples`
+  /// passes. On a deterministic model the mean is the single gradient up to rounding, so
+  /// the l-inf attack (which uses only its signs) is the one-sample attack at `eotSamples`
+  /// times the backward passes.
+  @Test func randVersionAveragesGradientSamples() {
+    let (model, x, y) = OracleData.multiclass(count: 120, inputSize: 16, classCount: 4, seed: 28)
+    let steps = 6
+    let averaged = robust(
+      AutoAttack(norm: .linf, epsilon: 0.01, version: .rand, steps: steps, eotSamples: 3, imageShape: nil), model, x, y
+    ).run
+    let single = robust(
+      AutoAttack(norm: .linf, epsilon: 0.01, version: .rand, steps: steps, eotSamples: 1, imageShape: nil), model, x, y
+    ).run
+    #expect(averaged.stages.map(\.name) == ["apgd-ce", "apgd-dlr"])
+    #expect(averaged.fooled == single.fooled && averaged.adversarial == single.adversarial)
+    for (a, b) in zip(averaged.stages, single.stages) {
+      #expect(a.gradientPasses == 3 * b.gradientPasses && b.gradientPasses == b.attacked * (steps + 1))
+    }
+    #expect(averaged.stages[1].fooled > 0, "APGD-DLR adds nothing: the test cannot tell it ran")
+  }
+
   /// The evaluation of AutoAttack does not depend on the batch size, reports its stages
   /// at every ε with robust accuracy after each, and names the stage of each example.
   @Test func evaluationReportsTheStages() throws {
@@ -138,6 +159,16 @@ import Testing
       #expect(a.brokenBy[e].filter { $0 == -1 }.count == Int((a.robustAccuracy[e] * 90).rounded()))
     }
     #expect(a.attack?.name == "autoattack" && a.attack?.version == "standard" && a.attack?.targets == 3)
+    // A first batch the model gets all wrong attacks nothing and still adds up.
+    var wrong = y
+    let z = model.logits(x, count: y.count)
+    for i in 0..<13 { wrong[i] = (0..<4).first { c in (0..<4).contains { z[i * 4 + $0] > z[i * 4 + c] } }! }
+    let settings = RobustnessSettings(
+      norm: .l2, epsilons: [0.05], attack: .autoattack, steps: 4, batchSize: 13, checkExamples: 5,
+      imageShape: ImageShape(channels: 1, height: 5, width: 5), squareQueries: 5, targets: 3, queries: 10)
+    let partial = try RobustnessEvaluation(settings: settings).run(on: model, images: x, labels: wrong)
+    #expect(partial.stages[0].count == 4 && partial.stages[0][0].attacked == Int((partial.cleanAccuracy * 90).rounded()))
+    #expect(partial.brokenBy[0].prefix(13).allSatisfy { $0 == -2 })
     #expect(a.sanityChecks.contains { $0.name == "autoattack_complete" && $0.passed })
     #expect(a.sanityChecks.contains { $0.name == "square_adds_little" })
   }
