@@ -90,16 +90,9 @@ public struct APGDTargeted: AdversarialAttack {
     on classifier: Classifier, images: [Float], labels: [Int], randomness: [RandomGenerator]
   ) -> AttackRun {
     precondition(targets < classifier.classCount, "APGDTargeted: more targets than other classes")
-    let stages = (2...targets + 1).map { rank in
-      StagedAttack.Stage(
-        name: "target \(rank)",
-        attack: APGD(
-          norm: norm, epsilon: epsilon, steps: steps, loss: .targetedDLR(rank: rank), eotSamples: eotSamples),
-        stream: UInt64(rank))
-    }
-    return StagedAttack(stages: stages).run(
-      on: classifier, images: images, labels: labels, randomness: randomness
-    ).withoutStages
+    return StagedAttack.overTargets(targets) { rank in
+      APGD(norm: norm, epsilon: epsilon, steps: steps, loss: .targetedDLR(rank: rank), eotSamples: eotSamples)
+    }.run(on: classifier, images: images, labels: labels, randomness: randomness).withoutStages
   }
 }
 
@@ -131,15 +124,18 @@ public struct FABTargeted: AdversarialAttack {
     on classifier: Classifier, images: [Float], labels: [Int], randomness: [RandomGenerator]
   ) -> AttackRun {
     precondition(targets < classifier.classCount, "FABTargeted: more targets than other classes")
-    let stages = (2...targets + 1).map { rank in
-      StagedAttack.Stage(
-        name: "target \(rank)",
-        attack: FAB(norm: norm, epsilon: epsilon, steps: steps, targetRank: rank, randomStart: randomStart),
-        stream: UInt64(rank))
-    }
-    return StagedAttack(stages: stages).run(
-      on: classifier, images: images, labels: labels, randomness: randomness
-    ).withoutStages
+    return StagedAttack.overTargets(targets) { rank in
+      FAB(norm: norm, epsilon: epsilon, steps: steps, targetRank: rank, randomStart: randomStart)
+    }.run(on: classifier, images: images, labels: labels, randomness: randomness).withoutStages
+  }
+}
+
+extension StagedAttack {
+  /// One stage per target class, ranks 2 … `targets` + 1 of the clean logits, the stage
+  /// of rank r drawing from stream r.
+  static func overTargets(_ targets: Int, _ attack: (Int) -> any AdversarialAttack) -> StagedAttack {
+    StagedAttack(
+      stages: (2...targets + 1).map { Stage(name: "target \($0)", attack: attack($0), stream: UInt64($0)) })
   }
 }
 
