@@ -28,24 +28,20 @@ import os
 import time
 from fractions import Fraction
 
+import torch.nn as nn
+
 MEAN, STD = 0.2860, 0.3530
 
 
-class Normalized:
+class Normalized(nn.Module):
     """(x - mean)/std in front of the network, so attacks work on pixels in [0, 1]."""
 
-    def __new__(cls, net):
-        import torch.nn as nn
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
 
-        class _Model(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.net = net
-
-            def forward(self, x):
-                return self.net((x - MEAN) / STD)
-
-        return _Model()
+    def forward(self, x):
+        return self.net((x - MEAN) / STD)
 
 
 def train(args, torch):

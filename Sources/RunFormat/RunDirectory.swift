@@ -68,7 +68,12 @@ public struct RunDirectory: Sendable {
   /// for any other attack (`autoattack`, `autoattack-rand`, `apgd`, …), so curves of
   /// several attacks on one model live side by side.
   public func robustnessReportFile(_ norm: PerturbationNorm, attack: String? = nil) -> String {
-    file("analysis/robustness-\(norm.rawValue)\(attack.map { "-" + $0 } ?? "").json")
+    file("analysis/\(Self.robustnessReportStem(norm, attack: attack)).json")
+  }
+  /// `robustness-<norm>[-<attack>]`, the name of a robustness report without its
+  /// extension, in a run's `analysis/` or any folder `clens robustness` writes to.
+  public static func robustnessReportStem(_ norm: PerturbationNorm, attack: String?) -> String {
+    "robustness-\(norm.rawValue)" + (attack.map { "-" + $0 } ?? "")
   }
   /// `analysis/linear-eval.json`.
   public var linearEvalReportFile: String { file("analysis/linear-eval.json") }

@@ -29,7 +29,7 @@
       environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
       environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
       process.environment = environment
-      FileManager.default.createFile(atPath: log, contents: nil)
+      _ = FileManager.default.createFile(atPath: log, contents: nil)
       let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
       process.standardOutput = handle
       process.standardError = handle

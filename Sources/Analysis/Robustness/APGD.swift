@@ -89,7 +89,7 @@ public struct APGD: AdversarialAttack {
       targets = AttackMath.rankedClasses(classifier.logits(x, count: count), classCount: classes, rank: rank)
     }
     var current = x
-    start(&current, randomness: randomness, inputSize: n)
+    AttackMath.startOnSphere(&current, randomness: randomness, norm: norm, radius: epsilon, inputSize: n)
     var zeroEntries = 0
     var entries = 0
     func evaluate(_ points: [Float]) -> (losses: [Double], gradient: [Float], correct: [Bool]) {
@@ -189,30 +189,6 @@ public struct APGD: AdversarialAttack {
     return AttackRun(
       adversarial: adversarial, fooled: robust.map { !$0 }, losses: bestLoss, lossTrace: lossTrace,
       zeroGradientEntries: zeroEntries, gradientEntries: entries)
-  }
-
-  /// AutoAttack's start on the sphere of radius ε (l-inf: t/‖t‖∞; l2: t/‖t‖₂), clipped.
-  private func start(_ points: inout [Float], randomness: [RandomGenerator], inputSize n: Int) {
-    var t = [Float](repeating: 0, count: n)
-    for row in 0..<randomness.count {
-      var rng = randomness[row]
-      let scale: Float
-      switch norm {
-      case .linf:
-        var largest: Float = 0
-        for j in 0..<n {
-          t[j] = 2 * rng.uniformFloat() - 1
-          largest = max(largest, abs(t[j]))
-        }
-        scale = largest
-      case .l2:
-        for j in 0..<n { t[j] = Float(rng.normal()) }
-        scale = t.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, n) } + 1e-12
-      }
-      for j in 0..<n {
-        points[row * n + j] = AttackMath.clamp(points[row * n + j] + epsilon * t[j] / scale, 0, 1)
-      }
-    }
   }
 
   /// One APGD move of every example: projected step z, then the momentum mix, projected.

@@ -1,3 +1,6 @@
+import Engine
+import RunFormat
+
 /// The small row and pixel kernels the attacks share: argmax of logits, copying rows of
 /// `[count, width]` arrays, ‖v‖₂ and clipping to a range.
 enum AttackMath {
@@ -74,5 +77,36 @@ extension AttackMath {
   @inline(__always)
   static func copyRow(_ source: Int, from: [Float], toRow target: Int, of to: inout [Float], width: Int) {
     for j in 0..<width { to[target * width + j] = from[source * width + j] }
+  }
+}
+
+extension AttackMath {
+  /// AutoAttack's random start, in place: each row moves by `radius`·t/‖t‖ (l-inf: t ~
+  /// U(−1, 1)ⁿ over its largest entry; l2: t Gaussian over its length), then is clipped
+  /// to [0, 1]. Row i draws from `randomness[i]`. APGD starts at radius ε, FAB's later
+  /// restarts at ε/2.
+  static func startOnSphere(
+    _ points: inout [Float], randomness: [RandomGenerator], norm: PerturbationNorm, radius: Float, inputSize n: Int
+  ) {
+    var t = [Float](repeating: 0, count: n)
+    for row in 0..<randomness.count {
+      var rng = randomness[row]
+      let scale: Float
+      switch norm {
+      case .linf:
+        var largest: Float = 0
+        for j in 0..<n {
+          t[j] = 2 * rng.uniformFloat() - 1
+          largest = max(largest, abs(t[j]))
+        }
+        scale = largest
+      case .l2:
+        for j in 0..<n { t[j] = Float(rng.normal()) }
+        scale = t.withUnsafeBufferPointer { l2Norm($0.baseAddress!, n) } + 1e-12
+      }
+      for j in 0..<n {
+        points[row * n + j] = clamp(points[row * n + j] + radius * t[j] / scale, 0, 1)
+      }
+    }
   }
 }

@@ -61,7 +61,7 @@ public struct AutoAttack: AdversarialAttack {
         StagedAttack.Stage(
           name: "apgd-ce", attack: APGD(norm: norm, epsilon: epsilon, steps: steps), stream: 0)
       ]
-      if classCount >= 4 {
+      if classCount >= AttackKind.apgdT.minimumClasses {
         stages.append(
           .init(
             name: "apgd-t",
@@ -88,7 +88,7 @@ public struct AutoAttack: AdversarialAttack {
           name: "apgd-ce", attack: APGD(norm: norm, epsilon: epsilon, steps: steps, eotSamples: eotSamples),
           stream: 0)
       ]
-      if classCount >= 3 {
+      if classCount >= AttackKind.apgdDLR.minimumClasses {
         stages.append(
           .init(
             name: "apgd-dlr",

@@ -25,3 +25,22 @@ struct CountingClassifier<Base: AttackableClassifier>: AttackableClassifier {
     return base.inputGradient(images, count: count, outputGradient: outputGradient)
   }
 }
+
+extension StageAccount {
+  /// Runs `body` on `classifier` with every call counted, and returns its result with an
+  /// account named `name` holding the passes it made and the time it took.
+  static func measuring<Base: AttackableClassifier, Result>(
+    _ name: String, on classifier: Base, _ body: (CountingClassifier<Base>) -> Result
+  ) -> (Result, StageAccount) {
+    let counter = PassCounter()
+    let clock = ContinuousClock()
+    let started = clock.now
+    let result = body(CountingClassifier(base: classifier, counter: counter))
+    let elapsed = (clock.now - started).components
+    var account = StageAccount(name: name)
+    account.forwardPasses = counter.forward
+    account.gradientPasses = counter.gradient
+    account.seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+    return (result, account)
+  }
+}

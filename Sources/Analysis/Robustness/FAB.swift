@@ -63,7 +63,9 @@ public struct FAB: AdversarialAttack {
       return AttackMath.rankedClasses(clean, classCount: classes, rank: $0)
     }
     var current = x0
-    if randomStart { start(&current, randomness: randomness, inputSize: n) }
+    if randomStart {
+      AttackMath.startOnSphere(&current, randomness: randomness, norm: norm, radius: epsilon / 2, inputSize: n)
+    }
     var distance = [Float](repeating: 1e10, count: count)
     var closest = x0
 
@@ -199,25 +201,5 @@ public struct FAB: AdversarialAttack {
       sum += Double(d) * Double(d)
     }
     return norm == .linf ? largest : Float(sum.squareRoot())
-  }
-
-  /// The random start of later restarts: half of ε along t/‖t‖ (l-inf or l2), clipped.
-  private func start(_ points: inout [Float], randomness: [RandomGenerator], inputSize n: Int) {
-    for row in 0..<randomness.count {
-      var rng = randomness[row]
-      var t = [Float](repeating: 0, count: n)
-      var scale: Float
-      switch norm {
-      case .linf:
-        for j in 0..<n { t[j] = 2 * rng.uniformFloat() - 1 }
-        scale = t.reduce(0) { max($0, abs($1)) }
-      case .l2:
-        for j in 0..<n { t[j] = Float(rng.normal()) }
-        scale = t.withUnsafeBufferPointer { AttackMath.l2Norm($0.baseAddress!, n) }
-      }
-      for j in 0..<n {
-        points[row * n + j] = AttackMath.clamp(points[row * n + j] + epsilon * t[j] / scale * 0.5, 0, 1)
-      }
-    }
   }
 }

@@ -142,22 +142,18 @@ public struct RobustnessEvaluation: Sendable {
       let targets = y.indices.filter { predicted[$0] == y[$0] }
       for row in targets { cleanCorrect[range.lowerBound + row] = true }
       for (e, epsilon) in epsilons.enumerated() {
-        let counter = PassCounter()
-        let clock = ContinuousClock()
-        let started = clock.now
-        let outcome = attackWithRestarts(
-          settings.makeAttack(epsilon: epsilon, steps: settings.steps, classCount: classes),
-          restarts: settings.restarts, classifier: CountingClassifier(base: classifier, counter: counter),
-          images: x, labels: y, targets: targets, examples: Array(range), stream: attackStream)
+        let (outcome, whole) = StageAccount.measuring(stageNames[0], on: classifier) {
+          attackWithRestarts(
+            settings.makeAttack(epsilon: epsilon, steps: settings.steps, classCount: classes),
+            restarts: settings.restarts, classifier: $0, images: x, labels: y, targets: targets,
+            examples: Array(range), stream: attackStream)
+        }
         var accounts = outcome.stages
         if accounts.isEmpty && stageNames.count == 1 {
           // A single attack is one stage.
-          var account = StageAccount(name: stageNames[0])
+          var account = whole
           account.attacked = targets.count
           account.fooled = targets.filter { outcome.fooled[$0] }.count
-          account.forwardPasses = counter.forward
-          account.gradientPasses = counter.gradient
-          account.seconds = seconds(since: started, clock: clock)
           accounts = [account]
         }
         for s in accounts.indices { stages[e][s].add(accounts[s]) }
@@ -414,12 +410,6 @@ public struct RobustnessEvaluation: Sendable {
       perClassRobustAccuracy: robust.map(perClass), perClassCleanAccuracy: perClass(cleanCorrect),
       classCounts: classCounts, sanityChecks: checks)
   }
-}
-
-/// Seconds on `clock` since `start`.
-func seconds(since start: ContinuousClock.Instant, clock: ContinuousClock) -> Double {
-  let elapsed = (clock.now - start).components
-  return Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
 }
 
 /// The fraction of `true` entries.

@@ -32,9 +32,6 @@ public enum AttackKind: String, Sendable, Codable, CaseIterable {
     }
   }
 
-  /// Whether the attack follows gradients for a number of iterations (`steps`).
-  public var iterates: Bool { self != .square }
-
   /// Classes the attack's loss needs: DLR compares the top three logits, targeted DLR four.
   public var minimumClasses: Int {
     switch self {

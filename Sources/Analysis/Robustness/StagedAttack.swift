@@ -29,20 +29,17 @@ struct StagedAttack: Sendable {
       gradientEntries: 0, stages: [], brokenBy: [Int?](repeating: nil, count: count))
     var remaining = Array(0..<count)
     for (index, stage) in stages.enumerated() {
-      var account = StageAccount(name: stage.name)
+      guard !remaining.isEmpty else {
+        result.stages.append(StageAccount(name: stage.name))
+        continue
+      }
+      var (run, account) = StageAccount.measuring(stage.name, on: classifier) {
+        stage.attack.run(
+          on: $0, images: AttackMath.gatherRows(x, remaining, width: n), labels: remaining.map { labels[$0] },
+          randomness: remaining.map { randomness[$0].stream(stage.stream) })
+      }
       account.attacked = remaining.count
       defer { result.stages.append(account) }
-      if remaining.isEmpty { continue }
-      let counter = PassCounter()
-      let clock = ContinuousClock()
-      let started = clock.now
-      let run = stage.attack.run(
-        on: CountingClassifier(base: classifier, counter: counter),
-        images: AttackMath.gatherRows(x, remaining, width: n), labels: remaining.map { labels[$0] },
-        randomness: remaining.map { randomness[$0].stream(stage.stream) })
-      account.seconds = seconds(since: started, clock: clock)
-      account.forwardPasses = counter.forward
-      account.gradientPasses = counter.gradient
       if index == 0 { result.lossTrace = run.lossTrace }
       result.zeroGradientEntries += run.zeroGradientEntries
       result.gradientEntries += run.gradientEntries

@@ -290,7 +290,7 @@ struct RobustnessCommand: ParsableCommand {
     let classifier = LayerClassifier(target.model, image: image, classCount: target.classes)
 
     let directory = runDirectory.map { $0 + "/analysis" } ?? outDir
-    let stem = directory + "/robustness-\(norm.rawValue)" + (fileTag.map { "-" + $0 } ?? "")
+    let stem = directory + "/" + RunDirectory.robustnessReportStem(norm, attack: fileTag)
     let reportPath = stem + ".json"
     var adversarial = [[Float]](repeating: [], count: saveAdversarial ? settings.epsilons.count : 0)
     let bar = ProgressBar("robustness", unit: "batch", quiet: !common.showsProgress)
