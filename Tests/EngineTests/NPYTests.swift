@@ -55,5 +55,14 @@ import TestSupport
     let huge = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(hugeHeader.utf8.count), 0] + Array(hugeHeader.utf8)
     #expect(problem(huge)?.contains("impossibly large") == true)
     #expect(throws: FileError("/no/such.npy", "no such file")) { try NPYArray.read("/no/such.npy") }
+    // A header quoting binary garbage still makes one short printable line.
+    let garbledHeader =
+      Array("{'descr': '".utf8) + [0x3C, 0x0A, 0x00] + Array(repeating: 0xFF, count: 600)
+      + Array("', 'fortran_order': False, 'shape': (2,), }\n".utf8)
+    let length = garbledHeader.count
+    let garbled = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + garbledHeader
+    let message = try #require(problem(garbled))
+    #expect(message.contains("unsupported dtype '<\\u{A}\\u{0}") && !message.contains("\n"), "\(message)")
+    #expect(message.count <= 301 && message.hasSuffix("…"), "\(message)")
   }
 }
