@@ -104,6 +104,10 @@ import Testing
     #expect(a == b, "killed while running: \(killedEarly)")
     let steps = try RunDirectory(dir.file("killed")).metricsFile.read().records.map(\.step)
     #expect(steps == Array(stride(from: 2, through: 32, by: 2)))
+    // The write the kill interrupted, if any, left nothing behind after the resume.
+    let leftovers = FileManager.default.enumerator(atPath: dir.file("killed"))?.compactMap { $0 as? String }
+      .filter { $0.contains(AtomicFile.partialFolder) }
+    #expect(leftovers == [], "\(leftovers ?? [])")
   }
 
   @Test func mocoWithFeatureTransformationLogsBothScores() throws {

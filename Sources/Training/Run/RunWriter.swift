@@ -109,14 +109,10 @@ public final class RunWriter {
     if kept.count != records.count { try file.rewrite(kept) }
   }
 
-  /// `.name.tmp-<pid>` files of atomic writes a kill interrupted.
+  /// Temporary files of atomic writes a kill interrupted.
   private static func removeTemporaryFiles(in run: RunDirectory) {
     for folder in ["", "checkpoints", "features", "analysis"] {
-      let directory = folder.isEmpty ? run.path : run.file(folder)
-      for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-      where name.hasPrefix(".") && name.contains(".tmp-") {
-        try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
-      }
+      AtomicFile.removeStaleTemporaries(in: folder.isEmpty ? run.path : run.file(folder))
     }
   }
 }

@@ -51,8 +51,7 @@ struct AlignUniformCommand: ParsableCommand {
   @OptionGroup var output: AnalysisOutputOptions
 
   func validate() throws {
-    if alpha <= 0 { throw ValidationError("--alpha must be positive") }
-    if t <= 0 { throw ValidationError("--t must be positive") }
+    try requirePositiveNumbers([("--alpha", alpha), ("--t", t)])
     if knn < 0 { throw ValidationError("--knn must not be negative") }
     if input.run != nil && positives != nil {
       throw ValidationError("with --run the positives come from features/<tag>.positives.npy")

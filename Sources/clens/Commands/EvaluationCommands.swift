@@ -154,7 +154,7 @@ struct KNNEvalCommand: ParsableCommand {
   func validate() throws {
     if backbone.source == nil { throw ValidationError("--from is needed: a run directory, a checkpoint or safetensors weights") }
     if k < 1 { throw ValidationError("--k must be at least 1") }
-    if !(temperature > 0 && temperature.isFinite) { throw ValidationError("--temperature must be a positive number") }
+    try requirePositiveNumbers([("--temperature", temperature)])
     if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
   }
 

@@ -124,9 +124,7 @@ struct FineTuneCommand: ParsableCommand {
       throw ValidationError("--validation-fraction must be in [0, 1), got \(validationFraction)")
     }
     if let accumulation, accumulation < 1 { throw ValidationError("--accumulation must be at least 1") }
-    for (name, value) in [("--eta", eta), ("--mixup-alpha", mixupAlpha), ("--temperature", temperature)] {
-      if let value, !(value > 0 && value.isFinite) { throw ValidationError("\(name) must be a positive number, got \(value)") }
-    }
+    try requirePositiveNumbers([("--eta", eta), ("--mixup-alpha", mixupAlpha), ("--temperature", temperature)])
     if let contrastDim, contrastDim < 1 { throw ValidationError("--contrast-dim must be at least 1") }
     if method == "ce" && (eta != nil || mixupAlpha != nil || hardPositive != nil || normalizer != nil || contrastDim != nil || temperature != nil || !detachOriginals) {
       throw ValidationError("--eta, --mixup-alpha, --hard-positive, --normalizer, --contrast-dim, --temperature and --no-detach-originals apply to --method core")
@@ -135,9 +133,7 @@ struct FineTuneCommand: ParsableCommand {
       throw ValidationError("--adv-eps, --adv-steps and --adv-step-size apply with --adversarial")
     }
     if let advSteps, advSteps < 1 { throw ValidationError("--adv-steps must be at least 1") }
-    if let advStepSize, !(advStepSize > 0 && advStepSize.isFinite) {
-      throw ValidationError("--adv-step-size must be a positive number, got \(advStepSize)")
-    }
+    try requirePositiveNumbers([("--adv-step-size", advStepSize)])
   }
 
   func run() throws {

@@ -172,12 +172,7 @@ struct PretrainCommand: ParsableCommand {
     }
     if data.split != nil { throw ValidationError("--split does not apply: training reads the train split, snapshots the test split") }
     if let headDim, headDim < 1 { throw ValidationError("--head-dim must be at least 1") }
-    if let temperature, !(temperature > 0 && temperature.isFinite) {
-      throw ValidationError("--temperature must be a positive number, got \(temperature)")
-    }
-    if let baseTemperature, !(baseTemperature > 0 && baseTemperature.isFinite) {
-      throw ValidationError("--base-temperature must be a positive number, got \(baseTemperature)")
-    }
+    try requirePositiveNumbers([("--temperature", temperature), ("--base-temperature", baseTemperature)])
     if let views, views < (method == "simclr" ? 2 : 1) {
       throw ValidationError("--views must be at least \(method == "simclr" ? 2 : 1) for \(method)")
     }
@@ -204,9 +199,7 @@ struct PretrainCommand: ParsableCommand {
     if let mocoK, mocoK < 1 { throw ValidationError("--moco-k must be at least 1") }
     if let mocoM, !(mocoM >= 0 && mocoM < 1) { throw ValidationError("--moco-m must be in [0, 1), got \(mocoM)") }
     if let shuffleGroups, shuffleGroups < 1 { throw ValidationError("--shuffle-groups must be at least 1") }
-    for (name, value) in [("--pos-alpha", posAlpha), ("--neg-alpha", negAlpha)] {
-      if let value, !(value > 0 && value.isFinite) { throw ValidationError("\(name) must be a positive number") }
-    }
+    try requirePositiveNumbers([("--pos-alpha", posAlpha), ("--neg-alpha", negAlpha)])
     try validateFNC(method: method)
     if let recipe, AugmentationRecipe(name: recipe) == nil {
       throw ValidationError("unknown --recipe '\(recipe)': use \(AugmentationRecipe.names.joined(separator: ", "))")

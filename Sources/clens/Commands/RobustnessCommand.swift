@@ -145,6 +145,7 @@ struct RobustnessCommand: ParsableCommand {
 
   func validate() throws {
     if (eps == nil) == (preset == nil) { throw ValidationError("give either --eps or --preset") }
+    try requirePositiveNumbers([("--step-size", stepSize.map(Double.init)), ("--step-factor", Double(stepFactor))])
     if images != nil && labels == nil {
       throw ValidationError("--images needs --labels (an integer .npy file)")
     }
@@ -185,6 +186,13 @@ struct RobustnessCommand: ParsableCommand {
     }
     if queries != nil && attack != .square && !(attack == .autoattack && version != .rand) {
       throw ValidationError("--queries applies to --attack square and autoattack (standard)")
+    }
+    if let eps {
+      do {
+        _ = try RobustnessSettings.parseEpsilons(eps)
+      } catch {
+        throw ValidationError("--eps: \(error.problem)")
+      }
     }
     do {
       try settings(image: nil).validate(inputSize: nil)

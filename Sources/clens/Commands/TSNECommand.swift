@@ -85,6 +85,12 @@ struct TSNECommand: ParsableCommand {
   @OptionGroup var output: AnalysisOutputOptions
 
   func validate() throws {
+    try requirePositiveNumbers([
+      ("--perplexity", perplexity), ("--early-exaggeration", earlyExaggeration), ("--exaggeration", exaggeration),
+      ("--learning-rate", learningRate), ("--dof", dof),
+    ])
+    if !(theta >= 0 && theta.isFinite) { throw ValidationError("--theta must be a number ≥ 0, got \(theta)") }
+    if iterations < 0 || earlyIterations < 0 { throw ValidationError("--iterations and --early-iterations must not be negative") }
     if let pca, pca < 2 { throw ValidationError("--pca needs at least 2 components") }
     if metricNeighbors < 1 { throw ValidationError("--metric-neighbors must be at least 1") }
     if trustSample < 4 { throw ValidationError("--trust-sample must be at least 4") }

@@ -59,6 +59,17 @@ struct CommonOptions: ParsableArguments {
   }
 }
 
+/// Refuses each of `options` (name and value; nil when not given) that is not a finite
+/// number above zero: NaN and infinity pass a plain `> 0` check in one direction or the
+/// other, and would reach the computation.
+func requirePositiveNumbers(_ options: [(name: String, value: Double?)]) throws {
+  for (name, value) in options {
+    if let value, !(value > 0 && value.isFinite) {
+      throw ValidationError("\(name) must be a positive number, got \(value)")
+    }
+  }
+}
+
 /// Prints warnings on stderr, one line each.
 func printWarning(_ message: String) {
   FileHandle.standardError.write(Data("warning: \(message)\n".utf8))

@@ -78,7 +78,13 @@ struct FigureOutputOptions: ParsableArguments {
   /// values, and returns what was written.
   func write(_ figure: Figure, out: String?, defaultStem: String, inputs: [String]) throws -> FigureFiles.Written {
     let (stem, formats) = destination(out: out, defaultStem: defaultStem)
-    let written = try FigureFiles.write(figure, stem: stem, formats: formats, inputs: inputs)
+    let written: FigureFiles.Written
+    do {
+      written = try FigureFiles.write(figure, stem: stem, formats: formats, inputs: inputs)
+    } catch let error as PlotError {
+      // Name the data the figure could not be drawn from, not only the panel.
+      throw FileError(inputs.isEmpty ? stem : inputs.joined(separator: ", "), "cannot draw \(stem): \(error.message)")
+    }
     for warning in written.report.warnings {
       FileHandle.standardError.write(Data("warning: \(stem): \(warning)\n".utf8))
     }

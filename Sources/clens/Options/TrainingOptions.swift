@@ -60,7 +60,7 @@ struct TrainingOptions: ParsableArguments {
     ] {
       if let value, value < 1 { throw ValidationError("\(name) must be at least \(name == "--warmup-epochs" ? 0 : 1)") }
     }
-    if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number, got \(lr)") }
+    try requirePositiveNumbers([("--lr", lr)])
     if let momentum, !(momentum >= 0 && momentum < 1) { throw ValidationError("--momentum must be in [0, 1), got \(momentum)") }
     if let weightDecay, !(weightDecay >= 0 && weightDecay.isFinite) {
       throw ValidationError("--weight-decay must be ≥ 0, got \(weightDecay)")
