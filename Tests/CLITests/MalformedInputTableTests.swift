@@ -34,6 +34,8 @@ import TestSupport
       try? NPYArray(shape: [0, 4], floats: []).write(to: file("empty.npy"))
       try? NPYArray(shape: [11], int64s: Array(repeating: 0, count: 11)).write(to: file("eleven-labels.npy"))
       try? FileManager.default.createDirectory(atPath: file("folder.npy"), withIntermediateDirectories: true)
+      // One 2048x2048 image: its activations through a width-16 ResNet need about 4 GB.
+      try? NPYArray(shape: [1, 1, 2048, 2048], uint8s: [UInt8](repeating: 0, count: 2048 * 2048)).write(to: file("huge-image.npy"))
       let weights = SafeTensorsFile(tensors: ["fc.weight": SafeTensor(Tensor(shape: [2, 2], scalars: [1, 2, 3, 4]))])
         .encoded()
       try? AtomicFile.write(Data(weights.prefix(weights.count - 5)), to: file("truncated.safetensors"))
@@ -86,6 +88,17 @@ import TestSupport
         arguments: ["features", "--weights", FeaturesCommandTests.fixture("resnet18w16.safetensors")] + model + [
           "--width", "16", "--dataset", "folder", "--data-dir", f("images"), "--out", f("f3.npy"),
         ], culprit: f("images/test/b/1.png"), output: f("f3.npy")),
+      Row(
+        arguments: ["features", "--weights", FeaturesCommandTests.fixture("resnet18w16.safetensors")] + model + [
+          "--width", "16", "--images", f("huge-image.npy"), "--max-memory", "1G", "--out", f("f4.npy"),
+        ], culprit: f("huge-image.npy"), output: f("f4.npy")),
+      Row(
+        arguments: ["pretrain", "--method", "simclr", "--dataset", "digits", "--max-memory", "2M", "--out", f("p4")],
+        culprit: "digits", output: f("p4")),
+      Row(
+        arguments: ["features", "--weights", f("zero.safetensors")] + model + [
+          "--dataset", "digits", "--max-memory", "101%", "--out", f("f5.npy"),
+        ], culprit: "--max-memory", output: f("f5.npy")),
       Row(
         arguments: ["robustness", "--weights", f("zero.safetensors")] + model + [
           "--dataset", "digits", "--limit", "20", "--eps", "0.1", "--out-dir", f("r1"),

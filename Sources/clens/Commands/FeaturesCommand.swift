@@ -99,6 +99,10 @@ struct FeaturesCommand: ParsableCommand {
       if let images { throw FileError(images, problem) }
       throw ValidationError(problem)
     }
+    try common.requireMemory(
+      model: target.encoder.configuration, shape: [source.channels, source.height, source.width],
+      batch: min(batchSize, source.count), training: false,
+      culprit: images ?? data.culprit)
     let bar = ProgressBar("features", unit: "img", quiet: !common.showsProgress)
     let result = withThreads(threads) {
       FeatureExtraction.run(target.encoder, images: source, batchSize: batchSize, progress: bar.callback)

@@ -150,7 +150,7 @@ struct FineTuneCommand: ParsableCommand {
       let threads = common.threadsOption.threads.map(ThreadCount.init) ?? ThreadCount(configuration.threads)
       trainer = try processes.trainer(
         configuration, data: try TrainingData.splits(configuration, threads: threads), threads: threads,
-        origin: RunDirectory(unchecked: resume).configurationFile)
+        origin: RunDirectory(unchecked: resume).configurationFile, common: common)
       guard let checkpoint else {
         throw FileError(resume, "has no checkpoint yet; start it again with --out")
       }
@@ -166,7 +166,7 @@ struct FineTuneCommand: ParsableCommand {
         backbone: source, dataset: dataset, train: allTrain, test: allTest, threads: threads)
       trainer = try processes.trainer(
         configuration, data: try TrainingData.splits(configuration, train: allTrain, test: allTest), threads: threads,
-        origin: "--out \(out!)")
+        origin: "--out \(out!)", common: common)
       try trainer.load(source)
       writer = processes.isPrimary ? try RunWriter.create(at: out!, configuration: configuration) : nil
     }

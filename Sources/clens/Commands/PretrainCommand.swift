@@ -255,7 +255,7 @@ struct PretrainCommand: ParsableCommand {
       }
       trainer = try processes.trainer(
         configuration, data: try TrainingData.splits(configuration, threads: threads), threads: threads,
-        origin: RunDirectory(unchecked: resume).configurationFile)
+        origin: RunDirectory(unchecked: resume).configurationFile, common: common)
       if let checkpoint { try trainer.restore(from: checkpoint) }
       writer = reopened
     } else {
@@ -265,7 +265,7 @@ struct PretrainCommand: ParsableCommand {
       let configuration = try resolve(train: allTrain, heldOut: allHeldOut, threads: threads)
       trainer = try processes.trainer(
         configuration, data: try TrainingData.splits(configuration, train: allTrain, test: allHeldOut), threads: threads,
-        origin: "--out \(out!)")
+        origin: "--out \(out!)", common: common)
       writer = processes.isPrimary ? try RunWriter.create(at: out!, configuration: configuration) : nil
     }
     let configuration = trainer.configuration

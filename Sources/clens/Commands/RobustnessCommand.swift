@@ -229,6 +229,7 @@ struct RobustnessCommand: ParsableCommand {
   /// of `--run` (with the dataset it was trained on).
   private struct Target {
     var model: any Layer
+    var configuration: ResNetConfiguration
     var classes: Int
     var channels: Int
     var dataset: DatasetSource?
@@ -236,7 +237,9 @@ struct RobustnessCommand: ParsableCommand {
 
   private func resolveTarget() throws -> Target {
     if model.weights != nil {
-      return Target(model: try model.loadModel(), classes: model.numClasses, channels: model.inChannels, dataset: nil)
+      return Target(
+        model: try model.loadModel(), configuration: model.configuration, classes: model.numClasses,
+        channels: model.inChannels, dataset: nil)
     }
     let run = try RunDirectory(runDirectory!)
     let name = checkpoint ?? (FileManager.default.fileExists(atPath: run.checkpoint("best")) ? "best" : "last")
@@ -249,7 +252,7 @@ struct RobustnessCommand: ParsableCommand {
     }
     let dataset = try data.dataset == nil ? run.configuration().map(TrainingData.source) : nil
     return Target(
-      model: network, classes: classes, channels: network.architecture.encoder.inChannels, dataset: dataset)
+      model: network, configuration: network.architecture.encoder, classes: classes, channels: network.architecture.encoder.inChannels, dataset: dataset)
   }
 
   /// The images and their labels, from --images/--labels, the dataset options, or the run's dataset.
@@ -295,6 +298,10 @@ struct RobustnessCommand: ParsableCommand {
     } catch {
       throw ValidationError(error.problem)
     }
+    // Attacks go backward to the input: memory as for training.
+    try common.requireMemory(
+      model: target.configuration, shape: [image.channels, image.height, image.width],
+      batch: min(batchSize, source.count), training: true, culprit: images ?? data.culprit)
     let classifier = LayerClassifier(target.model, image: image, classCount: target.classes)
 
     let directory = runDirectory.map { $0 + "/analysis" } ?? outDir

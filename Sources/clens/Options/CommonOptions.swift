@@ -44,6 +44,34 @@ struct CommonOptions: ParsableArguments {
   @Flag(help: "No progress bars.")
   var quiet = false
 
+  @Option(
+    help: """
+      Most memory the command may use for a model's activations: 16G, 512M, or a share of physical memory (80%). \
+      Input needing more is refused before any work. (default: 75% of physical memory)
+      """)
+  var maxMemory: String?
+
+  func validate() throws {
+    if let maxMemory, MemoryBudget.parse(maxMemory) == nil {
+      throw ValidationError("--max-memory: '\(maxMemory)' is not a size (write 16G, 512M, 1.5GiB or 80%)")
+    }
+  }
+
+  /// `--max-memory`, or the default share of physical memory.
+  var memoryBudget: MemoryBudget { maxMemory.flatMap(MemoryBudget.parse) ?? .standard }
+
+  /// Refuses, naming `culprit` (the images), a pass of `batch` images of `shape`
+  /// ([C, H, W]) through `model` whose activations would not fit `--max-memory`;
+  /// `training` also counts what the backward pass keeps (training and attacks).
+  func requireMemory(
+    model: ResNetConfiguration, shape: [Int], batch: Int, training: Bool, culprit: String
+  ) throws(FileError) {
+    let needed = model.activationBytes(batch: batch, height: shape[1], width: shape[2], training: training)
+    try memoryBudget.require(
+      needed, for: "a batch of \(batch) images of \(shape.map(String.init).joined(separator: "x")) through the model",
+      culprit: culprit, remedy: "lower --batch-size, use smaller images, or raise --max-memory")
+  }
+
   /// `--threads`, or every core.
   var threadCount: ThreadCount { threadsOption.threadCount }
   /// `--seed`.

@@ -23,6 +23,9 @@ struct DatasetOptions: ParsableArguments {
   /// The dataset to read: `--dataset`, or Fashion-MNIST.
   var kind: DatasetKind { dataset ?? .fashionMNIST }
 
+  /// How an error about the images names them: the data folder, else the dataset.
+  var culprit: String { dataDir ?? kind.rawValue }
+
   @Option(
     help: ArgumentHelp(
       "The folder holding the dataset's files.",

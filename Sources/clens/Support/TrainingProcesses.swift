@@ -50,9 +50,15 @@ struct TrainingProcesses {
 
   /// The trainer of `configuration` as this process's rank; a configuration it cannot
   /// build is an error about `origin` (the run's config.json, or the --out of a new run).
-  func trainer(_ configuration: RunConfiguration, data: TrainingData.Splits, threads: ThreadCount, origin: String)
-    throws -> Trainer
-  {
+  /// A step whose activations would not fit `common`'s `--max-memory` is refused first.
+  func trainer(
+    _ configuration: RunConfiguration, data: TrainingData.Splits, threads: ThreadCount, origin: String,
+    common: CommonOptions
+  ) throws -> Trainer {
+    try common.requireMemory(
+      model: configuration.model.encoder, shape: configuration.data.imageShape,
+      batch: max(configuration.optimization.batchSize / group.size, 1) * configuration.data.views, training: true,
+      culprit: configuration.data.dataDirectory ?? configuration.data.dataset)
     do {
       return try Trainer(
         configuration: configuration, data: data, threads: threads, group: group,
