@@ -79,6 +79,41 @@ import Testing
     )
   }
 
+  /// Against SsnL/align_uniform's own `align_loss` and `uniform_loss` (torch, float64;
+  /// scripts/fixtures/align_uniform.py) on real data: 200 digits and the same digits
+  /// translated one pixel, with their labels.
+  @Test func matchesTheReferenceImplementationOnRealData() throws {
+    let data = try Data(contentsOf: URL(fileURLWithPath: Fixture.path("align_uniform.json")))
+    let reference = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    func value(_ key: String) throws -> Double { try #require(reference[key] as? Double, "\(key)") }
+    func close(_ a: Double?, _ b: Double, _ what: String) {
+      let error = a.map { abs($0 - b) } ?? .infinity
+      #expect(error <= 1e-6 * max(1, abs(b)), "\(what): \(String(describing: a)) vs \(b)")
+    }
+    let x = try Fixture.digits
+    let positives = try Fixture.matrix("digits200.shifted.npy")
+    let labels = try Fixture.digitLabels
+    for t in [2.0, 0.5] {
+      let m = try HypersphereMetrics.measure(features: x, positives: positives, labels: labels, t: t, threads: .init(2))
+      let suffix = "_t\(t == 2 ? "2" : "0.5")"
+      close(m.uniformity, try value("uniformity" + suffix), "uniformity t \(t)")
+      close(m.positivesUniformity, try value("uniformity_positives" + suffix), "positives t \(t)")
+      close(m.bothViewsUniformity, try value("uniformity_both_views" + suffix), "both views t \(t)")
+      close(m.alignment, try value("alignment_alpha2"), "alignment")
+      close(m.tolerance, try value("tolerance"), "tolerance")
+      if t == 2 {
+        let perClass = try #require(reference["per_class_uniformity_t2"] as? [String: Double])
+        #expect(perClass.count == 10 && m.perClassUniformity.count == 10)
+        for (label, expected) in perClass { close(m.perClassUniformity[Int(label)!], expected, "class \(label)") }
+      }
+    }
+    let z = try x.l2Normalized()
+    let zp = try positives.l2Normalized()
+    for (alpha, key) in [(1.0, "alignment_alpha1"), (0.5, "alignment_alpha0.5")] {
+      close(Alignment.value(z, zp, alpha: alpha), try value(key), "alignment α \(alpha)")
+    }
+  }
+
   @Test func alignmentAndDegenerateCases() throws {
     let x = Fixture.gaussian(300, 8, seed: 14)
     let z = try x.l2Normalized()

@@ -80,10 +80,15 @@ import Testing
     let report = try AnalysisCommandTests.json(dir.file("analysis/align-uniform-test.json"))
     for key in [
       "alignment", "uniformity", "n", "dim", "per_class_uniformity", "intra_class_distance",
-      "inter_class_distance", "tolerance", "knn_accuracy", "linear_probe_accuracy",
+      "inter_class_distance", "tolerance", "knn_accuracy", "linear_probe_accuracy", "uniformity_positives",
+      "uniformity_both_views",
     ] {
       #expect(report[key] != nil, "missing \(key)")
     }
+    let features = report["uniformity"] as? Double ?? .nan
+    let positives = report["uniformity_positives"] as? Double ?? .nan
+    let both = report["uniformity_both_views"] as? Double ?? .nan
+    #expect(abs(both - (features + positives) / 2) < 1e-12 && features != positives, "\(report)")
     #expect(
       (report["per_class_uniformity"] as? [String: Double])?.keys.sorted() == ["0", "1", "2"])
   }

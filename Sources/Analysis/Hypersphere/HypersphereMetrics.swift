@@ -15,8 +15,14 @@ public struct HypersphereMetrics: Sendable {
   public var dimension: Int
   /// L_align(α) = mean ‖z_i − z⁺_i‖^α over positive pairs (nil without positives).
   public var alignment: Double?
-  /// L_uniform(t) over all pairs.
+  /// L_uniform(t) over all pairs of the features: the headline, comparable with feature
+  /// sets that have no positives.
   public var uniformity: Double
+  /// L_uniform(t) of the positives (the second view); nil without positives.
+  public var positivesUniformity: Double?
+  /// The mean uniformity of both views, the term of SsnL/align_uniform's training loss
+  /// `align + λ (L_uniform(x) + L_uniform(y)) / 2`; nil without positives.
+  public var bothViewsUniformity: Double? { positivesUniformity.map { ($0 + uniformity) / 2 } }
   /// L*(d, t): uniformity of the uniform distribution on the sphere of this dimension.
   public var uniformityBound: Double
   /// L_uniform(t) within each class (classes with at least two points).
@@ -47,6 +53,7 @@ public struct HypersphereMetrics: Sendable {
     }
     let z = try features.l2Normalized()
     var alignment: Double?
+    var positivesUniformity: Double?
     if let positives {
       guard positives.rows == features.rows, positives.columns == features.columns else {
         throw AnalysisInputError(
@@ -54,7 +61,9 @@ public struct HypersphereMetrics: Sendable {
         )
       }
       try positives.requireFinite()
-      alignment = Alignment.value(z, try positives.l2Normalized(), alpha: alpha)
+      let zPositive = try positives.l2Normalized()
+      alignment = Alignment.value(z, zPositive, alpha: alpha)
+      positivesUniformity = Uniformity.value(zPositive, t: t, threads: threads)
     }
     if let labels {
       guard labels.count == features.rows else {
@@ -64,6 +73,7 @@ public struct HypersphereMetrics: Sendable {
     let uniformity = Uniformity.value(z, t: t, threads: threads, progress: progress)
     var metrics = HypersphereMetrics(
       n: features.rows, dimension: features.columns, alignment: alignment, uniformity: uniformity,
+      positivesUniformity: positivesUniformity,
       uniformityBound: Uniformity.uniformSphere(dimension: features.columns, t: t),
       perClassUniformity: [:])
     if let labels { metrics.addClassStructure(z, labels: labels, t: t, threads: threads) }

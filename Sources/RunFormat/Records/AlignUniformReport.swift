@@ -2,8 +2,12 @@
 /// (`analysis/align-uniform-<tag>.json`). Alignment is absent when the features had no
 /// positives; files made elsewhere need only `uniformity`.
 public struct AlignUniformReport: Sendable, Equatable, Codable {
-  /// ℓ_uniform(t) over all pairs.
+  /// ℓ_uniform(t) over all pairs of the features (the headline number).
   public var uniformity: Double
+  /// ℓ_uniform(t) of the positives (second view); nil without positives.
+  public var uniformityPositives: Double?
+  /// Mean of both views' uniformity (SsnL/align_uniform's loss term); nil without positives.
+  public var uniformityBothViews: Double?
   /// ℓ_align(α) over positive pairs; nil without positives.
   public var alignment: Double?
   /// The uniformity of points spread uniformly on the sphere of this dimension.
@@ -38,6 +42,8 @@ public struct AlignUniformReport: Sendable, Equatable, Codable {
   enum CodingKeys: String, CodingKey {
     case uniformity, alignment, n, dim, alpha, t, threads, tolerance, seconds, figures
     case uniformityBound = "uniformity_bound"
+    case uniformityPositives = "uniformity_positives"
+    case uniformityBothViews = "uniformity_both_views"
     case perClassUniformity = "per_class_uniformity"
     case intraClassDistance = "intra_class_distance"
     case interClassDistance = "inter_class_distance"

@@ -104,6 +104,8 @@ struct AlignUniformCommand: ParsableCommand {
     }
     var report = AlignUniformReport(uniformity: metrics.uniformity, alignment: metrics.alignment)
     report.uniformityBound = metrics.uniformityBound
+    report.uniformityPositives = metrics.positivesUniformity
+    report.uniformityBothViews = metrics.bothViewsUniformity
     report.n = metrics.n
     report.dim = metrics.dimension
     report.alpha = alpha
@@ -153,6 +155,9 @@ struct AlignUniformCommand: ParsableCommand {
         "uniformity \(format(metrics.uniformity)) (uniform sphere: \(format(metrics.uniformityBound))) over \(metrics.n) points in \(metrics.dimension) dimensions"
       ]
       if let a = metrics.alignment { lines.append("alignment \(format(a))") }
+      if let p = metrics.positivesUniformity, let both = metrics.bothViewsUniformity {
+        lines.append("uniformity of the positives \(format(p)), of both views (mean) \(format(both))")
+      }
       if let tolerance = metrics.tolerance { lines.append("tolerance \(format(tolerance))") }
       if let v = report.knnAccuracy { lines.append("\(knn)-NN accuracy (cosine, leave-one-out) \(format(v))") }
       if let v = report.linearProbeAccuracy { lines.append("linear probe accuracy \(format(v))") }
