@@ -9,11 +9,7 @@ import TestSupport
   /// fixture's input, labels and PyTorch results.
   private func resnet50WithFixtureWeights() throws -> (ResNet, [String: Tensor]) {
     let reference = try Fixtures.tensors("resnet50w4.safetensors")
-    var weights = [String: SafeTensor]()
-    for (key, value) in reference where key.hasPrefix("weights.") {
-      let name = String(key.dropFirst("weights.".count))
-      weights[name] = name.hasSuffix("num_batches_tracked") ? SafeTensor(shape: [], int64s: [Int64(value.scalar)]) : SafeTensor(value)
-    }
+    let weights = Fixtures.stateDict(reference)
     var rng = RandomGenerator(seed: 0)
     let model = ResNet(ResNetConfiguration(depth: .resnet50, stem: .imagenet, width: 4, inChannels: 3, classes: 7), rng: &rng)
     try model.loadStateDict(weights)
