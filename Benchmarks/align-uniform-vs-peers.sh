@@ -15,6 +15,7 @@
 # with the process's peak RSS from /usr/bin/time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+python3 Benchmarks/peers/check_peers.py torch numpy
 SIZES=${1:-10000,50000}
 ROUNDS=${2:-3}
 THREADS=${THREADS:-2}

@@ -6,6 +6,7 @@
 # Usage: Benchmarks/augment-vs-peers.sh [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+python3 Benchmarks/peers/check_peers.py torch torchvision
 rounds=${1:-3}
 swift build -c release --product clens-bench >/dev/null
 best() { sort -g | tail -1; }

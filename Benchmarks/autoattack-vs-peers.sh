@@ -13,6 +13,7 @@
 # Usage: Benchmarks/autoattack-vs-peers.sh [N] [NORMS]   (defaults: 100 linf,l2; OUT=folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+python3 Benchmarks/peers/check_peers.py torch torchattacks safetensors
 n=${1:-100}
 norms=${2:-linf,l2}
 out=${OUT:-.build/autoattack-bench}

@@ -14,6 +14,7 @@
 # (CLENS: a copy of the binary to use, so that rebuilding meanwhile cannot touch it.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+python3 Benchmarks/peers/check_peers.py sklearn numpy
 epochs=${1:-5}
 out=${2:-bench-results/methods}
 shift $(( $# > 2 ? 2 : $# ))

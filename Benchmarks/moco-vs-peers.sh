@@ -9,6 +9,7 @@
 # Usage: [FT=1] Benchmarks/moco-vs-peers.sh [ROUNDS] [STEPS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+python3 Benchmarks/peers/check_peers.py torch
 rounds=${1:-3}
 steps=${2:-6}
 ours_flag=(); peer_flag=(); suffix=""

@@ -12,6 +12,7 @@
 # Usage: Benchmarks/mpi-vs-peers.sh [ROUNDS] [STEPS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+python3 Benchmarks/peers/check_peers.py torch
 rounds=${1:-3}
 steps=${2:-6}
 swift build -c release --traits MPI --scratch-path .build-mpi --product clens-bench >/dev/null

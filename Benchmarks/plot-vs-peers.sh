@@ -16,6 +16,7 @@
 # Usage: Benchmarks/plot-vs-peers.sh   (ROUNDS=3 REPEATS=5 PEERS=Benchmarks/peers by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+python3 Benchmarks/peers/check_peers.py matplotlib numpy
 ROUNDS=${ROUNDS:-3}
 REPEATS=${REPEATS:-5}
 PEERS=${PEERS:-$(pwd)/Benchmarks/peers}

@@ -7,6 +7,7 @@
 # Usage: Benchmarks/pth-load-vs-peers.sh [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+python3 Benchmarks/peers/check_peers.py torch safetensors
 rounds=${1:-3}
 swift build -c release --product clens-bench >/dev/null
 dir=$(mktemp -d)

@@ -11,6 +11,7 @@
 # Usage: Benchmarks/quality-vs-peers.sh [METHOD] [EPOCHS] [OUT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+python3 Benchmarks/peers/check_peers.py torch torchvision sklearn
 method=${1:-simclr}
 epochs=${2:-5}
 out=${3:-bench-results/quality-$method}

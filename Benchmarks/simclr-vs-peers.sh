@@ -9,6 +9,7 @@
 # Usage: Benchmarks/simclr-vs-peers.sh [ROUNDS] [STEPS] [METHOD]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+python3 Benchmarks/peers/check_peers.py torch
 rounds=${1:-3}
 steps=${2:-6}
 method=${3:-simclr}

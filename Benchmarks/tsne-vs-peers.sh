@@ -17,6 +17,7 @@
 # progress (their fastest setting; ours evaluates KL every 50 iterations anyway).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+python3 Benchmarks/peers/check_peers.py openTSNE sklearn numpy
 DATASETS=${1:-digits,fmnist10k,fmnist70k}
 ROUNDS=${2:-2}
 THREADS=${THREADS:-2}

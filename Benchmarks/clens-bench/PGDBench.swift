@@ -8,7 +8,9 @@ import RunFormat
 /// `n` CIFAR-shaped images, as Benchmarks/peers/bench_pgd.py measures torchattacks: the same
 /// models (random init, eval mode), PGD l-inf ε 8/255 α 2/255 and PGDL2 ε 0.5 α 0.1 with a
 /// random start, one untimed 1-step warm-up, then `repeats` timed attacks. Prints
-/// `pgd_<model>_<attack>_n<n>_s<steps>_seconds_min: <s> s` lines like the peer.
+/// `pgd_<model>_<attack>_n<n>_s<steps>_seconds_min: <s> s` lines like the peer. With
+/// `--data DIR` the images, labels and weights are the peer's own (`bench_pgd.py --data
+/// DIR` writes pgd-images.npy, pgd-labels.npy and pgd-<model>.safetensors there).
 enum PGDBench {
   static func run(_ arguments: [String]) throws {
     let options = BenchOptions(arguments)
@@ -20,8 +22,18 @@ enum PGDBench {
     let threads = ThreadCount(options["threads", default: 2])
 
     var rng = RandomGenerator(seed: 0)
-    let images = (0..<n * 3072).map { _ in rng.uniformFloat() }
-    let labels = (0..<n).map { _ in rng.int(below: 10) }
+    let data = options["data"]
+    var images = (0..<n * 3072).map { _ in rng.uniformFloat() }
+    var labels = (0..<n).map { _ in rng.int(below: 10) }
+    if let data {
+      let x = try NPYArray.read(data + "/pgd-images.npy")
+      let y = try NPYArray.read(data + "/pgd-labels.npy")
+      guard x.shape == [n, 3, 32, 32], let values = y.integers(), values.count == n else {
+        throw FileError(data, "pgd-images.npy / pgd-labels.npy do not hold \(n) CIFAR-shaped images and labels")
+      }
+      images = x.floats()
+      labels = values
+    }
     let shape = ImageShape(channels: 3, height: 32, width: 32)
     for name in models {
       let model: any Layer
@@ -35,6 +47,7 @@ enum PGDBench {
         print("unknown model \(name) (resnet18, resnet20)")
         return
       }
+      if let data { try model.loadWeights(from: data + "/pgd-\(name).safetensors") }
       let classifier = LayerClassifier(model, image: shape, classCount: 10)
       let parameters = model.parameters().reduce(0) { $0 + $1.value.count }
       print("# \(name): \(parameters) parameters")

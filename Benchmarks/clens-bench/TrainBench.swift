@@ -5,6 +5,9 @@ import Foundation
 /// [--warmup 2] [--steps 10]`: training steps (forward, cross-entropy, backward, SGD
 /// momentum 0.9, weight decay 5e-4) of the peer's models on pre-built random batches,
 /// as `bench_train.py` measures them. Prints `name: value unit` lines like the peer.
+/// With `--data DIR`, the initial weights and the batches are the peer's
+/// (`bench_train.py --one CONFIG --data DIR` writes train-<config>.safetensors and
+/// train-<config>-b<batch>-images.npy / -labels.npy there).
 enum TrainBench {
   static func run(_ arguments: [String]) throws {
     let options = BenchOptions(arguments)
@@ -29,8 +32,22 @@ enum TrainBench {
     var rng = RandomGenerator(seed: 0)
     let model = ResNet(configuration, rng: &rng)
     let optimizer = SGD(model.parameters(), learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4)
-    let batches = (0..<4).map { _ in
+    var batches = (0..<4).map { _ in
       (Tensor(randomNormal: [batch] + inputShape, using: &rng), (0..<batch).map { _ in rng.int(below: 10) })
+    }
+    if let data = options["data"] {
+      try model.loadWeights(from: "\(data)/train-\(config).safetensors")
+      let images = try NPYArray.read("\(data)/train-\(config)-b\(batch)-images.npy")
+      let labels = try NPYArray.read("\(data)/train-\(config)-b\(batch)-labels.npy")
+      guard images.shape == [4 * batch] + inputShape, let values = labels.integers(), values.count == 4 * batch else {
+        throw FileError(data, "the shared batches are not 4 x \(batch) images of \(inputShape) with labels")
+      }
+      let pixels = images.floats()
+      let size = inputShape.reduce(1, *)
+      batches = (0..<4).map { i in
+        (Tensor(shape: [batch] + inputShape, scalars: Array(pixels[i * batch * size..<(i + 1) * batch * size])),
+         Array(values[i * batch..<(i + 1) * batch]))
+      }
     }
     func step(_ i: Int) -> Float {
       let (x, y) = batches[i % batches.count]
