@@ -10,7 +10,7 @@ import RunFormat
 /// random start, one untimed 1-step warm-up, then `repeats` timed attacks. Prints
 /// `pgd_<model>_<attack>_n<n>_s<steps>_seconds_min: <s> s` lines like the peer. With
 /// `--data DIR` the images, labels and weights are the peer's own (`bench_pgd.py --data
-/// DIR` writes pgd-images.npy, pgd-labels.npy and pgd-<model>.safetensors there).
+/// DIR` writes pgd-n<n>-images.npy, pgd-n<n>-labels.npy and pgd-<model>.safetensors there).
 enum PGDBench {
   static func run(_ arguments: [String]) throws {
     let options = BenchOptions(arguments)
@@ -26,10 +26,10 @@ enum PGDBench {
     var images = (0..<n * 3072).map { _ in rng.uniformFloat() }
     var labels = (0..<n).map { _ in rng.int(below: 10) }
     if let data {
-      let x = try NPYArray.read(data + "/pgd-images.npy")
-      let y = try NPYArray.read(data + "/pgd-labels.npy")
+      let x = try NPYArray.read(data + "/pgd-n\(n)-images.npy")
+      let y = try NPYArray.read(data + "/pgd-n\(n)-labels.npy")
       guard x.shape == [n, 3, 32, 32], let values = y.integers(), values.count == n else {
-        throw FileError(data, "pgd-images.npy / pgd-labels.npy do not hold \(n) CIFAR-shaped images and labels")
+        throw FileError(data, "pgd-n\(n)-images.npy / -labels.npy do not hold \(n) CIFAR-shaped images and labels")
       }
       images = x.floats()
       labels = values

@@ -31,7 +31,8 @@ static inline long clens_winograd_scratch(long width) { return 8 * (((width + 1)
 /// The kernels' instruction-set variants; each entry point runs the best one this CPU has.
 typedef enum { clens_isa_baseline = 0, clens_isa_avx2 = 1, clens_isa_avx512 = 2 } clens_isa;
 
-/// The best variant this CPU runs.
+/// The best variant this CPU runs, or a lower one the CLENS_ISA environment variable
+/// (avx2, baseline) asks for.
 clens_isa clens_detected_isa(void);
 
 /// The same kernels in a given variant (for tests: every variant the CPU runs must agree).
