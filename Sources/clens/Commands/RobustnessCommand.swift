@@ -187,13 +187,6 @@ struct RobustnessCommand: ParsableCommand {
     if queries != nil && attack != .square && !(attack == .autoattack && version != .rand) {
       throw ValidationError("--queries applies to --attack square and autoattack (standard)")
     }
-    if let eps {
-      do {
-        _ = try RobustnessSettings.parseEpsilons(eps)
-      } catch {
-        throw ValidationError("--eps: \(error.problem)")
-      }
-    }
     do {
       try settings(image: nil).validate(inputSize: nil)
     } catch {
@@ -204,7 +197,12 @@ struct RobustnessCommand: ParsableCommand {
   /// The evaluation settings the options describe, for images of shape `image`.
   func settings(image: ImageShape?) throws(RobustnessInputError) -> RobustnessSettings {
     let epsilons =
-      try eps.map { text throws(RobustnessInputError) in try RobustnessSettings.parseEpsilons(text)
+      try eps.map { text throws(RobustnessInputError) in
+        do throws(RobustnessInputError) {
+          return try RobustnessSettings.parseEpsilons(text)
+        } catch {
+          throw RobustnessInputError("--eps: \(error.problem)")
+        }
       }
       ?? RobustnessSettings.paperEpsilons(norm)
     return RobustnessSettings(
@@ -231,15 +229,13 @@ struct RobustnessCommand: ParsableCommand {
     var model: any Layer
     var configuration: ResNetConfiguration
     var classes: Int
-    var channels: Int
     var dataset: DatasetSource?
   }
 
   private func resolveTarget() throws -> Target {
     if model.weights != nil {
       return Target(
-        model: try model.loadModel(), configuration: model.configuration, classes: model.numClasses,
-        channels: model.inChannels, dataset: nil)
+        model: try model.loadModel(), configuration: model.configuration, classes: model.numClasses, dataset: nil)
     }
     let run = try RunDirectory(runDirectory!)
     let name = checkpoint ?? (FileManager.default.fileExists(atPath: run.checkpoint("best")) ? "best" : "last")
@@ -252,7 +248,7 @@ struct RobustnessCommand: ParsableCommand {
     }
     let dataset = try data.dataset == nil ? run.configuration().map(TrainingData.source) : nil
     return Target(
-      model: network, configuration: network.architecture.encoder, classes: classes, channels: network.architecture.encoder.inChannels, dataset: dataset)
+      model: network, configuration: network.architecture.encoder, classes: classes, dataset: dataset)
   }
 
   /// The images and their labels, from --images/--labels, the dataset options, or the run's dataset.
@@ -285,8 +281,8 @@ struct RobustnessCommand: ParsableCommand {
     let threadCount = common.threadCount
     let target = try resolveTarget()
     let (source, labelValues) = try loadExamples(target, threads: threadCount)
-    if source.channels != target.channels {
-      let problem = "images have \(source.channels) channel(s) but the model takes \(target.channels)"
+    if source.channels != target.configuration.inChannels {
+      let problem = "images have \(source.channels) channel(s) but the model takes \(target.configuration.inChannels)"
       if let images { throw FileError(images, problem) }
       throw ValidationError(problem)
     }
