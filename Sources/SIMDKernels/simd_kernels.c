@@ -14,6 +14,7 @@ typedef float float8v __attribute__((ext_vector_type(8)));
 #define ROWS_KB1 24
 #define ROWS_KB2 12
 #define COMB_MB 8
+#define COMB_MS 4
 #define COMB_NV 3
 #include "row_kernels.inc"
 
@@ -30,6 +31,7 @@ typedef float float4v __attribute__((ext_vector_type(4)));
 // 4 x 3 (also 12 accumulators, but 3 loads) ran at ~40 % of SGEMM on thin layers, 6 x 2
 // at ~70 % (`CLENS_ISA=avx2 clens-bench conv`).
 #define COMB_MB 6
+#define COMB_MS 4
 #define COMB_NV 2
 #include "row_kernels.inc"
 
@@ -43,6 +45,7 @@ typedef float float2v __attribute__((ext_vector_type(2)));
 #define ROWS_KB1 12
 #define ROWS_KB2 6
 #define COMB_MB 4
+#define COMB_MS 2
 #define COMB_NV 2
 #include "row_kernels.inc"
 

@@ -48,7 +48,7 @@ import TestSupport
     #expect(maxNormalizedError(c, expected) < 1e-5)
   }
 
-  @Test(arguments: variants, [(11, 29, 112), (16, 3, 16), (4, 40, 64)])
+  @Test(arguments: variants, [(11, 29, 112), (16, 3, 16), (4, 40, 64), (32, 7, 48), (2, 5, 16), (12, 9, 80)])
   func rowsCombineWithWeights(isa: clens_isa, size: (m: Int, n: Int, length: Int)) {
     var rng = RandomGenerator(seed: 32)
     let rows = Rows(count: size.n, length: size.length, rng: &rng)
