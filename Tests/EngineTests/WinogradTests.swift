@@ -29,4 +29,26 @@ import TestSupport
     let dx = gradients(of: x.conv2d(w, stride: 1, padding: 1), wrt: [x], seed: seed)[0]
     #expect(maxNormalizedError(dx.scalars, direct.inputGradient(seed, w, inputShape: x.shape)) < 1e-5)
   }
+
+  /// Eleven 13×13 images: 49 tiles each, so a worker's images come in groups whose tile
+  /// counts (196, 196, 147 on one thread) are padded to the combine kernel's 16 lanes, on
+  /// one thread and on two; the weight gradient of these layers comes from the
+  /// padded-image kernels.
+  @Test(arguments: [1, 2])
+  func groupsOfImagesAndTheWeightGradientMatchTheDirectSums(threads: Int) {
+    var rng = RandomGenerator(seed: 13)
+    let x = Tensor(randomNormal: [11, 64, 13, 13], using: &rng).requiringGradient()
+    let w = (Tensor(randomNormal: [16, 64, 3, 3], using: &rng) * 0.05).requiringGradient()
+    let geometry = ConvGeometry(input: x.shape, weight: w.shape, stride: 1, padding: 1)
+    #expect(Winograd.applies(to: geometry) && PaddedConvolution.applies(to: geometry))
+    #expect(Winograd.groupSize(geometry, images: 11) * 49 % 16 != 0)
+    let seed = Tensor(randomNormal: [11, 16, 13, 13], using: &rng)
+    let (y, g) = withThreads(ThreadCount(threads)) {
+      let y = x.conv2d(w, stride: 1, padding: 1)
+      return (y, gradients(of: y, wrt: [x, w], seed: seed))
+    }
+    #expect(maxNormalizedError(y.scalars, direct.forward(x, w)) < 1e-5)
+    #expect(maxNormalizedError(g[0].scalars, direct.inputGradient(seed, w, inputShape: x.shape)) < 1e-5)
+    #expect(maxNormalizedError(g[1].scalars, direct.weightGradient(x, seed, weightShape: w.shape)) < 1e-5)
+  }
 }

@@ -225,9 +225,11 @@ extension Tensor {
   /// NCHW input, [out, in, kh, kw] weight, zero padding on all four sides.
   ///
   /// Computed by Winograd's F(2×2, 3×3) for 3×3 stride-1 padding-1 layers with at least
-  /// 64 input channels on maps of 8×8 or more (`Winograd.applies`), else as
-  /// im2col + SGEMM, with the batch split over the context's threads; late layers with
-  /// small feature maps put several images into one GEMM.
+  /// 64 input channels on maps of 8×8 or more (`Winograd.applies`), from zero-padded
+  /// images for narrower layers on wide maps (`PaddedConvolution.applies`, which also
+  /// takes the weight gradient of Winograd layers), else as im2col and a product, with
+  /// the batch split over the context's threads; late layers with small feature maps put
+  /// several images into one product.
   public func conv2d(_ weight: Tensor, stride: Int = 1, padding: Int = 0) -> Tensor {
     let geometry = ConvGeometry(input: shape, weight: weight.shape, stride: stride, padding: padding)
     let out = TensorStorage(uninitializedCount: geometry.batch * geometry.outChannels * geometry.outputPlane)
@@ -272,26 +274,28 @@ private func convolutionForward(_ geo: ConvGeometry, x: ConstPointer, w: ConstPo
         source = x.base + image * geo.inChannels * geo.inputPlane
       }
       let target = grouped?.pointer ?? (y.base + image * geo.outChannels * plane)
-      convolutionProduct(m: geo.outChannels, n: columns, k: k, a: w.base, b: source, c: target, threads: plan.gemmThreads)
+      convolutionProduct(
+        m: geo.outChannels, n: columns, k: k, a: w.base, lda: k, b: source, ldb: columns, c: target, ldc: columns,
+        threads: plan.gemmThreads)
       if let grouped { geo.scatter(grouped.pointer, image: image, count: count, into: y.base) }
       image += count
     }
   }
 }
 
-/// c = a·b for row-major [m, k] × [k, n] with contiguous rows: by the combine kernel,
-/// which reads b's rows in place instead of packing them as SGEMM does (a cost as large as
-/// the product at these sizes), where n is a multiple of its 16 lanes and one thread
-/// computes the product; else by SGEMM.
+/// c = a·b for row-major [m, k] × [k, n] (leading dimensions lda, ldb, ldc): by the
+/// combine kernel, which reads b's rows in place instead of packing them as SGEMM does (a
+/// cost as large as the product at these sizes), where n is a multiple of its 16 lanes and
+/// one thread computes the product; else by SGEMM.
 func convolutionProduct(
-  m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-  threads: ThreadCount
+  m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+  c: UnsafeMutablePointer<Float>, ldc: Int, threads: ThreadCount
 ) {
   if n % 16 == 0 && threads == .one {
-    let rows = (0..<k).map { UnsafePointer<Float>?(b + $0 * n) }
-    clens_combine_rows(a, k, m, rows, k, n, c, n)
+    let rows = (0..<k).map { UnsafePointer<Float>?(b + $0 * ldb) }
+    clens_combine_rows(a, lda, m, rows, k, n, c, ldc)
   } else {
-    gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: c, ldc: n, threads: threads)
+    gemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, threads: threads)
   }
 }
 

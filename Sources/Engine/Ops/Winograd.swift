@@ -50,35 +50,35 @@ enum Winograd {
     ((geo.height + 1) / 2, (geo.width + 1) / 2)
   }
 
-  /// V = Bᵀ d B for the tiles of `count` images from `image`, into [16][in][tiles]: one
-  /// plane at a time by the vectorised C kernel.
+  /// V = Bᵀ d B for the tiles of `count` images from `image`, into [16][in][stride]
+  /// (`stride` ≥ the group's tiles): one plane at a time by the vectorised C kernel.
   static func transformInput(
-    _ x: UnsafePointer<Float>, _ geo: ConvGeometry, image: Int, count: Int, into v: UnsafeMutablePointer<Float>
+    _ x: UnsafePointer<Float>, _ geo: ConvGeometry, image: Int, count: Int, stride: Int,
+    into v: UnsafeMutablePointer<Float>
   ) {
     let (tileRows, tileColumns) = tiles(geo)
-    let total = count * tileRows * tileColumns
     let scratch = Scratch(clens_winograd_scratch(geo.width))
     for c in 0..<geo.inChannels {
       for g in 0..<count {
         let plane = x + ((image + g) * geo.inChannels + c) * geo.inputPlane
-        clens_winograd_input_plane(plane, geo.height, geo.width, v + c * total + g * tileRows * tileColumns,
-          geo.inChannels * total, scratch.pointer)
+        clens_winograd_input_plane(plane, geo.height, geo.width, v + c * stride + g * tileRows * tileColumns,
+          geo.inChannels * stride, scratch.pointer)
       }
     }
   }
 
-  /// y = Aᵀ m A for every tile of [16][out][tiles], written into NCHW images from `image`
+  /// y = Aᵀ m A for every tile of [16][out][stride], written into NCHW images from `image`
   /// (the last row or column of a tile is dropped where the image size is odd).
   static func transformOutput(
-    _ m: UnsafePointer<Float>, _ geo: ConvGeometry, image: Int, count: Int, into y: UnsafeMutablePointer<Float>
+    _ m: UnsafePointer<Float>, _ geo: ConvGeometry, image: Int, count: Int, stride: Int,
+    into y: UnsafeMutablePointer<Float>
   ) {
     let (tileRows, tileColumns) = tiles(geo)
-    let total = count * tileRows * tileColumns
     let scratch = Scratch(clens_winograd_scratch(geo.width))
     for o in 0..<geo.outChannels {
       for g in 0..<count {
         let plane = y + ((image + g) * geo.outChannels + o) * geo.outputPlane
-        clens_winograd_output_plane(m + o * total + g * tileRows * tileColumns, geo.outChannels * total, geo.height,
+        clens_winograd_output_plane(m + o * stride + g * tileRows * tileColumns, geo.outChannels * stride, geo.height,
           geo.width, plane, scratch.pointer)
       }
     }
@@ -86,10 +86,10 @@ enum Winograd {
 
   /// Images per batch of tiles for one worker: enough tiles for wide products, few
   /// enough that the transformed input and output (16 floats per tile and channel) stay
-  /// within a few MiB.
+  /// in a core's L2 (1 MiB) between the transforms and the products.
   static func groupSize(_ geo: ConvGeometry, images: Int) -> Int {
     let (tileRows, tileColumns) = tiles(geo)
-    let maxTiles = max(64, 65_536 / (geo.inChannels + geo.outChannels))
+    let maxTiles = max(64, 16_384 / (geo.inChannels + geo.outChannels))
     return max(1, min(images, maxTiles / (tileRows * tileColumns)))
   }
 }
@@ -104,21 +104,25 @@ func winogradForward(_ geo: ConvGeometry, x: ConstPointer, w: ConstPointer, y: S
     parallelFor(chunks: plan.ranges.count, threads: ComputeContext.current.threads) { worker in
       let range = plan.ranges[worker]
       let group = Winograd.groupSize(geo, images: range.count)
-      let maxTiles = group * tileRows * tileColumns
-      let v = Scratch(16 * geo.inChannels * maxTiles)
-      let m = Scratch(16 * geo.outChannels * maxTiles)
+      // Tiles rounded up to the combine kernel's 16 lanes: the products go through it
+      // instead of SGEMM, which packs its operands. The extra columns are zeros in V and
+      // never read from M.
+      let stride = (group * tileRows * tileColumns + 15) / 16 * 16
+      let v = Scratch(16 * geo.inChannels * stride)
+      v.pointer.initialize(repeating: 0, count: v.count)
+      let m = Scratch(16 * geo.outChannels * stride)
       var image = range.lowerBound
       while image < range.upperBound {
         let count = min(group, range.upperBound - image)
-        let tiles = count * tileRows * tileColumns
-        Winograd.transformInput(x.base, geo, image: image, count: count, into: v.pointer)
+        let tiles = (count * tileRows * tileColumns + 15) / 16 * 16
+        Winograd.transformInput(x.base, geo, image: image, count: count, stride: stride, into: v.pointer)
         for xi in 0..<16 {
           convolutionProduct(
             m: geo.outChannels, n: tiles, k: geo.inChannels, a: up.base + xi * geo.outChannels * geo.inChannels,
-            b: v.pointer + xi * geo.inChannels * tiles, c: m.pointer + xi * geo.outChannels * tiles,
-            threads: plan.gemmThreads)
+            lda: geo.inChannels, b: v.pointer + xi * geo.inChannels * stride, ldb: stride,
+            c: m.pointer + xi * geo.outChannels * stride, ldc: stride, threads: plan.gemmThreads)
         }
-        Winograd.transformOutput(m.pointer, geo, image: image, count: count, into: y.base)
+        Winograd.transformOutput(m.pointer, geo, image: image, count: count, stride: stride, into: y.base)
         image += count
       }
     }
