@@ -1,4 +1,4 @@
-import Engine
+@testable import Engine
 import Testing
 import TestSupport
 
@@ -65,5 +65,24 @@ import TestSupport
           maxNormalizedError(g[0].scalars, direct.inputGradient(seed, w, inputShape: x.shape)) < 1e-5, "dx, \(what)")
       }
     }
+  }
+
+  /// Maps of at most 16×16 take their patches from an index table (`PatchTable`): odd
+  /// strides, no or wide padding, even and non-square kernels, and the 256-value limit.
+  @Test(arguments: [(5, 9, 3, 3, 3, 0), (6, 4, 5, 5, 2, 2), (16, 16, 3, 3, 2, 1), (7, 3, 2, 2, 2, 0), (9, 5, 1, 3, 1, 1)])
+  func smallMapsAtOddStridesAndPaddingsMatchTheDirectSum(
+    height: Int, width: Int, kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Int
+  ) {
+    var rng = RandomGenerator(seed: 44)
+    let x = Tensor(randomNormal: [3, 4, height, width], using: &rng).requiringGradient()
+    let w = Tensor(randomNormal: [5, 4, kernelHeight, kernelWidth], using: &rng).requiringGradient()
+    #expect(PatchTable.applies(to: ConvGeometry(input: x.shape, weight: w.shape, stride: stride, padding: padding)))
+    let direct = DirectConvolution(stride: stride, padding: padding)
+    let y = x.conv2d(w, stride: stride, padding: padding)
+    #expect(maxNormalizedError(y.scalars, direct.forward(x, w)) < 1e-5)
+    let seed = Tensor(randomNormal: y.shape, using: &rng)
+    let g = gradients(of: y, wrt: [x, w], seed: seed)
+    #expect(maxNormalizedError(g[1].scalars, direct.weightGradient(x, seed, weightShape: w.shape)) < 1e-5)
+    #expect(maxNormalizedError(g[0].scalars, direct.inputGradient(seed, w, inputShape: x.shape)) < 1e-5)
   }
 }

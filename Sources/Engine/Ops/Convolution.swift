@@ -81,8 +81,13 @@ struct ConvGeometry: Sendable {
   }
 
   /// Fills `col` [patchSize, count·outputPlane] with the patches of `count` images
-  /// starting at `image` (zeros where the kernel covers padding).
+  /// starting at `image` (zeros where the kernel covers padding); small maps by
+  /// `PatchTable`, larger ones by runs of rows.
   func im2col(_ x: UnsafePointer<Float>, image: Int, count: Int, into col: UnsafeMutablePointer<Float>) {
+    if PatchTable.applies(to: self) {
+      PatchTable(self).im2col(x, image: image, count: count, into: col)
+      return
+    }
     let columns = count * outputPlane
     for c in 0..<inChannels {
       for ky in 0..<kernelHeight {
@@ -132,6 +137,10 @@ struct ConvGeometry: Sendable {
   /// Adds the patch gradients `col` back into `dx` for `count` images from `image`.
   /// `col` is scratch: entries that map to padding may be overwritten.
   func col2im(_ col: UnsafeMutablePointer<Float>, image: Int, count: Int, into dx: UnsafeMutablePointer<Float>) {
+    if PatchTable.applies(to: self) {
+      PatchTable(self).col2im(col, image: image, count: count, into: dx)
+      return
+    }
     let columns = count * outputPlane
     for c in 0..<inChannels {
       for ky in 0..<kernelHeight {
