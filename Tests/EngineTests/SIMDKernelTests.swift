@@ -50,7 +50,7 @@ import TestSupport
 
   /// Sizes that take every block of the kernel: rows of c in full, 4-row (2-row) and
   /// single-row blocks (11, 16, 32, 2, 12, 10 rows), tails of t shorter than a block, and
-  /// 600 image rows, more than one pass holds (so later passes add into c).
+  /// a deep sum (600 image rows).
   @Test(arguments: variants, [(11, 29, 112), (16, 3, 16), (4, 40, 64), (32, 7, 48), (2, 5, 16), (12, 9, 80), (10, 600, 96)])
   func rowsCombineWithWeights(isa: clens_isa, size: (m: Int, n: Int, length: Int)) {
     var rng = RandomGenerator(seed: 32)
