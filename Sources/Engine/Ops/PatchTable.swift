@@ -38,27 +38,34 @@ struct PatchTable {
     self.sources = sources
   }
 
+  /// Runs `body` for channel c of image i, for every channel of `count` images, with a
+  /// buffer of inputPlane + 1 floats and the table's rows (tap r at r·outputPlane).
+  private func forEachChannel(
+    count: Int, _ body: (_ c: Int, _ i: Int, _ plane: UnsafeMutablePointer<Float>, _ table: UnsafePointer<Int32>) -> Void
+  ) {
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: geometry.inputPlane + 1) { buffer in
+      sources.withUnsafeBufferPointer { table in
+        for c in 0..<geometry.inChannels {
+          for i in 0..<count { body(c, i, buffer.baseAddress!, table.baseAddress!) }
+        }
+      }
+    }
+  }
+
   /// Fills `col` [patchSize, count·outputPlane] with the patches of `count` images
   /// starting at `image`.
   func im2col(_ x: UnsafePointer<Float>, image: Int, count: Int, into col: UnsafeMutablePointer<Float>) {
     let g = geometry
     let taps = g.kernelHeight * g.kernelWidth
     let columns = count * g.outputPlane
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: g.inputPlane + 1) { buffer in
-      let plane = buffer.baseAddress!
+    forEachChannel(count: count) { c, i, plane, table in
+      let source = x + ((image + i) * g.inChannels + c) * g.inputPlane
+      for j in 0..<g.inputPlane { plane[j] = source[j] }
       plane[g.inputPlane] = 0
-      sources.withUnsafeBufferPointer { table in
-        for c in 0..<g.inChannels {
-          for i in 0..<count {
-            let source = x + ((image + i) * g.inChannels + c) * g.inputPlane
-            for j in 0..<g.inputPlane { plane[j] = source[j] }
-            for r in 0..<taps {
-              let out = col + (c * taps + r) * columns + i * g.outputPlane
-              let index = table.baseAddress! + r * g.outputPlane
-              for j in 0..<g.outputPlane { out[j] = plane[Int(index[j])] }
-            }
-          }
-        }
+      for r in 0..<taps {
+        let out = col + (c * taps + r) * columns + i * g.outputPlane
+        let index = table + r * g.outputPlane
+        for j in 0..<g.outputPlane { out[j] = plane[Int(index[j])] }
       }
     }
   }
@@ -70,22 +77,15 @@ struct PatchTable {
     let g = geometry
     let taps = g.kernelHeight * g.kernelWidth
     let columns = count * g.outputPlane
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: g.inputPlane + 1) { buffer in
-      let plane = buffer.baseAddress!
-      sources.withUnsafeBufferPointer { table in
-        for c in 0..<g.inChannels {
-          for i in 0..<count {
-            plane.initialize(repeating: 0, count: g.inputPlane + 1)
-            for r in 0..<taps {
-              let row = col + (c * taps + r) * columns + i * g.outputPlane
-              let index = table.baseAddress! + r * g.outputPlane
-              for j in 0..<g.outputPlane { plane[Int(index[j])] += row[j] }
-            }
-            let target = dx + ((image + i) * g.inChannels + c) * g.inputPlane
-            for j in 0..<g.inputPlane { target[j] += plane[j] }
-          }
-        }
+    forEachChannel(count: count) { c, i, plane, table in
+      plane.initialize(repeating: 0, count: g.inputPlane + 1)
+      for r in 0..<taps {
+        let row = col + (c * taps + r) * columns + i * g.outputPlane
+        let index = table + r * g.outputPlane
+        for j in 0..<g.outputPlane { plane[Int(index[j])] += row[j] }
       }
+      let target = dx + ((image + i) * g.inChannels + c) * g.inputPlane
+      for j in 0..<g.inputPlane { target[j] += plane[j] }
     }
   }
 }
