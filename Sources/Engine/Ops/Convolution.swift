@@ -81,11 +81,13 @@ struct ConvGeometry: Sendable {
   }
 
   /// Fills `col` [patchSize, count·outputPlane] with the patches of `count` images
-  /// starting at `image` (zeros where the kernel covers padding); small maps by
-  /// `PatchTable`, larger ones by runs of rows.
-  func im2col(_ x: UnsafePointer<Float>, image: Int, count: Int, into col: UnsafeMutablePointer<Float>) {
-    if PatchTable.applies(to: self) {
-      PatchTable(self).im2col(x, image: image, count: count, into: col)
+  /// starting at `image` (zeros where the kernel covers padding): through `table` for
+  /// small maps (`PatchTable(self)`), else by runs of rows.
+  func im2col(
+    _ x: UnsafePointer<Float>, image: Int, count: Int, into col: UnsafeMutablePointer<Float>, table: PatchTable?
+  ) {
+    if let table {
+      table.im2col(x, image: image, count: count, into: col)
       return
     }
     let columns = count * outputPlane
@@ -136,9 +138,11 @@ struct ConvGeometry: Sendable {
 
   /// Adds the patch gradients `col` back into `dx` for `count` images from `image`.
   /// `col` is scratch: entries that map to padding may be overwritten.
-  func col2im(_ col: UnsafeMutablePointer<Float>, image: Int, count: Int, into dx: UnsafeMutablePointer<Float>) {
-    if PatchTable.applies(to: self) {
-      PatchTable(self).col2im(col, image: image, count: count, into: dx)
+  func col2im(
+    _ col: UnsafeMutablePointer<Float>, image: Int, count: Int, into dx: UnsafeMutablePointer<Float>, table: PatchTable?
+  ) {
+    if let table {
+      table.col2im(col, image: image, count: count, into: dx)
       return
     }
     let columns = count * outputPlane
@@ -266,6 +270,7 @@ private func convolutionForward(_ geo: ConvGeometry, x: ConstPointer, w: ConstPo
   }
   let k = geo.patchSize
   let plane = geo.outputPlane
+  let table = PatchTable(geo)
   parallelFor(chunks: plan.ranges.count, threads: ComputeContext.current.threads) { worker in
     let range = plan.ranges[worker]
     let group = geo.groupSize(images: range.count)
@@ -277,7 +282,7 @@ private func convolutionForward(_ geo: ConvGeometry, x: ConstPointer, w: ConstPo
       let columns = count * plane
       let source: UnsafePointer<Float>
       if let col {
-        geo.im2col(x.base, image: image, count: count, into: col.pointer)
+        geo.im2col(x.base, image: image, count: count, into: col.pointer, table: table)
         source = UnsafePointer(col.pointer)
       } else {
         source = x.base + image * geo.inChannels * geo.inputPlane
@@ -351,6 +356,7 @@ private func convolutionBackward(
   let dyp = ConstPointer(dy)
   let dxp = dxStorage.map { SendablePointer($0) }
   let partialPointers = partials.map { SendablePointer($0) }
+  let table = PatchTable(geo)
   parallelFor(chunks: plan.ranges.count, threads: ComputeContext.current.threads) { worker in
     let range = plan.ranges[worker]
     let group = geo.groupSize(images: range.count)
@@ -375,7 +381,7 @@ private func convolutionBackward(
       if needWeight {
         let patches: UnsafePointer<Float>
         if let col {
-          geo.im2col(xp.base, image: image, count: count, into: col.pointer)
+          geo.im2col(xp.base, image: image, count: count, into: col.pointer, table: table)
           patches = UnsafePointer(col.pointer)
         } else {
           patches = xp.base + image * geo.inChannels * geo.inputPlane
@@ -387,7 +393,7 @@ private func convolutionBackward(
         if let col {
           gemm(transposeA: true, m: k, n: columns, k: geo.outChannels, a: wp.base, lda: k,
             b: gradient, ldb: columns, c: col.pointer, ldc: columns, threads: plan.gemmThreads)
-          geo.col2im(col.pointer, image: image, count: count, into: dxp.base)
+          geo.col2im(col.pointer, image: image, count: count, into: dxp.base, table: table)
         } else {
           gemm(transposeA: true, m: k, n: columns, k: geo.outChannels, a: wp.base, lda: k,
             b: gradient, ldb: columns, c: dxp.base + image * geo.inChannels * geo.inputPlane, ldc: columns,

@@ -6,7 +6,7 @@
 /// width-16 training step). Here each channel of each image is copied once into a buffer
 /// with a zero after it, and every entry of its rows is one load through the table, the
 /// positions that fall on padding reading that zero; strided layers need no special case.
-struct PatchTable {
+struct PatchTable: Sendable {
   let geometry: ConvGeometry
   /// For tap r = ky·kw + kx and output position j, at r·outputPlane + j: the input
   /// position the patch entry reads, or `inputPlane` (the zero after the plane).
@@ -18,7 +18,10 @@ struct PatchTable {
     geometry.inputPlane <= 256 && !geometry.isPointwise
   }
 
-  init(_ geometry: ConvGeometry) {
+  /// The table of `geometry`, or nil where it does not apply: built once per
+  /// convolution, and used by every image group of every thread.
+  init?(_ geometry: ConvGeometry) {
+    guard Self.applies(to: geometry) else { return nil }
     self.geometry = geometry
     let g = geometry
     var sources = [Int32](repeating: Int32(g.inputPlane), count: g.kernelHeight * g.kernelWidth * g.outputPlane)
