@@ -5,9 +5,11 @@
 
 // AVX-512: 32 registers of 16 floats.
 typedef float float16v __attribute__((ext_vector_type(16)));
-typedef float float8v __attribute__((ext_vector_type(8)));
 #define VEC float16v
-#define HALF float8v
+#define EVEN_INDICES 0,2,4,6,8,10,12,14,16,18,20,22,24,26,28,30
+#define ODD_INDICES 1,3,5,7,9,11,13,15,17,19,21,23,25,27,29,31
+#define ZIP_LOW_INDICES 0,16,1,17,2,18,3,19,4,20,5,21,6,22,7,23
+#define ZIP_HIGH_INDICES 8,24,9,25,10,26,11,27,12,28,13,29,14,30,15,31
 #define VL 16
 #define TARGET __attribute__((target("avx512f")))
 #define SUFFIX avx512
@@ -19,9 +21,12 @@ typedef float float8v __attribute__((ext_vector_type(8)));
 #include "row_kernels.inc"
 
 // AVX2 with FMA: 16 registers of 8 floats.
-typedef float float4v __attribute__((ext_vector_type(4)));
+typedef float float8v __attribute__((ext_vector_type(8)));
 #define VEC float8v
-#define HALF float4v
+#define EVEN_INDICES 0,2,4,6,8,10,12,14
+#define ODD_INDICES 1,3,5,7,9,11,13,15
+#define ZIP_LOW_INDICES 0,8,1,9,2,10,3,11
+#define ZIP_HIGH_INDICES 4,12,5,13,6,14,7,15
 #define VL 8
 #define TARGET __attribute__((target("avx2,fma")))
 #define SUFFIX avx2
@@ -36,9 +41,12 @@ typedef float float4v __attribute__((ext_vector_type(4)));
 #include "row_kernels.inc"
 
 // Baseline x86-64 (SSE2) or any other CPU: 4 floats.
-typedef float float2v __attribute__((ext_vector_type(2)));
+typedef float float4v __attribute__((ext_vector_type(4)));
 #define VEC float4v
-#define HALF float2v
+#define EVEN_INDICES 0,2,4,6
+#define ODD_INDICES 1,3,5,7
+#define ZIP_LOW_INDICES 0,4,1,5
+#define ZIP_HIGH_INDICES 2,6,3,7
 #define VL 4
 #define TARGET
 #define SUFFIX baseline
@@ -89,32 +97,32 @@ void clens_combine_rows_using(clens_isa isa, const float *a, long lda, long m, c
   }
 }
 
-void clens_winograd_input_plane_using(clens_isa isa, const float *plane, long height, long width, float *v,
-                                     long stride16, float *scratch) {
+void clens_winograd4_input_using(clens_isa isa, const float *plane, long plane_stride, long count, long height,
+                                 long width, float *v, long stride36, float *scratch) {
   switch (isa) {
-  case clens_isa_avx512: winograd_input_plane_avx512(plane, height, width, v, stride16, scratch); break;
-  case clens_isa_avx2: winograd_input_plane_avx2(plane, height, width, v, stride16, scratch); break;
-  default: winograd_input_plane_baseline(plane, height, width, v, stride16, scratch); break;
+  case clens_isa_avx512: winograd4_input_avx512(plane, plane_stride, count, height, width, v, stride36, scratch); break;
+  case clens_isa_avx2: winograd4_input_avx2(plane, plane_stride, count, height, width, v, stride36, scratch); break;
+  default: winograd4_input_baseline(plane, plane_stride, count, height, width, v, stride36, scratch); break;
   }
 }
 
-void clens_winograd_output_plane_using(clens_isa isa, const float *m, long stride16, long height, long width,
-                                      float *y, float *scratch) {
+void clens_winograd4_output_using(clens_isa isa, const float *m, long stride36, long count, long height, long width,
+                                  float *plane, long plane_stride, float *scratch) {
   switch (isa) {
-  case clens_isa_avx512: winograd_output_plane_avx512(m, stride16, height, width, y, scratch); break;
-  case clens_isa_avx2: winograd_output_plane_avx2(m, stride16, height, width, y, scratch); break;
-  default: winograd_output_plane_baseline(m, stride16, height, width, y, scratch); break;
+  case clens_isa_avx512: winograd4_output_avx512(m, stride36, count, height, width, plane, plane_stride, scratch); break;
+  case clens_isa_avx2: winograd4_output_avx2(m, stride36, count, height, width, plane, plane_stride, scratch); break;
+  default: winograd4_output_baseline(m, stride36, count, height, width, plane, plane_stride, scratch); break;
   }
 }
 
-void clens_winograd_input_plane(const float *plane, long height, long width, float *v, long stride16,
-                                float *scratch) {
-  clens_winograd_input_plane_using(clens_detected_isa(), plane, height, width, v, stride16, scratch);
+void clens_winograd4_input(const float *plane, long plane_stride, long count, long height, long width, float *v,
+                           long stride36, float *scratch) {
+  clens_winograd4_input_using(clens_detected_isa(), plane, plane_stride, count, height, width, v, stride36, scratch);
 }
 
-void clens_winograd_output_plane(const float *m, long stride16, long height, long width, float *y,
-                                 float *scratch) {
-  clens_winograd_output_plane_using(clens_detected_isa(), m, stride16, height, width, y, scratch);
+void clens_winograd4_output(const float *m, long stride36, long count, long height, long width, float *plane,
+                            long plane_stride, float *scratch) {
+  clens_winograd4_output_using(clens_detected_isa(), m, stride36, count, height, width, plane, plane_stride, scratch);
 }
 
 void clens_accumulate_rows_times(const float *const *rows, long n, long length, const float *b, long ldb, long m,

@@ -71,65 +71,88 @@ import TestSupport
     #expect(maxNormalizedError(c, expected) < 1e-5)
   }
 
-  /// Winograd's Bᵀ (input) and Aᵀ (output) for F(2×2, 3×3).
-  static let inputMatrix: [[Double]] = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
-  static let outputMatrix: [[Double]] = [[1, 1, 1, 0], [0, 1, -1, -1]]
+  /// Winograd's Bᵀ (input) and Aᵀ (output) for F(4×4, 3×3).
+  static let inputMatrix: [[Double]] = [
+    [4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
+    [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1],
+  ]
+  static let outputMatrix: [[Double]] = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]]
 
-  @Test(arguments: variants, [(9, 11), (8, 8), (5, 3), (16, 17), (1, 1)])
+  /// Map sizes with partial tiles in each direction, a single tile, and one image's
+  /// tiles not filling a vector (so lanes span images), for three stacked images whose
+  /// planes lie `gap` floats apart.
+  static let winogradSizes = [(9, 11), (8, 8), (5, 3), (16, 17), (1, 1), (32, 32), (7, 30)]
+
+  @Test(arguments: variants, winogradSizes)
   func winogradInputTransformIsBTransposedDB(isa: clens_isa, size: (height: Int, width: Int)) {
     var rng = RandomGenerator(seed: 33)
     let (h, w) = size
-    let (tileRows, tileColumns) = ((h + 1) / 2, (w + 1) / 2)
-    let tiles = tileRows * tileColumns
-    let plane = Tensor(randomNormal: [h * w], using: &rng).scalars
-    var v = [Float](repeating: .nan, count: 16 * tiles)
-    var scratch = [Float](repeating: .nan, count: clens_winograd_scratch(w))
-    clens_winograd_input_plane_using(isa, plane, h, w, &v, tiles, &scratch)
-    var expected = [Float](repeating: 0, count: 16 * tiles)
+    let (tileRows, tileColumns) = ((h + 3) / 4, (w + 3) / 4)
+    let (count, gap) = (3, h * w + 5)
+    let tiles = count * tileRows * tileColumns
+    let stride = tiles + 3
+    let planes = Tensor(randomNormal: [count * gap], using: &rng).scalars
+    var v = [Float](repeating: .nan, count: 36 * stride)
+    var scratch = [Float](repeating: .nan, count: clens_winograd4_scratch(count, h, w))
+    clens_winograd4_input_using(isa, planes, gap, count, h, w, &v, stride, &scratch)
+    var expected = v
     let bt = Self.inputMatrix
-    for ty in 0..<tileRows {
-      for tx in 0..<tileColumns {
-        func d(_ i: Int, _ j: Int) -> Double {
-          let (y, x) = (2 * ty - 1 + i, 2 * tx - 1 + j)
-          return y >= 0 && y < h && x >= 0 && x < w ? Double(plane[y * w + x]) : 0
-        }
-        for a in 0..<4 {
-          for b in 0..<4 {
-            var sum = 0.0
-            for i in 0..<4 { for j in 0..<4 { sum += bt[a][i] * d(i, j) * bt[b][j] } }
-            expected[(4 * a + b) * tiles + ty * tileColumns + tx] = Float(sum)
+    for g in 0..<count {
+      for ty in 0..<tileRows {
+        for tx in 0..<tileColumns {
+          func d(_ i: Int, _ j: Int) -> Double {
+            let (y, x) = (4 * ty - 1 + i, 4 * tx - 1 + j)
+            return y >= 0 && y < h && x >= 0 && x < w ? Double(planes[g * gap + y * w + x]) : 0
+          }
+          for a in 0..<6 {
+            for b in 0..<6 {
+              var sum = 0.0
+              for i in 0..<6 { for j in 0..<6 { sum += bt[a][i] * d(i, j) * bt[b][j] } }
+              expected[(6 * a + b) * stride + (g * tileRows + ty) * tileColumns + tx] = Float(sum)
+            }
           }
         }
       }
     }
-    #expect(maxNormalizedError(v, expected) < 1e-6)
+    // The columns past the tiles are left as they were (NaN here).
+    for a in 0..<36 { for t in tiles..<stride { #expect(v[a * stride + t].isNaN) } }
+    let inside = (0..<36).flatMap { a in (0..<tiles).map { a * stride + $0 } }
+    #expect(maxNormalizedError(inside.map { v[$0] }, inside.map { expected[$0] }) < 1e-6)
   }
 
-  @Test(arguments: variants, [(9, 11), (8, 8), (5, 3), (16, 17), (1, 1)])
+  @Test(arguments: variants, winogradSizes)
   func winogradOutputTransformIsATransposedMA(isa: clens_isa, size: (height: Int, width: Int)) {
     var rng = RandomGenerator(seed: 34)
     let (h, w) = size
-    let (tileRows, tileColumns) = ((h + 1) / 2, (w + 1) / 2)
-    let tiles = tileRows * tileColumns
-    let m = Tensor(randomNormal: [16 * tiles], using: &rng).scalars
-    var y = [Float](repeating: .nan, count: h * w)
-    var scratch = [Float](repeating: .nan, count: clens_winograd_scratch(w))
-    clens_winograd_output_plane_using(isa, m, tiles, h, w, &y, &scratch)
-    var expected = [Float](repeating: .nan, count: h * w)
+    let (tileRows, tileColumns) = ((h + 3) / 4, (w + 3) / 4)
+    let (count, gap) = (3, h * w + 5)
+    let tiles = count * tileRows * tileColumns
+    let stride = (tiles + 15) / 16 * 16
+    let m = Tensor(randomNormal: [36 * stride], using: &rng).scalars
+    var y = [Float](repeating: .nan, count: count * gap)
+    var scratch = [Float](repeating: .nan, count: clens_winograd4_scratch(count, h, w))
+    clens_winograd4_output_using(isa, m, stride, count, h, w, &y, gap, &scratch)
+    var expected = [Float](repeating: .nan, count: count * gap)
     let at = Self.outputMatrix
-    for ty in 0..<tileRows {
-      for tx in 0..<tileColumns {
-        for a in 0..<2 {
-          for b in 0..<2 where 2 * ty + a < h && 2 * tx + b < w {
-            var sum = 0.0
-            for i in 0..<4 {
-              for j in 0..<4 { sum += at[a][i] * Double(m[(4 * i + j) * tiles + ty * tileColumns + tx]) * at[b][j] }
+    for g in 0..<count {
+      for ty in 0..<tileRows {
+        for tx in 0..<tileColumns {
+          let t = (g * tileRows + ty) * tileColumns + tx
+          for a in 0..<4 {
+            for b in 0..<4 where 4 * ty + a < h && 4 * tx + b < w {
+              var sum = 0.0
+              for i in 0..<6 {
+                for j in 0..<6 { sum += at[a][i] * Double(m[(6 * i + j) * stride + t]) * at[b][j] }
+              }
+              expected[g * gap + (4 * ty + a) * w + 4 * tx + b] = Float(sum)
             }
-            expected[(2 * ty + a) * w + 2 * tx + b] = Float(sum)
           }
         }
       }
     }
-    #expect(maxNormalizedError(y, expected) < 1e-6)
+    // The floats between the planes are left as they were (NaN here).
+    for g in 0..<count { for k in h * w..<gap { #expect(y[g * gap + k].isNaN) } }
+    let inside = (0..<count).flatMap { g in (0..<h * w).map { g * gap + $0 } }
+    #expect(maxNormalizedError(inside.map { y[$0] }, inside.map { expected[$0] }) < 1e-6)
   }
 }

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// 3×3 stride-1 convolutions with 64 or more input channels on maps of 8×8 or more run
-/// through Winograd's F(2×2, 3×3); these compare it with a direct float64 sum, odd image
+/// through Winograd's F(4×4, 3×3); these compare it with a direct float64 sum, odd image
 /// sizes included (partial tiles), for the forward pass and for the input gradient, which is itself such a
 /// convolution.
 @Suite struct WinogradTests {

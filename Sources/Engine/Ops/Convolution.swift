@@ -237,7 +237,7 @@ extension Tensor {
   /// 2-D convolution without bias (PyTorch's `F.conv2d(x, weight, stride=, padding=)`):
   /// NCHW input, [out, in, kh, kw] weight, zero padding on all four sides.
   ///
-  /// Computed by Winograd's F(2×2, 3×3) for 3×3 stride-1 padding-1 layers with at least
+  /// Computed by Winograd's F(4×4, 3×3) for 3×3 stride-1 padding-1 layers with at least
   /// 64 input channels on maps of 8×8 or more (`Winograd.applies`), from zero-padded
   /// images for narrower layers on wide maps (`PaddedConvolution.applies`, which also
   /// takes the weight gradient of Winograd layers), else as im2col and a product, with

@@ -17,16 +17,24 @@ void clens_accumulate_rows_times(const float *const *rows, long n, long length, 
 void clens_combine_rows(const float *a, long lda, long m, const float *const *rows, long n,
                         long length, float *c, long ldc);
 
-/// Winograd F(2x2, 3x3), one H x W plane (stride 1, padding 1): the input transform
-/// V = B^T d B of every 4x4 tile (tile (ty, tx), value (i, j) to v[(4i + j)*stride16 +
-/// ty*ceil(W/2) + tx]), and the output transform y = A^T m A from the same layout back to
-/// the plane (a tile's last row or column dropped where H or W is odd). scratch holds
-/// clens_winograd_scratch(width) floats.
-void clens_winograd_input_plane(const float *plane, long height, long width, float *v, long stride16,
-                                float *scratch);
-void clens_winograd_output_plane(const float *m, long stride16, long height, long width, float *y,
-                                 float *scratch);
-static inline long clens_winograd_scratch(long width) { return 8 * (((width + 1) / 2 * 2 + 2 + 31) / 16 * 16 + 16); }
+/// Winograd F(4x4, 3x3) (stride 1, padding 1) for `count` H x W planes, plane_stride
+/// floats apart: the input transform V = B^T d B of every 6x6 tile (image g's tile
+/// (ty, tx) is tile t = (g * ceil(H/4) + ty) * ceil(W/4) + tx, its value (i, j) goes to
+/// v[(6i + j) * stride36 + t]), and the output transform y = A^T m A from the same layout
+/// back to the planes (a tile's rows and columns past the image dropped). scratch holds
+/// clens_winograd4_scratch(count, height, width) floats.
+void clens_winograd4_input(const float *plane, long plane_stride, long count, long height, long width, float *v,
+                           long stride36, float *scratch);
+void clens_winograd4_output(const float *m, long stride36, long count, long height, long width, float *plane,
+                            long plane_stride, float *scratch);
+/// Floats per padded input row (a multiple of 16), and per tile-row stack of the scratch.
+static inline long clens_winograd4_row(long width) { return ((width + 3) / 4 * 4 + 4 + 15) / 16 * 16 + 16; }
+static inline long clens_winograd4_rows_size(long count, long height, long width) {
+  return count * ((height + 3) / 4) * ((width + 3) / 4 * 4) + clens_winograd4_row(width) + 64;
+}
+static inline long clens_winograd4_scratch(long count, long height, long width) {
+  return 6 * clens_winograd4_row(width) + 12 * clens_winograd4_rows_size(count, height, width);
+}
 
 /// The kernels' instruction-set variants; each entry point runs the best one this CPU has.
 typedef enum { clens_isa_baseline = 0, clens_isa_avx2 = 1, clens_isa_avx512 = 2 } clens_isa;
@@ -38,10 +46,10 @@ clens_isa clens_detected_isa(void);
 /// The same kernels in a given variant (for tests: every variant the CPU runs must agree).
 void clens_accumulate_rows_times_using(clens_isa isa, const float *const *rows, long n, long length,
                                        const float *b, long ldb, long m, float *c, long ldc);
-void clens_winograd_input_plane_using(clens_isa isa, const float *plane, long height, long width, float *v,
-                                     long stride16, float *scratch);
-void clens_winograd_output_plane_using(clens_isa isa, const float *m, long stride16, long height, long width,
-                                      float *y, float *scratch);
+void clens_winograd4_input_using(clens_isa isa, const float *plane, long plane_stride, long count, long height,
+                                 long width, float *v, long stride36, float *scratch);
+void clens_winograd4_output_using(clens_isa isa, const float *m, long stride36, long count, long height, long width,
+                                  float *plane, long plane_stride, float *scratch);
 void clens_combine_rows_using(clens_isa isa, const float *a, long lda, long m, const float *const *rows, long n,
                               long length, float *c, long ldc);
 
