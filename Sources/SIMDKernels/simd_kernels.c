@@ -115,6 +115,18 @@ void clens_winograd4_output_using(clens_isa isa, const float *m, long stride36, 
   }
 }
 
+void clens_winograd4_kernel_using(clens_isa isa, const float *w, long first, long end, long pairs, float *u) {
+  switch (isa) {
+  case clens_isa_avx512: winograd4_kernel_avx512(w, first, end, pairs, u); break;
+  case clens_isa_avx2: winograd4_kernel_avx2(w, first, end, pairs, u); break;
+  default: winograd4_kernel_baseline(w, first, end, pairs, u); break;
+  }
+}
+
+void clens_winograd4_kernel(const float *w, long first, long end, long pairs, float *u) {
+  clens_winograd4_kernel_using(clens_detected_isa(), w, first, end, pairs, u);
+}
+
 void clens_winograd4_input(const float *plane, long plane_stride, long count, long height, long width, float *v,
                            long stride36, float *scratch) {
   clens_winograd4_input_using(clens_detected_isa(), plane, plane_stride, count, height, width, v, stride36, scratch);

@@ -21,8 +21,10 @@ import TestSupport
     let f = try NPYArray.read(features)
     let l = try NPYArray.read(logits)
     #expect(f.shape == [16, 128] && f.type == .float32 && l.shape == [16, 10])
-    #expect(maxRelativeError(f.floats(), expected["features"]!.floats()) < 1e-4)
-    #expect(maxRelativeError(l.floats(), expected["logits"]!.floats()) < 1e-4)
+    // Element-wise at 2e-4, as in ResNetParityTests: Winograd F(4×4, 3×3) rounds a few
+    // times more than im2col (1.0e-4 measured).
+    #expect(maxRelativeError(f.floats(), expected["features"]!.floats()) < 2e-4)
+    #expect(maxRelativeError(l.floats(), expected["logits"]!.floats()) < 2e-4)
   }
 
   @Test func reproducesPyTorchOnUInt8Images() throws {

@@ -3,13 +3,13 @@ import Testing
 import TestSupport
 
 /// Late-stage maps go through im2col with several images per product; 7×7 maps group 16
-/// images (784 columns, a multiple of the combine kernel's 16 lanes). Forward pass and both
-/// gradients against direct float64 sums.
+/// images (784 columns, a multiple of the combine kernel's 16 lanes). Eight input channels,
+/// too few for Winograd. Forward pass and both gradients against direct float64 sums.
 @Suite struct GroupedConvolutionTests {
   @Test func sixteenImagesOfSevenBySevenPerProduct() {
     var rng = RandomGenerator(seed: 51)
-    let x = Tensor(randomNormal: [64, 32, 7, 7], using: &rng).requiringGradient()
-    let w = (Tensor(randomNormal: [16, 32, 3, 3], using: &rng) * 0.1).requiringGradient()
+    let x = Tensor(randomNormal: [64, 8, 7, 7], using: &rng).requiringGradient()
+    let w = (Tensor(randomNormal: [16, 8, 3, 3], using: &rng) * 0.1).requiringGradient()
     let geometry = ConvGeometry(input: x.shape, weight: w.shape, stride: 1, padding: 1)
     #expect(geometry.groupSize(images: 64) == 16)
     #expect(!PaddedConvolution.applies(to: geometry) && !Winograd.applies(to: geometry))

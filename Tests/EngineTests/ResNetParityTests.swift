@@ -41,13 +41,15 @@ import TestSupport
     #expect(parameters.count == 62)
     // The reference is float64: float32 rounding alone (PyTorch's too) moves small
     // entries by ~5e-4 relative, so entries are compared relative to the tensor's scale
-    // at 1e-4, and element-wise (above 1e-3 of the scale) at 2e-3.
+    // at 1e-4, and element-wise (above 1e-3 of the scale) at 3e-3: the 3×3 stride-1
+    // layers' Winograd F(4×4, 3×3) rounds a few times more than im2col, and entries just
+    // above the floor reach 2.7e-3 (2.3e-3 with the baseline kernels, CLENS_ISA=baseline).
     for (name, parameter) in parameters {
       let expected = reference["grad.\(name)"]!.scalars
       let actual = parameter.gradient!.scalars
       let error = maxNormalizedError(actual, expected)
       #expect(error < 1e-4, "gradient of \(name): error \(error) relative to its largest entry")
-      #expect(maxRelativeError(actual, expected) < 2e-3, "gradient of \(name): element-wise")
+      #expect(maxRelativeError(actual, expected) < 3e-3, "gradient of \(name): element-wise")
     }
     // Running means are averages of activations near zero, where element-wise relative
     // error only measures cancellation: compare to the tensor's scale at 1e-5, and
@@ -68,7 +70,9 @@ import TestSupport
     let x = Tensor(shape: [images.shape[0], 1, 28, 28], scalars: images.floats().map { $0 / 255 })
     let out = withoutGradients { model.forward(x) }
     #expect(!out.features.requiresGradient)
-    #expect(maxRelativeError(out.features.scalars, expected["features"]!.scalars) < 1e-4)
-    #expect(maxRelativeError(out.logits!.scalars, expected["logits"]!.scalars) < 1e-4)
+    // Element-wise at 2e-4: Winograd F(4×4, 3×3)'s rounding (see above) takes the logits to
+    // 1.0e-4 with the baseline kernels.
+    #expect(maxRelativeError(out.features.scalars, expected["features"]!.scalars) < 2e-4)
+    #expect(maxRelativeError(out.logits!.scalars, expected["logits"]!.scalars) < 2e-4)
   }
 }

@@ -71,12 +71,15 @@ import TestSupport
     #expect(maxNormalizedError(c, expected) < 1e-5)
   }
 
-  /// Winograd's Bᵀ (input) and Aᵀ (output) for F(4×4, 3×3).
+  /// Winograd's Bᵀ (input) and Aᵀ (output) for F(4×4, 3×3) at the points 0, 1, −1, 2,
+  /// −1/2 and ∞.
   static let inputMatrix: [[Double]] = [
-    [4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
-    [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1],
+    [1, 1.5, -2, -1.5, 1, 0], [0, -1, -2.5, -0.5, 1, 0], [0, 1, 0.5, -2.5, 1, 0],
+    [0, -0.5, -1, 0.5, 1, 0], [0, 2, -1, -2, 1, 0], [0, 1, 1.5, -2, -1.5, 1],
   ]
-  static let outputMatrix: [[Double]] = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]]
+  static let outputMatrix: [[Double]] = [
+    [1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -0.5, 0], [0, 1, 1, 4, 0.25, 0], [0, 1, -1, 8, -0.125, 1],
+  ]
 
   /// Map sizes with partial tiles in each direction, a single tile, and one image's
   /// tiles not filling a vector (so lanes span images), for three stacked images whose
@@ -154,5 +157,36 @@ import TestSupport
     for g in 0..<count { for k in h * w..<gap { #expect(y[g * gap + k].isNaN) } }
     let inside = (0..<count).flatMap { g in (0..<h * w).map { g * gap + $0 } }
     #expect(maxNormalizedError(inside.map { y[$0] }, inside.map { expected[$0] }) < 1e-6)
+  }
+
+  /// Winograd's G for F(4×4, 3×3) at the same points.
+  static let kernelMatrix: [[Double]] = [
+    [1, 0, 0], [-1.0 / 3, -1.0 / 3, -1.0 / 3], [1.0 / 3, -1.0 / 3, 1.0 / 3],
+    [1.0 / 15, 2.0 / 15, 4.0 / 15], [-16.0 / 15, 8.0 / 15, -4.0 / 15], [0, 0, 1],
+  ]
+
+  /// Kernels 5 ..< 42 of 45 (a partial vector at each end), the others left untouched.
+  @Test(arguments: variants)
+  func winogradKernelTransformIsGgGTransposed(isa: clens_isa) {
+    var rng = RandomGenerator(seed: 35)
+    let (pairs, first, end) = (45, 5, 42)
+    let w = Tensor(randomNormal: [pairs * 9], using: &rng).scalars
+    var u = [Float](repeating: .nan, count: 36 * pairs)
+    clens_winograd4_kernel_using(isa, w, first, end, pairs, &u)
+    var expected = [Float](repeating: .nan, count: 36 * pairs)
+    let g = Self.kernelMatrix
+    for p in first..<end {
+      for a in 0..<6 {
+        for b in 0..<6 {
+          var sum = 0.0
+          for i in 0..<3 { for j in 0..<3 { sum += g[a][i] * Double(w[p * 9 + 3 * i + j]) * g[b][j] } }
+          expected[(6 * a + b) * pairs + p] = Float(sum)
+        }
+      }
+    }
+    let inside = (0..<36).flatMap { a in (first..<end).map { a * pairs + $0 } }
+    #expect(maxNormalizedError(inside.map { u[$0] }, inside.map { expected[$0] }) < 1e-6)
+    #expect((0..<36).allSatisfy { a in (0..<first).allSatisfy { u[a * pairs + $0].isNaN } })
+    #expect((0..<36).allSatisfy { a in (end..<pairs).allSatisfy { u[a * pairs + $0].isNaN } })
   }
 }

@@ -2,18 +2,18 @@
 import Testing
 import TestSupport
 
-/// 3×3 stride-1 convolutions with 64 or more input channels on maps of 8×8 or more run
+/// 3×3 stride-1 convolutions with 16 or more input channels on maps of 4×4 or more run
 /// through Winograd's F(4×4, 3×3); these compare it with a direct float64 sum, odd image
 /// sizes included (partial tiles), for the forward pass and for the input gradient, which is itself such a
 /// convolution.
 @Suite struct WinogradTests {
   let direct = DirectConvolution(padding: 1)
 
-  @Test(arguments: [(9, 11), (8, 8), (13, 9), (16, 10)])
-  func forwardMatchesTheDirectSum(height: Int, width: Int) {
+  @Test(arguments: [(9, 11, 64), (8, 8, 64), (13, 9, 64), (16, 10, 64), (4, 4, 128), (7, 7, 16), (5, 6, 16)])
+  func forwardMatchesTheDirectSum(height: Int, width: Int, channels: Int) {
     var rng = RandomGenerator(seed: 11)
-    let x = Tensor(randomNormal: [3, 64, height, width], using: &rng)
-    let w = Tensor(randomNormal: [16, 64, 3, 3], using: &rng) * 0.05
+    let x = Tensor(randomNormal: [3, channels, height, width], using: &rng)
+    let w = Tensor(randomNormal: [16, channels, 3, 3], using: &rng) * 0.05
     #expect(Winograd.applies(to: ConvGeometry(input: x.shape, weight: w.shape, stride: 1, padding: 1)))
     let y = withoutGradients { x.conv2d(w, stride: 1, padding: 1) }
     #expect(y.shape == [3, 16, height, width])

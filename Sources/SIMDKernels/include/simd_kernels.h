@@ -27,6 +27,9 @@ void clens_winograd4_input(const float *plane, long plane_stride, long count, lo
                            long stride36, float *scratch);
 void clens_winograd4_output(const float *m, long stride36, long count, long height, long width, float *plane,
                             long plane_stride, float *scratch);
+/// U = G g G^T of F(4x4, 3x3) for the 3x3 kernels first ..< end of w ([pairs][9]), value
+/// (i, j) of kernel p to u[(6i + j) * pairs + p].
+void clens_winograd4_kernel(const float *w, long first, long end, long pairs, float *u);
 /// Floats per padded input row (a multiple of 16), and per tile-row stack of the scratch.
 static inline long clens_winograd4_row(long width) { return ((width + 3) / 4 * 4 + 4 + 15) / 16 * 16 + 16; }
 static inline long clens_winograd4_rows_size(long count, long height, long width) {
@@ -50,6 +53,7 @@ void clens_winograd4_input_using(clens_isa isa, const float *plane, long plane_s
                                  long width, float *v, long stride36, float *scratch);
 void clens_winograd4_output_using(clens_isa isa, const float *m, long stride36, long count, long height, long width,
                                   float *plane, long plane_stride, float *scratch);
+void clens_winograd4_kernel_using(clens_isa isa, const float *w, long first, long end, long pairs, float *u);
 void clens_combine_rows_using(clens_isa isa, const float *a, long lda, long m, const float *const *rows, long n,
                               long length, float *c, long ldc);
 
