@@ -127,6 +127,33 @@ void clens_winograd4_kernel(const float *w, long first, long end, long pairs, fl
   clens_winograd4_kernel_using(clens_detected_isa(), w, first, end, pairs, u);
 }
 
+void clens_winograd4_output_adjoint_using(clens_isa isa, const float *plane, long plane_stride, long count,
+                                          long height, long width, float *v, long stride36, float *scratch) {
+  switch (isa) {
+  case clens_isa_avx512: winograd4_output_adjoint_avx512(plane, plane_stride, count, height, width, v, stride36, scratch); break;
+  case clens_isa_avx2: winograd4_output_adjoint_avx2(plane, plane_stride, count, height, width, v, stride36, scratch); break;
+  default: winograd4_output_adjoint_baseline(plane, plane_stride, count, height, width, v, stride36, scratch); break;
+  }
+}
+
+void clens_winograd4_kernel_adjoint_using(clens_isa isa, const float *m, long first, long end, long pairs, float *w) {
+  switch (isa) {
+  case clens_isa_avx512: winograd4_kernel_adjoint_avx512(m, first, end, pairs, w); break;
+  case clens_isa_avx2: winograd4_kernel_adjoint_avx2(m, first, end, pairs, w); break;
+  default: winograd4_kernel_adjoint_baseline(m, first, end, pairs, w); break;
+  }
+}
+
+void clens_winograd4_output_adjoint(const float *plane, long plane_stride, long count, long height, long width,
+                                    float *v, long stride36, float *scratch) {
+  clens_winograd4_output_adjoint_using(clens_detected_isa(), plane, plane_stride, count, height, width, v, stride36,
+                                       scratch);
+}
+
+void clens_winograd4_kernel_adjoint(const float *m, long first, long end, long pairs, float *w) {
+  clens_winograd4_kernel_adjoint_using(clens_detected_isa(), m, first, end, pairs, w);
+}
+
 void clens_winograd4_input(const float *plane, long plane_stride, long count, long height, long width, float *v,
                            long stride36, float *scratch) {
   clens_winograd4_input_using(clens_detected_isa(), plane, plane_stride, count, height, width, v, stride36, scratch);

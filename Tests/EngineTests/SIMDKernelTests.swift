@@ -189,4 +189,65 @@ import TestSupport
     #expect((0..<36).allSatisfy { a in (0..<first).allSatisfy { u[a * pairs + $0].isNaN } })
     #expect((0..<36).allSatisfy { a in (end..<pairs).allSatisfy { u[a * pairs + $0].isNaN } })
   }
+
+  /// A dy Aᵀ of every 4×4 tile (zeros past the image), for three stacked planes.
+  @Test(arguments: variants, winogradSizes)
+  func winogradOutputAdjointIsADyATransposed(isa: clens_isa, size: (height: Int, width: Int)) {
+    var rng = RandomGenerator(seed: 36)
+    let (h, w) = size
+    let (tileRows, tileColumns) = ((h + 3) / 4, (w + 3) / 4)
+    let (count, gap) = (3, h * w + 5)
+    let tiles = count * tileRows * tileColumns
+    let stride = tiles + 3
+    let planes = Tensor(randomNormal: [count * gap], using: &rng).scalars
+    var v = [Float](repeating: .nan, count: 36 * stride)
+    var scratch = [Float](repeating: .nan, count: clens_winograd4_scratch(count, h, w))
+    clens_winograd4_output_adjoint_using(isa, planes, gap, count, h, w, &v, stride, &scratch)
+    var expected = v
+    let at = Self.outputMatrix
+    for g in 0..<count {
+      for ty in 0..<tileRows {
+        for tx in 0..<tileColumns {
+          for i in 0..<6 {
+            for j in 0..<6 {
+              var sum = 0.0
+              for a in 0..<4 where 4 * ty + a < h {
+                for b in 0..<4 where 4 * tx + b < w {
+                  sum += at[a][i] * Double(planes[g * gap + (4 * ty + a) * w + 4 * tx + b]) * at[b][j]
+                }
+              }
+              expected[(6 * i + j) * stride + (g * tileRows + ty) * tileColumns + tx] = Float(sum)
+            }
+          }
+        }
+      }
+    }
+    for a in 0..<36 { for t in tiles..<stride { #expect(v[a * stride + t].isNaN) } }
+    let inside = (0..<36).flatMap { a in (0..<tiles).map { a * stride + $0 } }
+    #expect(maxNormalizedError(inside.map { v[$0] }, inside.map { expected[$0] }) < 1e-6)
+  }
+
+  /// Gᵀ m G for pairs 5 ..< 42 of 45, the others left untouched.
+  @Test(arguments: variants)
+  func winogradKernelAdjointIsGTransposedMG(isa: clens_isa) {
+    var rng = RandomGenerator(seed: 37)
+    let (pairs, first, end) = (45, 5, 42)
+    let m = Tensor(randomNormal: [36 * pairs], using: &rng).scalars
+    var w = [Float](repeating: .nan, count: pairs * 9)
+    clens_winograd4_kernel_adjoint_using(isa, m, first, end, pairs, &w)
+    var expected = w
+    let g = Self.kernelMatrix
+    for p in first..<end {
+      for i in 0..<3 {
+        for j in 0..<3 {
+          var sum = 0.0
+          for a in 0..<6 { for b in 0..<6 { sum += g[a][i] * Double(m[(6 * a + b) * pairs + p]) * g[b][j] } }
+          expected[p * 9 + 3 * i + j] = Float(sum)
+        }
+      }
+    }
+    let inside = Array(first * 9..<end * 9)
+    #expect(maxNormalizedError(inside.map { w[$0] }, inside.map { expected[$0] }) < 1e-6)
+    #expect((0..<first * 9).allSatisfy { w[$0].isNaN } && (end * 9..<pairs * 9).allSatisfy { w[$0].isNaN })
+  }
 }

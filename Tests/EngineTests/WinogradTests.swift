@@ -30,19 +30,19 @@ import TestSupport
     #expect(maxNormalizedError(dx.scalars, direct.inputGradient(seed, w, inputShape: x.shape)) < 1e-5)
   }
 
-  /// Eleven 13×13 images: 49 tiles each, so a worker's images come in groups whose tile
-  /// counts (196, 196, 147 on one thread) are padded to the combine kernel's 16 lanes, on
-  /// one thread and on two; the weight gradient of these layers comes from the
-  /// padded-image kernels.
+  /// Eleven 13×9 images: 12 tiles each, so a worker's images come in groups whose tile
+  /// counts (84 and 48 on one thread in the forward pass) are padded to the combine
+  /// kernel's 16 lanes, on one thread and on two; the weight gradient comes from the
+  /// transforms' adjoints.
   @Test(arguments: [1, 2])
   func groupsOfImagesAndTheWeightGradientMatchTheDirectSums(threads: Int) {
     var rng = RandomGenerator(seed: 13)
-    let x = Tensor(randomNormal: [11, 64, 13, 13], using: &rng).requiringGradient()
+    let x = Tensor(randomNormal: [11, 64, 13, 9], using: &rng).requiringGradient()
     let w = (Tensor(randomNormal: [16, 64, 3, 3], using: &rng) * 0.05).requiringGradient()
     let geometry = ConvGeometry(input: x.shape, weight: w.shape, stride: 1, padding: 1)
-    #expect(Winograd.applies(to: geometry) && PaddedConvolution.applies(to: geometry))
-    #expect(Winograd.groupSize(geometry, images: 11) * 49 % 16 != 0)
-    let seed = Tensor(randomNormal: [11, 16, 13, 13], using: &rng)
+    #expect(Winograd.applies(to: geometry))
+    #expect(Winograd.groupSize(geometry, images: 11) * Winograd.tiles(geometry) % 16 != 0)
+    let seed = Tensor(randomNormal: [11, 16, 13, 9], using: &rng)
     let (y, g) = withThreads(ThreadCount(threads)) {
       let y = x.conv2d(w, stride: 1, padding: 1)
       return (y, gradients(of: y, wrt: [x, w], seed: seed))
@@ -50,5 +50,22 @@ import TestSupport
     #expect(maxNormalizedError(y.scalars, direct.forward(x, w)) < 1e-5)
     #expect(maxNormalizedError(g[0].scalars, direct.inputGradient(seed, w, inputShape: x.shape)) < 1e-5)
     #expect(maxNormalizedError(g[1].scalars, direct.weightGradient(x, seed, weightShape: w.shape)) < 1e-5)
+  }
+
+  /// The weight gradient where the batch fills more than one group of ~512 tiles and the
+  /// last group is short (28×28: 49 tiles, groups of 10 images, then 1), on 4×4 maps (one
+  /// tile per image) and on 5×6 maps (partial tiles), with output channels split over
+  /// two threads; the same sums on one thread, bit for bit.
+  @Test(arguments: [(11, 16, 28, 28, 16), (9, 128, 4, 4, 24), (7, 16, 5, 6, 33)])
+  func weightGradientMatchesTheDirectSum(batch: Int, channels: Int, height: Int, width: Int, outChannels: Int) {
+    var rng = RandomGenerator(seed: 14)
+    let x = Tensor(randomNormal: [batch, channels, height, width], using: &rng)
+    let w = (Tensor(randomNormal: [outChannels, channels, 3, 3], using: &rng) * 0.05).requiringGradient()
+    #expect(Winograd.applies(to: ConvGeometry(input: x.shape, weight: w.shape, stride: 1, padding: 1)))
+    let seed = Tensor(randomNormal: [batch, outChannels, height, width], using: &rng)
+    let dw = withThreads(ThreadCount(2)) { gradients(of: x.conv2d(w, stride: 1, padding: 1), wrt: [w], seed: seed)[0] }
+    #expect(maxNormalizedError(dw.scalars, direct.weightGradient(x, seed, weightShape: w.shape)) < 1e-5)
+    let single = withThreads(.one) { gradients(of: x.conv2d(w, stride: 1, padding: 1), wrt: [w], seed: seed)[0] }
+    #expect(single.scalars == dw.scalars)
   }
 }

@@ -341,6 +341,9 @@ private func convolutionBackward(
     let (_, dw) = convolutionBackward(geo, x: x, w: w, dy: dy, needInput: false, needWeight: needWeight)
     return (dx, dw)
   }
+  if needWeight && Winograd.applies(to: geo) {
+    return (nil, Tensor(shape: w.shape, storage: winogradWeightGradient(geo, x: ConstPointer(x), dy: ConstPointer(dy))))
+  }
   let plan = ConvPlan(batch: geo.batch)
   if needWeight && PaddedConvolution.applies(to: geo, plan: plan) {
     let (dx, _) = needInput ? convolutionBackward(geo, x: x, w: w, dy: dy, needInput: true, needWeight: false) : (nil, nil)

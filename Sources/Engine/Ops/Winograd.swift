@@ -124,3 +124,59 @@ func winogradForward(_ geo: ConvGeometry, x: ConstPointer, w: ConstPointer, y: S
     }
   }
 }
+
+/// The weight gradient by F(4×4, 3×3)'s adjoint: the forward pass computes each output
+/// tile as Aᵀ (U ⊙ V) A with U = G g Gᵀ, so ∂L/∂U = Σ over tiles (A dy Aᵀ) ⊙ V, 36 products
+/// [out, tiles] × [tiles, in], and ∂L/∂g = Gᵀ (∂L/∂U) G: 4x fewer multiplications than
+/// the direct sums. The output channels are split into one block per thread; each
+/// transforms every image's input (a small part of the work) and its own channels'
+/// gradients, so every sum over images runs in image order whatever the thread count.
+func winogradWeightGradient(_ geo: ConvGeometry, x: ConstPointer, dy: ConstPointer) -> TensorStorage {
+  let points = Winograd.points
+  let pairs = geo.outChannels * geo.inChannels
+  let tilesPerImage = Winograd.tiles(geo)
+  let gradientOfU = TensorStorage(count: points * pairs, repeating: 0)
+  let target = SendablePointer(gradientOfU)
+  let blocks = evenRanges(geo.outChannels, parts: ComputeContext.current.threads.value)
+  // Long sums for the products: about 512 tiles per group.
+  let group = max(1, min(geo.batch, 512 / tilesPerImage))
+  let stride = (group * tilesPerImage + 15) / 16 * 16
+  parallelFor(chunks: blocks.count, threads: ComputeContext.current.threads) { worker in
+    let block = blocks[worker]
+    let v = Scratch(points * geo.inChannels * stride)
+    let gradient = Scratch(points * block.count * stride)
+    let scratch = Scratch(clens_winograd4_scratch(group, geo.height, geo.width))
+    var image = 0
+    while image < geo.batch {
+      let count = min(group, geo.batch - image)
+      let tiles = count * tilesPerImage
+      let columns = (tiles + 15) / 16 * 16
+      Winograd.transformInput(x.base, geo, image: image, count: count, stride: stride, into: v.pointer, scratch: scratch)
+      for o in block {
+        clens_winograd4_output_adjoint(dy.base + (image * geo.outChannels + o) * geo.outputPlane,
+          geo.outChannels * geo.outputPlane, count, geo.height, geo.width, gradient.pointer + (o - block.lowerBound) * stride,
+          block.count * stride, scratch.pointer)
+      }
+      // The columns past this group's tiles enter the sums: zeros in both operands.
+      for row in 0..<points * geo.inChannels { (v.pointer + row * stride + tiles).initialize(repeating: 0, count: columns - tiles) }
+      for row in 0..<points * block.count {
+        (gradient.pointer + row * stride + tiles).initialize(repeating: 0, count: columns - tiles)
+      }
+      for xi in 0..<points {
+        gemm(transposeB: true, m: block.count, n: geo.inChannels, k: columns,
+          a: gradient.pointer + xi * block.count * stride, lda: stride, b: v.pointer + xi * geo.inChannels * stride,
+          ldb: stride, beta: 1, c: target.base + xi * pairs + block.lowerBound * geo.inChannels, ldc: geo.inChannels)
+      }
+      image += count
+    }
+  }
+  let dw = TensorStorage(uninitializedCount: pairs * 9)
+  let source = ConstPointer(gradientOfU.pointer)
+  let weights = SendablePointer(dw)
+  withExtendedLifetime(gradientOfU) {
+    forEachRange(pairs, minimumPerThread: 4096) { range in
+      clens_winograd4_kernel_adjoint(source.base, range.lowerBound, range.upperBound, pairs, weights.base)
+    }
+  }
+  return dw
+}

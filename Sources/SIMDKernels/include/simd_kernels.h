@@ -30,6 +30,13 @@ void clens_winograd4_output(const float *m, long stride36, long count, long heig
 /// U = G g G^T of F(4x4, 3x3) for the 3x3 kernels first ..< end of w ([pairs][9]), value
 /// (i, j) of kernel p to u[(6i + j) * pairs + p].
 void clens_winograd4_kernel(const float *w, long first, long end, long pairs, float *u);
+/// The weight gradient's transforms, the adjoints of the output and kernel transforms:
+/// A dy A^T of every 4x4 tile of `count` output-gradient planes (zeros past the image),
+/// laid out as clens_winograd4_input lays out V; and dw = G^T m G for the 6x6 matrices
+/// first ..< end of m (value (i, j) of pair p at m[(6i + j) * pairs + p]) into w ([pairs][9]).
+void clens_winograd4_output_adjoint(const float *plane, long plane_stride, long count, long height, long width,
+                                    float *v, long stride36, float *scratch);
+void clens_winograd4_kernel_adjoint(const float *m, long first, long end, long pairs, float *w);
 /// Floats per padded input row (a multiple of 16), and per tile-row stack of the scratch.
 static inline long clens_winograd4_row(long width) { return ((width + 3) / 4 * 4 + 4 + 15) / 16 * 16 + 16; }
 static inline long clens_winograd4_rows_size(long count, long height, long width) {
@@ -54,6 +61,9 @@ void clens_winograd4_input_using(clens_isa isa, const float *plane, long plane_s
 void clens_winograd4_output_using(clens_isa isa, const float *m, long stride36, long count, long height, long width,
                                   float *plane, long plane_stride, float *scratch);
 void clens_winograd4_kernel_using(clens_isa isa, const float *w, long first, long end, long pairs, float *u);
+void clens_winograd4_output_adjoint_using(clens_isa isa, const float *plane, long plane_stride, long count,
+                                          long height, long width, float *v, long stride36, float *scratch);
+void clens_winograd4_kernel_adjoint_using(clens_isa isa, const float *m, long first, long end, long pairs, float *w);
 void clens_combine_rows_using(clens_isa isa, const float *a, long lda, long m, const float *const *rows, long n,
                               long length, float *c, long ldc);
 
