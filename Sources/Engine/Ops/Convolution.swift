@@ -238,11 +238,10 @@ extension Tensor {
   /// NCHW input, [out, in, kh, kw] weight, zero padding on all four sides.
   ///
   /// Computed by Winograd's F(4×4, 3×3) for 3×3 stride-1 padding-1 layers with at least
-  /// 64 input channels on maps of 8×8 or more (`Winograd.applies`), from zero-padded
-  /// images for narrower layers on wide maps (`PaddedConvolution.applies`, which also
-  /// takes the weight gradient of Winograd layers), else as im2col and a product, with
-  /// the batch split over the context's threads; late layers with small feature maps put
-  /// several images into one product.
+  /// 16 input channels on maps of 4×4 or more (`Winograd.applies`; all three passes),
+  /// from zero-padded images for other layers on wide maps (`PaddedConvolution.applies`),
+  /// else as im2col and a product, with the batch split over the context's threads; late
+  /// layers with small feature maps put several images into one product.
   public func conv2d(_ weight: Tensor, stride: Int = 1, padding: Int = 0) -> Tensor {
     let geometry = ConvGeometry(input: shape, weight: weight.shape, stride: stride, padding: padding)
     let out = TensorStorage(uninitializedCount: geometry.batch * geometry.outChannels * geometry.outputPlane)
@@ -341,10 +340,12 @@ private func convolutionBackward(
     let (_, dw) = convolutionBackward(geo, x: x, w: w, dy: dy, needInput: false, needWeight: needWeight)
     return (dx, dw)
   }
-  if needWeight && Winograd.applies(to: geo) {
+  let plan = ConvPlan(batch: geo.batch)
+  // Winograd's weight gradient where it is faster: the padded-image kernels tie with it
+  // on thin layers (16 and 32 channels) and need no transform buffers.
+  if needWeight && Winograd.applies(to: geo) && (geo.inChannels >= 64 || !PaddedConvolution.applies(to: geo, plan: plan)) {
     return (nil, Tensor(shape: w.shape, storage: winogradWeightGradient(geo, x: ConstPointer(x), dy: ConstPointer(dy))))
   }
-  let plan = ConvPlan(batch: geo.batch)
   if needWeight && PaddedConvolution.applies(to: geo, plan: plan) {
     let (dx, _) = needInput ? convolutionBackward(geo, x: x, w: w, dy: dy, needInput: true, needWeight: false) : (nil, nil)
     return (dx, paddedWeightGradient(geo, x: x, w: w, dy: dy, plan: plan))

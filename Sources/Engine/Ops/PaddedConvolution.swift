@@ -29,10 +29,9 @@ struct PaddedConvolution {
   /// Whether `geometry` runs here: a kernel larger than 1×1 with at least 64 patch
   /// entries, and maps wide enough that the grid's extra positions (dropped columns,
   /// rounding to 16) stay under a quarter of the outputs. Measured per layer with
-  /// `clens-bench conv`: 28×28 and 14×14 maps gain, 8×8 and 7×7 ones lose. Winograd
-  /// layers take this path for their weight gradient only (Winograd computes the
-  /// forward pass and the input gradient): for 64 channels on 32×32 maps it is 1.25x
-  /// faster than im2col and SGEMM.
+  /// `clens-bench conv`: 28×28 and 14×14 maps gain, 8×8 and 7×7 ones lose. Layers that
+  /// `Winograd.applies` to are checked for Winograd first, so in ResNets this path runs
+  /// the stem, the strided layers and layers under 16 channels.
   static func applies(to geometry: ConvGeometry) -> Bool {
     guard geometry.kernelHeight * geometry.kernelWidth > 1, geometry.patchSize >= 64 else { return false }
     return 4 * PaddedConvolution(geometry).gridLength < 5 * geometry.outputPlane

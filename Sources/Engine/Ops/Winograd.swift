@@ -138,8 +138,8 @@ func winogradWeightGradient(_ geo: ConvGeometry, x: ConstPointer, dy: ConstPoint
   let gradientOfU = TensorStorage(count: points * pairs, repeating: 0)
   let target = SendablePointer(gradientOfU)
   let blocks = evenRanges(geo.outChannels, parts: ComputeContext.current.threads.value)
-  // Long sums for the products: about 512 tiles per group.
-  let group = max(1, min(geo.batch, 512 / tilesPerImage))
+  // Long sums for the products: about 256 tiles per group.
+  let group = max(1, min(geo.batch, 256 / tilesPerImage))
   let stride = (group * tilesPerImage + 15) / 16 * 16
   parallelFor(chunks: blocks.count, threads: ComputeContext.current.threads) { worker in
     let block = blocks[worker]
