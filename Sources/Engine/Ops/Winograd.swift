@@ -100,8 +100,8 @@ func winogradForward(_ geo: ConvGeometry, x: ConstPointer, w: ConstPointer, y: S
       let range = ranges[worker]
       let group = Winograd.groupSize(geo, images: range.count)
       // Tiles rounded up to the combine kernel's 16 lanes: the products go through it
-      // instead of SGEMM, which packs its operands. The extra columns are zeros in V and
-      // never read from M.
+      // instead of SGEMM, which packs its operands. The extra columns (zeros, or an earlier
+      // group's tiles) are never read from M.
       let stride = (group * Winograd.tiles(geo) + 15) / 16 * 16
       let v = Scratch(points * geo.inChannels * stride)
       v.pointer.initialize(repeating: 0, count: v.count)
