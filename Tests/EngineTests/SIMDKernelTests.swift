@@ -86,9 +86,19 @@ import TestSupport
   /// planes lie `gap` floats apart.
   static let winogradSizes = [(9, 11), (8, 8), (5, 3), (16, 17), (1, 1), (32, 32), (7, 30)]
 
-  @Test(arguments: variants, winogradSizes)
-  func winogradInputTransformIsBTransposedDB(isa: clens_isa, size: (height: Int, width: Int)) {
-    var rng = RandomGenerator(seed: 33)
+  /// A tile transform of `clens_winograd4_input_using`'s signature.
+  typealias TileTransform = (
+    clens_isa, UnsafePointer<Float>?, Int, Int, Int, Int, UnsafeMutablePointer<Float>?, Int, UnsafeMutablePointer<Float>?
+  ) -> Void
+
+  /// Runs `transform` on three stacked planes `gap` floats apart and compares value (i, j)
+  /// of every tile with `expected(pixel, ty, tx, i, j)`, where pixel(y, x) reads the tile's
+  /// image (0 outside it); the columns past the tiles must stay as they were (NaN).
+  func checkTileTransform(
+    _ transform: TileTransform, isa: clens_isa, size: (height: Int, width: Int), seed: UInt64,
+    expected: (_ pixel: (Int, Int) -> Double, _ ty: Int, _ tx: Int, _ i: Int, _ j: Int) -> Double
+  ) {
+    var rng = RandomGenerator(seed: seed)
     let (h, w) = size
     let (tileRows, tileColumns) = ((h + 3) / 4, (w + 3) / 4)
     let (count, gap) = (3, h * w + 5)
@@ -97,30 +107,36 @@ import TestSupport
     let planes = Tensor(randomNormal: [count * gap], using: &rng).scalars
     var v = [Float](repeating: .nan, count: 36 * stride)
     var scratch = [Float](repeating: .nan, count: clens_winograd4_scratch(count, h, w))
-    clens_winograd4_input_using(isa, planes, gap, count, h, w, &v, stride, &scratch)
-    var expected = v
-    let bt = Self.inputMatrix
+    transform(isa, planes, gap, count, h, w, &v, stride, &scratch)
+    var wanted = v
     for g in 0..<count {
+      func pixel(_ y: Int, _ x: Int) -> Double {
+        y >= 0 && y < h && x >= 0 && x < w ? Double(planes[g * gap + y * w + x]) : 0
+      }
       for ty in 0..<tileRows {
         for tx in 0..<tileColumns {
-          func d(_ i: Int, _ j: Int) -> Double {
-            let (y, x) = (4 * ty - 1 + i, 4 * tx - 1 + j)
-            return y >= 0 && y < h && x >= 0 && x < w ? Double(planes[g * gap + y * w + x]) : 0
-          }
-          for a in 0..<6 {
-            for b in 0..<6 {
-              var sum = 0.0
-              for i in 0..<6 { for j in 0..<6 { sum += bt[a][i] * d(i, j) * bt[b][j] } }
-              expected[(6 * a + b) * stride + (g * tileRows + ty) * tileColumns + tx] = Float(sum)
+          for i in 0..<6 {
+            for j in 0..<6 {
+              wanted[(6 * i + j) * stride + (g * tileRows + ty) * tileColumns + tx] = Float(expected(pixel, ty, tx, i, j))
             }
           }
         }
       }
     }
-    // The columns past the tiles are left as they were (NaN here).
     for a in 0..<36 { for t in tiles..<stride { #expect(v[a * stride + t].isNaN) } }
     let inside = (0..<36).flatMap { a in (0..<tiles).map { a * stride + $0 } }
-    #expect(maxNormalizedError(inside.map { v[$0] }, inside.map { expected[$0] }) < 1e-6)
+    #expect(maxNormalizedError(inside.map { v[$0] }, inside.map { wanted[$0] }) < 1e-6)
+  }
+
+  /// Bᵀ d B of every 6×6 tile, d starting one row and column before the 4×4 output tile.
+  @Test(arguments: variants, winogradSizes)
+  func winogradInputTransformIsBTransposedDB(isa: clens_isa, size: (height: Int, width: Int)) {
+    let bt = Self.inputMatrix
+    checkTileTransform(clens_winograd4_input_using, isa: isa, size: size, seed: 33) { pixel, ty, tx, a, b in
+      var sum = 0.0
+      for i in 0..<6 { for j in 0..<6 { sum += bt[a][i] * pixel(4 * ty - 1 + i, 4 * tx - 1 + j) * bt[b][j] } }
+      return sum
+    }
   }
 
   @Test(arguments: variants, winogradSizes)
@@ -190,41 +206,15 @@ import TestSupport
     #expect((0..<36).allSatisfy { a in (end..<pairs).allSatisfy { u[a * pairs + $0].isNaN } })
   }
 
-  /// A dy Aᵀ of every 4×4 tile (zeros past the image), for three stacked planes.
+  /// A dy Aᵀ of every 4×4 tile (zeros past the image).
   @Test(arguments: variants, winogradSizes)
   func winogradOutputAdjointIsADyATransposed(isa: clens_isa, size: (height: Int, width: Int)) {
-    var rng = RandomGenerator(seed: 36)
-    let (h, w) = size
-    let (tileRows, tileColumns) = ((h + 3) / 4, (w + 3) / 4)
-    let (count, gap) = (3, h * w + 5)
-    let tiles = count * tileRows * tileColumns
-    let stride = tiles + 3
-    let planes = Tensor(randomNormal: [count * gap], using: &rng).scalars
-    var v = [Float](repeating: .nan, count: 36 * stride)
-    var scratch = [Float](repeating: .nan, count: clens_winograd4_scratch(count, h, w))
-    clens_winograd4_output_adjoint_using(isa, planes, gap, count, h, w, &v, stride, &scratch)
-    var expected = v
     let at = Self.outputMatrix
-    for g in 0..<count {
-      for ty in 0..<tileRows {
-        for tx in 0..<tileColumns {
-          for i in 0..<6 {
-            for j in 0..<6 {
-              var sum = 0.0
-              for a in 0..<4 where 4 * ty + a < h {
-                for b in 0..<4 where 4 * tx + b < w {
-                  sum += at[a][i] * Double(planes[g * gap + (4 * ty + a) * w + 4 * tx + b]) * at[b][j]
-                }
-              }
-              expected[(6 * i + j) * stride + (g * tileRows + ty) * tileColumns + tx] = Float(sum)
-            }
-          }
-        }
-      }
+    checkTileTransform(clens_winograd4_output_adjoint_using, isa: isa, size: size, seed: 36) { pixel, ty, tx, i, j in
+      var sum = 0.0
+      for a in 0..<4 { for b in 0..<4 { sum += at[a][i] * pixel(4 * ty + a, 4 * tx + b) * at[b][j] } }
+      return sum
     }
-    for a in 0..<36 { for t in tiles..<stride { #expect(v[a * stride + t].isNaN) } }
-    let inside = (0..<36).flatMap { a in (0..<tiles).map { a * stride + $0 } }
-    #expect(maxNormalizedError(inside.map { v[$0] }, inside.map { expected[$0] }) < 1e-6)
   }
 
   /// Gᵀ m G for pairs 5 ..< 42 of 45, the others left untouched.
