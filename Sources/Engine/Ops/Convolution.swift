@@ -340,12 +340,10 @@ private func convolutionBackward(
     let (_, dw) = convolutionBackward(geo, x: x, w: w, dy: dy, needInput: false, needWeight: needWeight)
     return (dx, dw)
   }
-  let plan = ConvPlan(batch: geo.batch)
-  // Winograd's weight gradient where it is faster: the padded-image kernels tie with it
-  // on thin layers (16 and 32 channels) and need no transform buffers.
-  if needWeight && Winograd.applies(to: geo) && (geo.inChannels >= 64 || !PaddedConvolution.applies(to: geo, plan: plan)) {
+  if needWeight && Winograd.applies(to: geo) {
     return (nil, Tensor(shape: w.shape, storage: winogradWeightGradient(geo, x: ConstPointer(x), dy: ConstPointer(dy))))
   }
+  let plan = ConvPlan(batch: geo.batch)
   if needWeight && PaddedConvolution.applies(to: geo, plan: plan) {
     let (dx, _) = needInput ? convolutionBackward(geo, x: x, w: w, dy: dy, needInput: true, needWeight: false) : (nil, nil)
     return (dx, paddedWeightGradient(geo, x: x, w: w, dy: dy, plan: plan))
@@ -425,7 +423,7 @@ private func paddedWeightGradient(_ geo: ConvGeometry, x: Tensor, w: Tensor, dy:
 }
 
 /// The ranges' partial sums added into the first, in range order.
-private func summed(_ partials: [TensorStorage]) -> TensorStorage {
+func summed(_ partials: [TensorStorage]) -> TensorStorage {
   let total = SendablePointer(partials[0])
   let others = partials.dropFirst().map { ConstPointer($0.pointer) }
   forEachRange(partials[0].count, minimumPerThread: 16_384) { range in

@@ -128,48 +128,31 @@ func winogradForward(_ geo: ConvGeometry, x: ConstPointer, w: ConstPointer, y: S
 /// The weight gradient by F(4×4, 3×3)'s adjoint: the forward pass computes each output
 /// tile as Aᵀ (U ⊙ V) A with U = G g Gᵀ, so ∂L/∂U = Σ over tiles (A dy Aᵀ) ⊙ V, 36 products
 /// [out, tiles] × [tiles, in], and ∂L/∂g = Gᵀ (∂L/∂U) G: 4x fewer multiplications than
-/// the direct sums. The output channels are split into one block per thread; each
-/// transforms every image's input (a small part of the work) and its own channels'
-/// gradients, so every sum over images runs in image order whatever the thread count.
+/// the direct sums.
+///
+/// Where ∂L/∂U is small (up to 4 MiB: 128 channels), the images are split over the
+/// threads, each summing its own copy, added in thread order; so each input is
+/// transformed once, which matters on thin layers, where the transforms are most of the
+/// work. Wider layers split the output channels instead, each thread transforming every
+/// image's input (a small share of their work) into one shared ∂L/∂U, which for 512
+/// channels is 38 MB; their sums over images then run in image order whatever the thread
+/// count.
 func winogradWeightGradient(_ geo: ConvGeometry, x: ConstPointer, dy: ConstPointer) -> TensorStorage {
   let points = Winograd.points
   let pairs = geo.outChannels * geo.inChannels
-  let tilesPerImage = Winograd.tiles(geo)
-  let gradientOfU = TensorStorage(count: points * pairs, repeating: 0)
-  let target = SendablePointer(gradientOfU)
-  let blocks = evenRanges(geo.outChannels, parts: ComputeContext.current.threads.value)
-  // Long sums for the products: about 256 tiles per group.
-  let group = max(1, min(geo.batch, 256 / tilesPerImage))
-  let stride = (group * tilesPerImage + 15) / 16 * 16
-  parallelFor(chunks: blocks.count, threads: ComputeContext.current.threads) { worker in
-    let block = blocks[worker]
-    let v = Scratch(points * geo.inChannels * stride)
-    let gradient = Scratch(points * block.count * stride)
-    let scratch = Scratch(clens_winograd4_scratch(group, geo.height, geo.width))
-    var image = 0
-    while image < geo.batch {
-      let count = min(group, geo.batch - image)
-      let tiles = count * tilesPerImage
-      let columns = (tiles + 15) / 16 * 16
-      Winograd.transformInput(x.base, geo, image: image, count: count, stride: stride, into: v.pointer, scratch: scratch)
-      for o in block {
-        clens_winograd4_output_adjoint(dy.base + (image * geo.outChannels + o) * geo.outputPlane,
-          geo.outChannels * geo.outputPlane, count, geo.height, geo.width, gradient.pointer + (o - block.lowerBound) * stride,
-          block.count * stride, scratch.pointer)
-      }
-      // The columns past this group's tiles enter the sums: zeros in both operands.
-      for row in 0..<points * geo.inChannels { (v.pointer + row * stride + tiles).initialize(repeating: 0, count: columns - tiles) }
-      for row in 0..<points * block.count {
-        (gradient.pointer + row * stride + tiles).initialize(repeating: 0, count: columns - tiles)
-      }
-      for xi in 0..<points {
-        gemm(transposeB: true, m: block.count, n: geo.inChannels, k: columns,
-          a: gradient.pointer + xi * block.count * stride, lda: stride, b: v.pointer + xi * geo.inChannels * stride,
-          ldb: stride, beta: 1, c: target.base + xi * pairs + block.lowerBound * geo.inChannels, ldc: geo.inChannels)
-      }
-      image += count
-    }
+  let threads = ComputeContext.current.threads
+  let splitImages = points * pairs <= 1 << 20
+  let parts = splitImages
+    ? evenRanges(geo.batch, parts: threads.value).map { (images: $0, channels: 0..<geo.outChannels) }
+    : evenRanges(geo.outChannels, parts: threads.value).map { (images: 0..<geo.batch, channels: $0) }
+  let sums = (0..<(splitImages ? parts.count : 1)).map { _ in TensorStorage(count: points * pairs, repeating: 0) }
+  let targets = sums.map { SendablePointer($0) }
+  parallelFor(chunks: parts.count, threads: threads) { part in
+    let target = targets[splitImages ? part : 0]
+    accumulateKernelGradient(geo, x: x, dy: dy, images: parts[part].images, channels: parts[part].channels,
+      into: target.base + parts[part].channels.lowerBound * geo.inChannels)
   }
+  let gradientOfU = summed(sums)
   let dw = TensorStorage(uninitializedCount: pairs * 9)
   let source = ConstPointer(gradientOfU.pointer)
   let weights = SendablePointer(dw)
@@ -179,4 +162,43 @@ func winogradWeightGradient(_ geo: ConvGeometry, x: ConstPointer, dy: ConstPoint
     }
   }
   return dw
+}
+
+/// Adds Σ over the tiles of `images` of (A dy Aᵀ) ⊙ (Bᵀ x B) for the output channels
+/// `channels` into ∂L/∂U ([36][out][in]; `target` points at the first channel's row), in
+/// groups of about 256 tiles, in image order.
+private func accumulateKernelGradient(
+  _ geo: ConvGeometry, x: ConstPointer, dy: ConstPointer, images: Range<Int>, channels: Range<Int>,
+  into target: UnsafeMutablePointer<Float>
+) {
+  let points = Winograd.points
+  let tilesPerImage = Winograd.tiles(geo)
+  let group = max(1, min(images.count, 256 / tilesPerImage))
+  let stride = (group * tilesPerImage + 15) / 16 * 16
+  let v = Scratch(points * geo.inChannels * stride)
+  let gradient = Scratch(points * channels.count * stride)
+  let scratch = Scratch(clens_winograd4_scratch(group, geo.height, geo.width))
+  var image = images.lowerBound
+  while image < images.upperBound {
+    let count = min(group, images.upperBound - image)
+    let tiles = count * tilesPerImage
+    let columns = (tiles + 15) / 16 * 16
+    Winograd.transformInput(x.base, geo, image: image, count: count, stride: stride, into: v.pointer, scratch: scratch)
+    for o in channels {
+      clens_winograd4_output_adjoint(dy.base + (image * geo.outChannels + o) * geo.outputPlane,
+        geo.outChannels * geo.outputPlane, count, geo.height, geo.width, gradient.pointer + (o - channels.lowerBound) * stride,
+        channels.count * stride, scratch.pointer)
+    }
+    // The columns past this group's tiles enter the sums: zeros in both operands.
+    for row in 0..<points * geo.inChannels { (v.pointer + row * stride + tiles).initialize(repeating: 0, count: columns - tiles) }
+    for row in 0..<points * channels.count {
+      (gradient.pointer + row * stride + tiles).initialize(repeating: 0, count: columns - tiles)
+    }
+    for xi in 0..<points {
+      gemm(transposeB: true, m: channels.count, n: geo.inChannels, k: columns,
+        a: gradient.pointer + xi * channels.count * stride, lda: stride, b: v.pointer + xi * geo.inChannels * stride,
+        ldb: stride, beta: 1, c: target + xi * geo.outChannels * geo.inChannels, ldc: geo.inChannels)
+    }
+    image += count
+  }
 }
