@@ -110,11 +110,11 @@ func winogradForward(_ geo: ConvGeometry, x: ConstPointer, w: ConstPointer, y: S
       var image = range.lowerBound
       while image < range.upperBound {
         let count = min(group, range.upperBound - image)
-        let tiles = (count * Winograd.tiles(geo) + 15) / 16 * 16
+        let columns = (count * Winograd.tiles(geo) + 15) / 16 * 16
         Winograd.transformInput(x.base, geo, image: image, count: count, stride: stride, into: v.pointer, scratch: scratch)
         for xi in 0..<points {
           convolutionProduct(
-            m: geo.outChannels, n: tiles, k: geo.inChannels, a: up.base + xi * geo.outChannels * geo.inChannels,
+            m: geo.outChannels, n: columns, k: geo.inChannels, a: up.base + xi * geo.outChannels * geo.inChannels,
             lda: geo.inChannels, b: v.pointer + xi * geo.inChannels * stride, ldb: stride,
             c: m.pointer + xi * geo.outChannels * stride, ldc: stride, threads: plan.gemmThreads)
         }
